@@ -1,0 +1,34 @@
+#pragma once
+
+#include <memory>
+
+#include "common/config.h"
+#include "common/log.h"
+#include "common/metrics.h"
+#include "policy/policy.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace berth::admission {
+
+// The admission webhooks: POST /mutate and POST /validate (AdmissionReview v1), mounted by the
+// server on the HTTPS webhook listener.
+class WebhookService {
+ public:
+  WebhookService(const common::WebhookConfig& webhook, const common::PolicyConfig& policyConfig,
+                 const common::RegistryConfig& registry, policy::PolicySource& policy,
+                 common::Logger& logger, common::Metrics& metrics);
+  ~WebhookService();
+  WebhookService(const WebhookService&) = delete;
+  WebhookService& operator=(const WebhookService&) = delete;
+
+  void registerRoutes(httplib::Server& server);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace berth::admission

@@ -1,0 +1,202 @@
+#include "common/config.h"
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include "common/log.h"
+#include "common/yaml_reader.h"
+
+namespace berth::common {
+namespace {
+
+void readTls(YamlMapReader& parent, const std::string& key, TlsFiles& tls,
+             std::vector<std::string>& errors) {
+  YAML::Node node = parent.node(key);
+  if (!node.IsDefined()) return;
+  YamlMapReader r(node, parent.file(), parent.context() + "." + key, errors);
+  if (auto v = r.string("cert")) tls.certFile = *v;
+  if (auto v = r.string("key")) tls.keyFile = *v;
+  r.finish();
+}
+
+void readAuth(YamlMapReader& parent, RegistryAuthConfig& auth, std::vector<std::string>& errors) {
+  YAML::Node node = parent.node("auth");
+  if (!node.IsDefined()) return;
+  YamlMapReader r(node, parent.file(), "registry.auth", errors);
+  if (auto v = r.string("htpasswd")) auth.htpasswdFile = *v;
+  if (auto v = r.string("realm")) auth.realm = *v;
+  if (auto v = r.string("tokenIssuer")) auth.tokenIssuer = *v;
+  if (auto v = r.durationSeconds("tokenTtl")) auth.tokenTtlSeconds = *v;
+  if (auto v = r.string("tokenKeyFile")) auth.tokenKeyFile = *v;
+  if (auto v = r.boolean("anonymousPull")) auth.anonymousPull = *v;
+  YAML::Node access = r.node("access");
+  if (access.IsDefined()) {
+    if (!access.IsSequence()) {
+      r.error(access, "'access' must be a list");
+    } else {
+      for (const auto& item : access) {
+        YamlMapReader ar(item, parent.file(), "registry.auth.access[]", errors);
+        AccessRule rule;
+        rule.account = ar.string("account", true).value_or("");
+        rule.repository = ar.string("repository").value_or(".*");
+        rule.actions = ar.stringList("actions", true).value_or(std::vector<std::string>{});
+        for (const auto& action : rule.actions) {
+          if (action != "pull" && action != "push" && action != "delete" && action != "*") {
+            ar.error(item, "unknown action '" + action + "' (use pull, push, delete or *)");
+          }
+        }
+        ar.finish();
+        auth.access.push_back(std::move(rule));
+      }
+    }
+  }
+  r.finish();
+}
+
+void readRegistry(YamlMapReader& top, RegistryConfig& reg, std::vector<std::string>& errors) {
+  YAML::Node node = top.node("registry");
+  if (!node.IsDefined()) return;
+  YamlMapReader r(node, top.file(), "registry", errors);
+  if (auto v = r.string("listen")) reg.listen = *v;
+  if (auto v = r.string("storage")) reg.storage = *v;
+  readTls(r, "tls", reg.tls, errors);
+  if (auto v = r.string("durability")) {
+    if (*v != "fsync" && *v != "none") {
+      r.error(r.node("durability"), "'durability' must be fsync or none");
+    }
+    reg.durability = *v;
+  }
+  if (auto v = r.durationSeconds("uploadExpiry")) reg.uploadExpirySeconds = *v;
+  if (auto v = r.integer("maxManifestBytes", 1024, 64 << 20)) reg.maxManifestBytes = *v;
+  if (auto v = r.durationSeconds("gcInterval")) reg.gcIntervalSeconds = *v;
+  if (auto v = r.integer("threads", 0, 4096)) reg.threads = *v;
+  readAuth(r, reg.auth, errors);
+  YAML::Node audit = r.node("audit");
+  if (audit.IsDefined()) {
+    YamlMapReader ar(audit, top.file(), "registry.audit", errors);
+    if (auto v = ar.string("path")) reg.audit.path = *v;
+    ar.finish();
+  }
+  r.finish();
+}
+
+void readPolicy(YamlMapReader& top, PolicyConfig& policy, std::vector<std::string>& errors) {
+  YAML::Node node = top.node("policy");
+  if (!node.IsDefined()) return;
+  YamlMapReader r(node, top.file(), "policy", errors);
+  if (auto v = r.string("path")) policy.path = *v;
+  if (auto v = r.string("rewriteTarget")) policy.rewriteTarget = *v;
+  if (auto v = r.durationSeconds("reloadInterval")) policy.reloadIntervalSeconds = *v;
+  r.finish();
+}
+
+void readWebhook(YamlMapReader& top, WebhookConfig& webhook, std::vector<std::string>& errors) {
+  YAML::Node node = top.node("webhook");
+  if (!node.IsDefined()) return;
+  YamlMapReader r(node, top.file(), "webhook", errors);
+  if (auto v = r.string("listen")) webhook.listen = *v;
+  readTls(r, "tls", webhook.tls, errors);
+  if (auto v = r.string("registryUrl")) webhook.registryUrl = *v;
+  if (auto v = r.integer("maxBodyBytes", 1024, 64 << 20)) webhook.maxBodyBytes = *v;
+  if (auto v = r.integer("threads", 0, 4096)) webhook.threads = *v;
+  r.finish();
+}
+
+std::string joinErrors(const std::vector<std::string>& errors) {
+  std::string out;
+  for (const auto& e : errors) {
+    if (!out.empty()) out += "\n";
+    out += e;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Config> parseConfigText(const std::string& text, const std::string& sourceName) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    return Error{ErrorCode::InvalidArgument,
+                 yamlPosition(sourceName, e.mark) + ": invalid YAML: " + e.msg};
+  }
+  Config config;
+  if (root.IsNull() || !root.IsDefined()) return config;
+  std::vector<std::string> errors;
+  YamlMapReader top(root, sourceName, "config", errors);
+  if (auto v = top.string("logLevel")) {
+    if (!parseLogLevelName(*v)) top.error(top.node("logLevel"), "unknown log level '" + *v + "'");
+    config.logLevel = *v;
+  }
+  readRegistry(top, config.registry, errors);
+  readPolicy(top, config.policy, errors);
+  readWebhook(top, config.webhook, errors);
+  top.finish();
+  if (!errors.empty()) return Error{ErrorCode::InvalidArgument, joinErrors(errors)};
+  return config;
+}
+
+Result<Config> loadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return Error{ErrorCode::NotFound, "cannot read config file " + path};
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return parseConfigText(buffer.str(), path);
+}
+
+Result<HostPort> parseHostPort(const std::string& text) {
+  std::string host;
+  std::string port;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      return Error{ErrorCode::InvalidArgument, "invalid address '" + text + "' (want [HOST]:PORT)"};
+    }
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos) {
+      return Error{ErrorCode::InvalidArgument, "invalid address '" + text + "' (want HOST:PORT)"};
+    }
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  int value = -1;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  if (host.empty() || port.empty() || ec != std::errc() || end != port.data() + port.size() ||
+      value < 0 || value > 65535) {
+    return Error{ErrorCode::InvalidArgument,
+                 "invalid address '" + text + "' (want HOST:PORT with a port from 0 to 65535)"};
+  }
+  return HostPort{host, value};
+}
+
+std::vector<std::string> validateConfig(const Config& config) {
+  std::vector<std::string> problems;
+  if (!parseLogLevelName(config.logLevel)) {
+    problems.push_back("log level '" + config.logLevel + "' is not debug, info, warn or error");
+  }
+  if (auto hp = parseHostPort(config.registry.listen); !hp) {
+    problems.push_back("registry.listen: " + hp.error().message);
+  }
+  if (auto hp = parseHostPort(config.webhook.listen); !hp) {
+    problems.push_back("webhook.listen: " + hp.error().message);
+  }
+  if (config.registry.storage.empty()) problems.push_back("registry.storage must not be empty");
+  auto pair = [&](const TlsFiles& tls, const std::string& what) {
+    if (tls.certFile.empty() != tls.keyFile.empty()) {
+      problems.push_back(what + ": a certificate and a key go together; set both or neither");
+    }
+  };
+  pair(config.registry.tls, "registry.tls");
+  pair(config.webhook.tls, "webhook.tls");
+  if (config.registry.durability != "fsync" && config.registry.durability != "none") {
+    problems.push_back("registry.durability must be fsync or none");
+  }
+  return problems;
+}
+
+}  // namespace berth::common

@@ -1,0 +1,39 @@
+#include "policy/decision_json.h"
+
+namespace berth::policy {
+namespace {
+
+nlohmann::json findingsToJson(const std::vector<Finding>& findings) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& f : findings) {
+    out.push_back({{"policy", f.policy}, {"rule", f.rule}, {"message", f.message},
+                   {"mode", modeName(f.mode)}});
+  }
+  return out;
+}
+
+nlohmann::json optionalString(const std::optional<std::string>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+nlohmann::json decisionToJson(const Decision& d) {
+  return {
+      {"image", d.image},
+      {"decision", verdictName(d.verdict)},
+      {"rewritten", optionalString(d.rewritten)},
+      {"pin", d.pin},
+      {"onPinFailure", d.onPinFailure == PinFailure::Allow ? "allow" : "deny"},
+      {"immutable", d.immutable},
+      {"immutableRule", optionalString(d.immutableRule)},
+      {"policy", optionalString(d.policy)},
+      {"rule", optionalString(d.rule)},
+      {"reason", d.reason},
+      {"mode", modeName(d.mode)},
+      {"warnings", findingsToJson(d.warnings)},
+      {"audits", findingsToJson(d.audits)},
+  };
+}
+
+}  // namespace berth::policy

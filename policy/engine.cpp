@@ -1,0 +1,234 @@
+#include "policy/engine.h"
+
+#include <algorithm>
+
+#include "policy/compiled_policy.h"
+
+namespace berth::policy {
+namespace {
+
+// What one policy document says about an image.
+struct DocumentOutcome {
+  Verdict verdict = Verdict::Allow;
+  const CompiledRule* rule = nullptr;  // null: the document's default decided
+  std::string reason;
+  std::string rewritten;
+  const CompiledRule* pinRule = nullptr;
+  const CompiledRule* immutableRule = nullptr;
+};
+
+bool appliesTo(const CompiledRule& rule, Operation op) {
+  return std::find(rule.operations.begin(), rule.operations.end(), op) != rule.operations.end();
+}
+
+// "localhost:5005" + docker.io/library/nginx:1.25 -> localhost:5005/docker.io/library/nginx:1.25.
+// A registry host with a port cannot be a path component (":" is not allowed in names), so its
+// ":" becomes "_": 127.0.0.1:5001 -> 127.0.0.1_5001 (hosts never contain "_").
+std::string rewriteInto(const std::string& target, const ImageReference& image) {
+  std::string domain = image.domain;
+  std::replace(domain.begin(), domain.end(), ':', '_');
+  std::string out = target + "/" + domain + "/" + image.path;
+  if (!image.tag.empty()) out += ":" + image.tag;
+  if (!image.digest.empty()) out += "@" + image.digest;
+  return out;
+}
+
+// The upstream image that an image under a rewrite target mirrors, if it is one.
+std::optional<ImageReference> unwrapMirrored(const CompiledPolicy& policy,
+                                             const ImageReference& image,
+                                             std::string* targetOut) {
+  const std::string repository = image.repository();
+  for (const auto& target : policy.rewriteTargets) {
+    if (repository.size() <= target.size() + 1 || repository.compare(0, target.size(), target) ||
+        repository[target.size()] != '/') {
+      continue;
+    }
+    std::string inner = repository.substr(target.size() + 1);
+    const auto slash = inner.find('/');
+    if (slash == std::string::npos) continue;
+    std::string host = inner.substr(0, slash);
+    // Undo the port encoding of rewriteInto.
+    if (const auto underscore = host.rfind('_'); underscore != std::string::npos) {
+      const std::string port = host.substr(underscore + 1);
+      if (!port.empty() && std::all_of(port.begin(), port.end(), ::isdigit)) {
+        host = host.substr(0, underscore) + ":" + port;
+      }
+    }
+    if (host.find_first_of(".:") == std::string::npos && host != "localhost") continue;
+    std::string text = host + inner.substr(slash);
+    if (!image.tag.empty()) text += ":" + image.tag;
+    if (!image.digest.empty()) text += "@" + image.digest;
+    auto parsed = parseImageReference(text);
+    if (!parsed) continue;
+    if (targetOut) *targetOut = target;
+    return std::move(parsed).value();
+  }
+  return std::nullopt;
+}
+
+DocumentOutcome evaluateDocument(const CompiledPolicyDocument& doc, const ImageReference& image,
+                                 const std::string& imageText, std::string_view ns,
+                                 Operation op) {
+  DocumentOutcome outcome;
+  std::vector<unsigned char> candidates;
+  doc.index.candidates(imageText, candidates);
+  for (size_t i = 0; i < doc.rules.size(); ++i) {
+    if (!candidates[i]) continue;
+    const CompiledRule& rule = doc.rules[i];
+    if (rule.images.excluded(imageText)) continue;
+    if (!rule.namespaces.matchesAll() && !rule.namespaces.matches(ns)) continue;
+    if (rule.action == Action::ImmutableTags) {
+      // Immutability is a property of the tag, reported whatever the operation.
+      if (!outcome.immutableRule && !image.tag.empty()) outcome.immutableRule = &rule;
+      continue;
+    }
+    if (!appliesTo(rule, op)) continue;
+    switch (rule.action) {
+      case Action::RequireDigest:
+        if (image.hasDigest()) continue;
+        if (rule.pin) {
+          if (!outcome.pinRule) outcome.pinRule = &rule;
+          continue;
+        }
+        outcome.verdict = Verdict::Deny;
+        outcome.rule = &rule;
+        outcome.reason = rule.message.empty()
+                             ? "image must be referenced by digest (image@sha256:...)"
+                             : rule.message;
+        return outcome;
+      case Action::Allow:
+        outcome.verdict = Verdict::Allow;
+        outcome.rule = &rule;
+        outcome.reason = rule.message.empty() ? "allowed by rule" : rule.message;
+        return outcome;
+      case Action::Deny:
+        outcome.verdict = Verdict::Deny;
+        outcome.rule = &rule;
+        outcome.reason = rule.message.empty() ? "denied by rule" : rule.message;
+        return outcome;
+      case Action::Rewrite:
+        if (op != Operation::Admit) {
+          // The registry serves mirrored images; a rewrite rule allows them there.
+          outcome.verdict = Verdict::Allow;
+        } else {
+          outcome.verdict = Verdict::Rewrite;
+          outcome.rewritten = rewriteInto(rule.rewriteTarget, image);
+        }
+        outcome.rule = &rule;
+        outcome.reason = rule.message.empty() ? "served from " + rule.rewriteTarget : rule.message;
+        return outcome;
+      case Action::ImmutableTags:
+        break;
+    }
+  }
+  outcome.verdict = doc.defaultVerdict;
+  outcome.reason = doc.defaultVerdict == Verdict::Deny
+                       ? (doc.defaultMessage.empty() ? "no rule allows this image"
+                                                     : doc.defaultMessage)
+                       : "no rule matched; allowed by default";
+  return outcome;
+}
+
+Finding findingOf(const CompiledPolicyDocument& doc, const DocumentOutcome& o) {
+  std::string message = o.reason;
+  if (o.verdict == Verdict::Rewrite) message = "would rewrite to " + o.rewritten;
+  return Finding{doc.name, o.rule ? o.rule->name : "default", message, doc.mode};
+}
+
+}  // namespace
+
+Decision evaluate(const CompiledPolicy& policy, const ImageReference& input,
+                  std::string_view ns, Operation op) {
+  Decision decision;
+  decision.image = input.str();
+  std::string mirrorTarget;
+  const auto upstream = unwrapMirrored(policy, input, &mirrorTarget);
+  const ImageReference& image = upstream ? *upstream : input;
+  const std::string imageText = image.str();
+
+  const CompiledPolicyDocument* denyDoc = nullptr;
+  DocumentOutcome deny;
+  const CompiledPolicyDocument* rewriteDoc = nullptr;
+  DocumentOutcome rewrite;
+  const CompiledPolicyDocument* allowDoc = nullptr;
+  DocumentOutcome allow;
+
+  for (const auto& doc : policy.documents) {
+    if (!doc.namespaces.matchesAll() && !doc.namespaces.matches(ns)) continue;
+    DocumentOutcome o = evaluateDocument(doc, image, imageText, ns, op);
+    if (doc.mode != Mode::Enforce) {
+      if (o.verdict != Verdict::Allow || (o.immutableRule && op == Operation::Push)) {
+        Finding f = findingOf(doc, o);
+        if (o.verdict == Verdict::Allow) {
+          f.rule = o.immutableRule->name;
+          f.message = "tag would be immutable";
+        }
+        (doc.mode == Mode::Warn ? decision.warnings : decision.audits).push_back(std::move(f));
+      }
+      continue;
+    }
+    if (o.immutableRule && !decision.immutable) {
+      decision.immutable = true;
+      decision.immutableRule = o.immutableRule->name;
+    }
+    if (o.pinRule && !decision.pin) {
+      decision.pin = true;
+      decision.onPinFailure = o.pinRule->onPinFailure;
+    }
+    if (o.verdict == Verdict::Deny && !denyDoc) {
+      denyDoc = &doc;
+      deny = o;
+    } else if (o.verdict == Verdict::Rewrite && !rewriteDoc) {
+      rewriteDoc = &doc;
+      rewrite = o;
+    } else if (o.verdict == Verdict::Allow && o.rule && !allowDoc) {
+      allowDoc = &doc;
+      allow = o;
+    }
+  }
+
+  auto decide = [&](const CompiledPolicyDocument* doc, const DocumentOutcome& o) {
+    decision.verdict = o.verdict;
+    decision.policy = doc->name;
+    decision.rule = o.rule ? std::optional<std::string>(o.rule->name) : std::nullopt;
+    decision.reason = o.reason;
+    decision.mode = doc->mode;
+  };
+  if (denyDoc) {
+    decide(denyDoc, deny);
+    decision.pin = false;
+  } else if (rewriteDoc) {
+    decide(rewriteDoc, rewrite);
+    if (upstream && rewrite.rule->rewriteTarget == mirrorTarget) {
+      // Already served by the target: admitting it again changes nothing (idempotent).
+      decision.verdict = Verdict::Allow;
+      decision.reason = "already served from " + mirrorTarget;
+    } else {
+      decision.rewritten = rewrite.rewritten;
+    }
+  } else if (allowDoc) {
+    decide(allowDoc, allow);
+  } else {
+    decision.verdict = Verdict::Allow;
+    decision.reason = policy.documents.empty() ? "no policy loaded; allowed"
+                                               : "no rule matched; allowed by default";
+  }
+  return decision;
+}
+
+common::Result<Decision> evaluate(const CompiledPolicy& policy, std::string_view image,
+                                  std::string_view ns, Operation op) {
+  BERTH_TRY_ASSIGN(auto reference, parseImageReference(image));
+  return evaluate(policy, reference, ns, op);
+}
+
+common::Result<Decision> evaluateForRegistry(const CompiledPolicy& policy,
+                                             std::string_view repository,
+                                             std::string_view reference, Operation op) {
+  std::string text = policy.options.defaultRewriteTarget + "/" + std::string(repository);
+  text += (reference.find(':') != std::string_view::npos ? "@" : ":");
+  text += reference;
+  return evaluate(policy, text, "", op);
+}
+
+}  // namespace berth::policy

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <string>
+
+#include "common/result.h"
+#include "policy/policy.h"
+
+namespace berth::policy {
+
+struct LoadOptions {
+  // Where rewrite rules without a target send images.
+  std::string defaultRewriteTarget = "localhost:5005";
+};
+
+// Loads a policy file, or every *.yaml/*.yml file of a directory (a mounted ConfigMap too) in
+// lexical order of file names. Never loads half: on any problem the error message lists every
+// problem found, one per line, each as "file:line:column: what is wrong".
+common::Result<PolicySnapshot> loadPolicyPath(const std::string& path, const LoadOptions& options);
+common::Result<PolicySnapshot> loadPolicyText(const std::string& text,
+                                              const std::string& sourceName,
+                                              const LoadOptions& options);
+// No policies at all: every image is allowed unchanged.
+PolicySnapshot emptyPolicy(const LoadOptions& options);
+
+// A fixed snapshot, for tests and for one-shot CLI commands.
+class StaticPolicySource : public PolicySource {
+ public:
+  explicit StaticPolicySource(PolicySnapshot snapshot) : snapshot_(std::move(snapshot)) {}
+  PolicySnapshot current() const override { return snapshot_; }
+
+ private:
+  PolicySnapshot snapshot_;
+};
+
+}  // namespace berth::policy

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace berth::policy {
+
+// What the caller is doing with the image. Admission asks for Admit; the registry asks for Push
+// (to learn whether a tag is immutable) and Pull.
+enum class Operation { Admit, Push, Pull };
+
+// How a policy's verdicts take effect: enforce (deny means deny), warn (allowed, with a warning),
+// audit (allowed, recorded only).
+enum class Mode { Enforce, Warn, Audit };
+
+enum class Verdict { Allow, Deny, Rewrite };
+
+// What to do when the webhook must pin a tag to a digest and cannot resolve it.
+enum class PinFailure { Allow, Deny };
+
+const char* operationName(Operation op);
+const char* modeName(Mode mode);
+const char* verdictName(Verdict verdict);
+
+// A finding of a policy whose mode is warn or audit: what it would have done under enforce.
+struct Finding {
+  std::string policy;
+  std::string rule;
+  std::string message;
+  Mode mode = Mode::Warn;
+};
+
+// The answer for one image. A pure value: the engine computes it without I/O.
+struct Decision {
+  std::string image;                     // the normalised input reference
+  Verdict verdict = Verdict::Allow;
+  std::optional<std::string> rewritten;  // set when verdict is Rewrite
+  bool pin = false;                      // the webhook should resolve the tag to a digest
+  PinFailure onPinFailure = PinFailure::Deny;
+  bool immutable = false;                // the image's tag may not be overwritten (push)
+  std::optional<std::string> immutableRule;
+  std::optional<std::string> policy;     // the deciding policy's name
+  std::optional<std::string> rule;       // the deciding rule's name; null for a default
+  std::string reason;
+  Mode mode = Mode::Enforce;             // the deciding policy's mode
+  std::vector<Finding> warnings;         // from warn-mode policies
+  std::vector<Finding> audits;           // from audit-mode policies
+};
+
+class CompiledPolicy;  // defined in policy/compiled_policy.h; immutable once built
+using PolicySnapshot = std::shared_ptr<const CompiledPolicy>;
+
+// Anything that can hand out the current policy snapshot (the watcher, or a fixed one in tests).
+class PolicySource {
+ public:
+  virtual ~PolicySource() = default;
+  virtual PolicySnapshot current() const = 0;
+};
+
+}  // namespace berth::policy

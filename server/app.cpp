@@ -1,0 +1,160 @@
+#include "server/app.h"
+
+#include <httplib.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include "admission/webhook_service.h"
+#include "policy/watcher.h"
+#include "registry/registry_service.h"
+#include "server/listener.h"
+
+namespace berth::server {
+namespace {
+
+size_t defaultThreads(int64_t configured, size_t fallback) {
+  if (configured > 0) return static_cast<size_t>(configured);
+  return fallback;
+}
+
+// /healthz answers while the process runs; /readyz once everything has started; /metrics always.
+void addOperationalRoutes(httplib::Server& server, const std::atomic<bool>& ready,
+                          common::Metrics& metrics) {
+  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("ok\n", "text/plain");
+  });
+  server.Get("/readyz", [&ready](const httplib::Request&, httplib::Response& res) {
+    if (ready.load()) {
+      res.set_content("ok\n", "text/plain");
+    } else {
+      res.status = 503;
+      res.set_content("starting\n", "text/plain");
+    }
+  });
+  server.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
+    res.set_content(metrics.render(), "text/plain; version=0.0.4");
+  });
+}
+
+}  // namespace
+
+struct App::Impl {
+  Impl(common::Config c, common::Logger& l) : config(std::move(c)), logger(l) {}
+  common::Config config;
+  common::Logger& logger;
+  common::Metrics metrics;
+  std::atomic<bool> ready{false};
+  std::unique_ptr<policy::PolicyWatcher> policy;
+  std::unique_ptr<registry::RegistryService> registry;
+  std::unique_ptr<admission::WebhookService> webhook;
+  std::unique_ptr<Listener> registryListener;
+  std::unique_ptr<Listener> webhookListener;
+  int registryPort = 0;
+  int webhookPort = 0;
+};
+
+App::App(common::Config config, common::Logger& logger)
+    : impl_(std::make_unique<Impl>(std::move(config), logger)) {}
+
+App::~App() { stop(); }
+
+common::Status App::start() {
+  auto& s = *impl_;
+  policy::LoadOptions loadOptions;
+  loadOptions.defaultRewriteTarget = s.config.policy.rewriteTarget;
+  s.policy = std::make_unique<policy::PolicyWatcher>(s.config.policy.path, loadOptions, s.logger,
+                                                     s.metrics);
+  BERTH_TRY(s.policy->loadInitial());
+  if (!s.config.policy.path.empty()) {
+    s.policy->start(std::chrono::seconds(std::max<int64_t>(1, s.config.policy.reloadIntervalSeconds)));
+  }
+
+  s.registry = std::make_unique<registry::RegistryService>(s.config.registry, *s.policy, s.logger,
+                                                           s.metrics);
+  BERTH_TRY(s.registry->open());
+  s.registryListener = std::make_unique<Listener>(
+      Listener::Options{"registry", s.config.registry.listen, s.config.registry.tls,
+                        defaultThreads(s.config.registry.threads, 64), 0},
+      s.logger);
+  BERTH_TRY(s.registryListener->prepare());
+  addOperationalRoutes(s.registryListener->server(), s.ready, s.metrics);
+  s.registry->registerRoutes(s.registryListener->server());
+  BERTH_TRY_ASSIGN(s.registryPort, s.registryListener->bind());
+
+  if (s.config.webhook.tls.enabled()) {
+    s.webhook = std::make_unique<admission::WebhookService>(
+        s.config.webhook, s.config.policy, s.config.registry, *s.policy, s.logger, s.metrics);
+    s.webhookListener = std::make_unique<Listener>(
+        Listener::Options{"webhook", s.config.webhook.listen, s.config.webhook.tls,
+                          defaultThreads(s.config.webhook.threads, 32),
+                          static_cast<size_t>(s.config.webhook.maxBodyBytes)},
+        s.logger);
+    BERTH_TRY(s.webhookListener->prepare());
+    addOperationalRoutes(s.webhookListener->server(), s.ready, s.metrics);
+    s.webhook->registerRoutes(s.webhookListener->server());
+    BERTH_TRY_ASSIGN(s.webhookPort, s.webhookListener->bind());
+  }
+
+  s.registryListener->startServing();
+  s.logger.info("listening", {{"listener", "registry"},
+                              {"address", s.config.registry.listen},
+                              {"port", s.registryPort},
+                              {"tls", s.config.registry.tls.enabled()}});
+  if (s.webhookListener) {
+    s.webhookListener->startServing();
+    s.logger.info("listening", {{"listener", "webhook"},
+                                {"address", s.config.webhook.listen},
+                                {"port", s.webhookPort},
+                                {"tls", true}});
+  } else {
+    s.logger.info("webhook disabled: no webhook TLS certificate and key configured");
+  }
+  s.ready = true;
+  return {};
+}
+
+int App::serveUntilSignalled(const std::string& readyFile) {
+  auto& s = *impl_;
+  if (!readyFile.empty()) {
+    // Written to a temporary name and renamed, so a test never reads half of it.
+    const std::string tmp = readyFile + ".tmp";
+    std::ofstream(tmp) << "{\"registryPort\":" << s.registryPort
+                       << ",\"webhookPort\":" << s.webhookPort << "}\n";
+    std::rename(tmp.c_str(), readyFile.c_str());
+  }
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  while (true) {
+    const timespec tick{1, 0};
+    const int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (sig == SIGTERM || sig == SIGINT) {
+      s.logger.info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+      break;
+    }
+    if (sig == SIGHUP) s.policy->checkNow();
+    // Mounted Secrets change in place: look for new certificates once a second.
+    if (s.registryListener) s.registryListener->checkTls();
+    if (s.webhookListener) s.webhookListener->checkTls();
+  }
+  stop();
+  s.logger.info("stopped");
+  return 0;
+}
+
+void App::stop() {
+  auto& s = *impl_;
+  s.ready = false;
+  if (s.webhookListener) s.webhookListener->stop();
+  if (s.registryListener) s.registryListener->stop();
+  if (s.registry) s.registry->stop();
+  if (s.policy) s.policy->stop();
+}
+
+}  // namespace berth::server
