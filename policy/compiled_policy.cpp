@@ -26,6 +26,7 @@ struct RuleIndex::Matcher {
   RE2::Set set;
 };
 
+RuleIndex::RuleIndex() = default;
 RuleIndex::~RuleIndex() = default;
 RuleIndex::RuleIndex(RuleIndex&&) noexcept = default;
 RuleIndex& RuleIndex::operator=(RuleIndex&&) noexcept = default;

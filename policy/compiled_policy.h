@@ -44,7 +44,7 @@ struct CompiledRule {
 // the number of rules.
 class RuleIndex {
  public:
-  RuleIndex() = default;
+  RuleIndex();
   ~RuleIndex();
   RuleIndex(RuleIndex&&) noexcept;
   RuleIndex& operator=(RuleIndex&&) noexcept;

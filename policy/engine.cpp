@@ -152,6 +152,8 @@ Decision evaluate(const CompiledPolicy& policy, const ImageReference& input,
   DocumentOutcome rewrite;
   const CompiledPolicyDocument* allowDoc = nullptr;
   DocumentOutcome allow;
+  const CompiledPolicyDocument* pinDoc = nullptr;
+  const CompiledRule* pinRule = nullptr;
 
   for (const auto& doc : policy.documents) {
     if (!doc.namespaces.matchesAll() && !doc.namespaces.matches(ns)) continue;
@@ -174,6 +176,8 @@ Decision evaluate(const CompiledPolicy& policy, const ImageReference& input,
     if (o.pinRule && !decision.pin) {
       decision.pin = true;
       decision.onPinFailure = o.pinRule->onPinFailure;
+      pinDoc = &doc;
+      pinRule = o.pinRule;
     }
     if (o.verdict == Verdict::Deny && !denyDoc) {
       denyDoc = &doc;
@@ -208,6 +212,11 @@ Decision evaluate(const CompiledPolicy& policy, const ImageReference& input,
     }
   } else if (allowDoc) {
     decide(allowDoc, allow);
+  } else if (pinDoc) {
+    decision.policy = pinDoc->name;
+    decision.rule = pinRule->name;
+    decision.mode = pinDoc->mode;
+    decision.reason = "the tag is pinned to its digest at admission";
   } else {
     decision.verdict = Verdict::Allow;
     decision.reason = policy.documents.empty() ? "no policy loaded; allowed"

@@ -1,23 +1,361 @@
 #include "policy/loader.h"
 
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "common/yaml_reader.h"
 #include "policy/compiled_policy.h"
+#include "policy/image_reference.h"
 
 namespace berth::policy {
+namespace {
 
-PolicySnapshot emptyPolicy(const LoadOptions& options) {
+using common::Error;
+using common::ErrorCode;
+using common::YamlMapReader;
+
+constexpr const char* kApiVersion = "berth.dev/v1";
+constexpr const char* kKind = "ImagePolicy";
+
+// Collects what one load finds; nothing is installed unless it stays empty.
+struct LoadContext {
+  const LoadOptions& options;
+  std::vector<std::string> errors;
+  std::set<std::string> policyNames;
+};
+
+std::shared_ptr<const re2::RE2> compilePattern(YamlMapReader& reader, const YAML::Node& at,
+                                               const std::string& pattern) {
+  RE2::Options options;
+  options.set_log_errors(false);
+  auto re = std::make_shared<const re2::RE2>(pattern, options);
+  if (!re->ok()) {
+    reader.error(at, "invalid pattern '" + pattern + "': " + re->error());
+    return nullptr;
+  }
+  return re;
+}
+
+void readPatternNodes(YamlMapReader& reader, const YAML::Node& list, const std::string& what,
+                      std::vector<std::shared_ptr<const re2::RE2>>& out) {
+  if (list.IsScalar()) {
+    if (auto re = compilePattern(reader, list, list.Scalar())) out.push_back(std::move(re));
+    return;
+  }
+  if (!list.IsSequence()) {
+    reader.error(list, "'" + what + "' must be a list of patterns");
+    return;
+  }
+  for (const auto& item : list) {
+    if (!item.IsScalar()) {
+      reader.error(item, "'" + what + "' must contain only strings");
+      continue;
+    }
+    if (auto re = compilePattern(reader, item, item.Scalar())) out.push_back(std::move(re));
+  }
+}
+
+// A dimension is either a list of include patterns or {include: [...], exclude: [...]}.
+PatternList readPatterns(YamlMapReader& parent, const std::string& key,
+                         std::vector<std::string>& errors) {
+  PatternList patterns;
+  YAML::Node node = parent.node(key);
+  if (!node.IsDefined()) return patterns;
+  if (node.IsMap()) {
+    YamlMapReader r(node, parent.file(), parent.context() + "." + key, errors);
+    if (YAML::Node inc = r.node("include"); inc.IsDefined()) {
+      readPatternNodes(r, inc, "include", patterns.include);
+    }
+    if (YAML::Node exc = r.node("exclude"); exc.IsDefined()) {
+      readPatternNodes(r, exc, "exclude", patterns.exclude);
+    }
+    r.finish();
+  } else {
+    readPatternNodes(parent, node, key, patterns.include);
+  }
+  return patterns;
+}
+
+bool parseAction(const std::string& text, Action& out) {
+  static const std::pair<const char*, Action> kActions[] = {
+      {"allow", Action::Allow},
+      {"deny", Action::Deny},
+      {"rewrite", Action::Rewrite},
+      {"require-digest", Action::RequireDigest},
+      {"immutable-tags", Action::ImmutableTags}};
+  for (const auto& [name, action] : kActions) {
+    if (text == name) {
+      out = action;
+      return true;
+    }
+  }
+  return false;
+}
+
+// A rewrite target is a registry host with an optional port and path prefix: it must be what a
+// valid image reference starts with.
+bool isValidRewriteTarget(const std::string& target) {
+  if (target.empty() || target.back() == '/') return false;
+  auto parsed = parseImageReference(target + "/x:y");
+  if (!parsed) return false;
+  const std::string host = target.substr(0, target.find('/'));
+  return parsed->domain == host;
+}
+
+void readRule(const YAML::Node& node, const std::string& file, const std::string& policyName,
+              size_t index, LoadContext& ctx, std::set<std::string>& ruleNames,
+              CompiledPolicyDocument& doc) {
+  std::string context = "policy '" + policyName + "' rule " + std::to_string(index + 1);
+  if (node.IsMap() && node["name"].IsScalar()) {
+    context = "policy '" + policyName + "' rule '" + node["name"].Scalar() + "'";
+  }
+  YamlMapReader r(node, file, context, ctx.errors);
+  if (!r.valid()) return;
+  CompiledRule rule;
+  rule.source = common::yamlPosition(file, node);
+  rule.name = r.string("name", true).value_or("");
+  if (!rule.name.empty() && !ruleNames.insert(rule.name).second) {
+    r.error(r.node("name"), "duplicate rule name '" + rule.name + "' in this policy");
+  }
+  if (YAML::Node match = r.node("match"); match.IsDefined()) {
+    YamlMapReader m(match, file, context + " match", ctx.errors);
+    if (m.valid()) {
+      rule.images = readPatterns(m, "images", ctx.errors);
+      rule.namespaces = readPatterns(m, "namespaces", ctx.errors);
+    }
+    m.finish();
+  }
+  const auto actionText = r.string("action", true);
+  bool actionOk = false;
+  if (actionText) {
+    actionOk = parseAction(*actionText, rule.action);
+    if (!actionOk) {
+      r.error(r.node("action"), "unknown action '" + *actionText +
+                                    "' (use allow, deny, rewrite, require-digest or "
+                                    "immutable-tags)");
+    }
+  }
+  rule.message = r.string("message").value_or("");
+  const bool isRewrite = actionOk && rule.action == Action::Rewrite;
+  const bool isDigest = actionOk && rule.action == Action::RequireDigest;
+  if (actionOk && rule.action == Action::Deny && rule.message.empty()) {
+    r.error(node, "action deny needs a 'message' telling users what to do instead");
+  }
+  if (auto target = r.string("target")) {
+    if (!isRewrite && actionOk) r.error(r.node("target"), "'target' applies only to action rewrite");
+    if (!isValidRewriteTarget(*target)) {
+      r.error(r.node("target"), "invalid rewrite target '" + *target +
+                                    "' (want a registry host such as localhost:5005 or "
+                                    "registry.example.com/mirror)");
+    }
+    rule.rewriteTarget = *target;
+  } else {
+    rule.rewriteTarget = ctx.options.defaultRewriteTarget;
+  }
+  if (auto pin = r.boolean("pin")) {
+    if (!isDigest && actionOk) r.error(r.node("pin"), "'pin' applies only to action require-digest");
+    rule.pin = *pin;
+  }
+  if (auto failure = r.string("onPinFailure")) {
+    if (!isDigest && actionOk) {
+      r.error(r.node("onPinFailure"), "'onPinFailure' applies only to action require-digest");
+    }
+    if (*failure == "allow") {
+      rule.onPinFailure = PinFailure::Allow;
+    } else if (*failure == "deny") {
+      rule.onPinFailure = PinFailure::Deny;
+    } else {
+      r.error(r.node("onPinFailure"), "'onPinFailure' must be allow or deny");
+    }
+  }
+  if (auto ops = r.stringList("operations")) {
+    for (const auto& op : *ops) {
+      if (op == "admit") rule.operations.push_back(Operation::Admit);
+      else if (op == "push") rule.operations.push_back(Operation::Push);
+      else if (op == "pull") rule.operations.push_back(Operation::Pull);
+      else r.error(r.node("operations"), "unknown operation '" + op + "' (use admit, push or pull)");
+    }
+    if (ops->empty()) r.error(r.node("operations"), "'operations' must not be empty");
+  } else {
+    rule.operations = {Operation::Admit};
+  }
+  r.finish();
+  doc.rules.push_back(std::move(rule));
+}
+
+void readDocument(const YAML::Node& root, const std::string& file, LoadContext& ctx,
+                  CompiledPolicy& policy) {
+  if (root.IsNull()) return;  // an empty document, such as after a trailing "---"
+  YamlMapReader top(root, file, "policy document", ctx.errors);
+  if (!top.valid()) return;
+  const auto apiVersion = top.string("apiVersion", true);
+  if (apiVersion && *apiVersion != kApiVersion) {
+    top.error(top.node("apiVersion"),
+              "unsupported apiVersion '" + *apiVersion + "' (want " + kApiVersion + ")");
+  }
+  const auto kind = top.string("kind", true);
+  if (kind && *kind != kKind) top.error(top.node("kind"), "unsupported kind '" + *kind + "' (want " + kKind + ")");
+
+  CompiledPolicyDocument doc;
+  doc.source = common::yamlPosition(file, root);
+  if (YAML::Node meta = top.node("metadata", true); meta.IsDefined()) {
+    YamlMapReader m(meta, file, "policy metadata", ctx.errors);
+    doc.name = m.string("name", true).value_or("");
+    m.node("labels");
+    m.node("annotations");
+    m.finish();
+  }
+  if (!doc.name.empty() && !ctx.policyNames.insert(doc.name).second) {
+    top.error(root, "duplicate policy name '" + doc.name + "'");
+  }
+  const std::string context = "policy '" + doc.name + "'";
+  YAML::Node spec = top.node("spec", true);
+  top.finish();
+  if (!spec.IsDefined()) return;
+  YamlMapReader s(spec, file, context, ctx.errors);
+  if (!s.valid()) return;
+  if (auto mode = s.string("mode")) {
+    if (*mode == "enforce") doc.mode = Mode::Enforce;
+    else if (*mode == "warn") doc.mode = Mode::Warn;
+    else if (*mode == "audit") doc.mode = Mode::Audit;
+    else s.error(s.node("mode"), "unknown mode '" + *mode + "' (use enforce, warn or audit)");
+  }
+  doc.namespaces = readPatterns(s, "namespaces", ctx.errors);
+  if (YAML::Node def = s.node("default"); def.IsDefined()) {
+    YamlMapReader d(def, file, context + " default", ctx.errors);
+    if (auto action = d.string("action", true)) {
+      if (*action == "allow") doc.defaultVerdict = Verdict::Allow;
+      else if (*action == "deny") doc.defaultVerdict = Verdict::Deny;
+      else d.error(d.node("action"), "default action must be allow or deny, not '" + *action + "'");
+    }
+    doc.defaultMessage = d.string("message").value_or("");
+    d.finish();
+  }
+  YAML::Node rules = s.node("rules");
+  if (rules.IsDefined()) {
+    if (!rules.IsSequence()) {
+      s.error(rules, "'rules' must be a list");
+    } else {
+      std::set<std::string> ruleNames;
+      for (size_t i = 0; i < rules.size(); ++i) {
+        readRule(rules[i], file, doc.name, i, ctx, ruleNames, doc);
+      }
+    }
+  }
+  s.finish();
+  if (const std::string error = doc.index.build(doc.rules); !error.empty()) {
+    ctx.errors.push_back(doc.source + ": " + context + ": " + error);
+  }
+  for (const auto& rule : doc.rules) {
+    if (rule.action == Action::Rewrite &&
+        std::find(policy.rewriteTargets.begin(), policy.rewriteTargets.end(),
+                  rule.rewriteTarget) == policy.rewriteTargets.end()) {
+      policy.rewriteTargets.push_back(rule.rewriteTarget);
+    }
+  }
+  policy.documents.push_back(std::move(doc));
+}
+
+void readText(const std::string& text, const std::string& file, LoadContext& ctx,
+              CompiledPolicy& policy) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(text);
+  } catch (const YAML::Exception& e) {
+    ctx.errors.push_back(common::yamlPosition(file, e.mark) + ": invalid YAML: " + e.msg);
+    return;
+  }
+  for (const auto& doc : documents) readDocument(doc, file, ctx, policy);
+}
+
+std::string joinLines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines) out += (out.empty() ? "" : "\n") + line;
+  return out;
+}
+
+std::shared_ptr<CompiledPolicy> newPolicy(const LoadOptions& options) {
   auto policy = std::make_shared<CompiledPolicy>();
   policy->options = options;
   policy->rewriteTargets = {options.defaultRewriteTarget};
   return policy;
 }
 
-common::Result<PolicySnapshot> loadPolicyText(const std::string&, const std::string&,
-                                              const LoadOptions& options) {
-  return emptyPolicy(options);
+bool isPolicyFileName(const std::string& name) {
+  if (name.empty() || name[0] == '.') return false;  // ..data, ..2024_..., editor files
+  auto endsWith = [&](const char* suffix) {
+    const std::string s(suffix);
+    return name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0;
+  };
+  return endsWith(".yaml") || endsWith(".yml");
 }
 
-common::Result<PolicySnapshot> loadPolicyPath(const std::string&, const LoadOptions& options) {
-  return emptyPolicy(options);
+}  // namespace
+
+std::vector<std::string> listPolicyFiles(const std::string& path, std::string* error) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<std::string> files;
+  const auto status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) {
+    if (error) *error = path + ": no such file or directory";
+    return files;
+  }
+  if (!fs::is_directory(status)) {
+    files.push_back(path);
+    return files;
+  }
+  for (const auto& entry : fs::directory_iterator(path, ec)) {
+    const std::string name = entry.path().filename().string();
+    // A ConfigMap key is a symlink through ..data; is_regular_file follows it.
+    if (isPolicyFileName(name) && fs::is_regular_file(entry.path(), ec)) {
+      files.push_back(entry.path().string());
+    }
+  }
+  if (ec && error) *error = path + ": " + ec.message();
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+PolicySnapshot emptyPolicy(const LoadOptions& options) { return newPolicy(options); }
+
+common::Result<PolicySnapshot> loadPolicyText(const std::string& text,
+                                              const std::string& sourceName,
+                                              const LoadOptions& options) {
+  LoadContext ctx{options, {}, {}};
+  auto policy = newPolicy(options);
+  readText(text, sourceName, ctx, *policy);
+  if (!ctx.errors.empty()) return Error{ErrorCode::InvalidArgument, joinLines(ctx.errors)};
+  policy->files = {sourceName};
+  return PolicySnapshot(policy);
+}
+
+common::Result<PolicySnapshot> loadPolicyPath(const std::string& path,
+                                              const LoadOptions& options) {
+  if (path.empty()) return emptyPolicy(options);
+  std::string listError;
+  const auto files = listPolicyFiles(path, &listError);
+  if (!listError.empty()) return Error{ErrorCode::NotFound, listError};
+  LoadContext ctx{options, {}, {}};
+  auto policy = newPolicy(options);
+  for (const auto& file : files) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      ctx.errors.push_back(file + ": cannot read file");
+      continue;
+    }
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    readText(buffer.str(), file, ctx, *policy);
+  }
+  if (!ctx.errors.empty()) return Error{ErrorCode::InvalidArgument, joinLines(ctx.errors)};
+  policy->files = files;
+  return PolicySnapshot(policy);
 }
 
 }  // namespace berth::policy

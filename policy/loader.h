@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "policy/policy.h"
@@ -19,6 +20,9 @@ common::Result<PolicySnapshot> loadPolicyPath(const std::string& path, const Loa
 common::Result<PolicySnapshot> loadPolicyText(const std::string& text,
                                               const std::string& sourceName,
                                               const LoadOptions& options);
+// The policy files of a path in merge order: the path itself when it is a file, otherwise the
+// *.yaml and *.yml files of the directory (hidden entries such as ..data skipped), sorted.
+std::vector<std::string> listPolicyFiles(const std::string& path, std::string* error);
 // No policies at all: every image is allowed unchanged.
 PolicySnapshot emptyPolicy(const LoadOptions& options);
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -48,6 +49,7 @@ class PolicyWatcher : public PolicySource {
   PolicySnapshot snapshot_;
   std::string lastFingerprint_;
   std::string lastFailedFingerprint_;
+  std::mutex checkMutex_;  // one check at a time (poll thread and SIGHUP)
 
   std::mutex threadMutex_;
   std::condition_variable wake_;
