@@ -111,7 +111,7 @@ void readRule(const YAML::Node& node, const std::string& file, const std::string
               size_t index, LoadContext& ctx, std::set<std::string>& ruleNames,
               CompiledPolicyDocument& doc) {
   std::string context = "policy '" + policyName + "' rule " + std::to_string(index + 1);
-  if (node.IsMap() && node["name"].IsScalar()) {
+  if (node.IsMap() && node["name"].IsDefined() && node["name"].IsScalar()) {
     context = "policy '" + policyName + "' rule '" + node["name"].Scalar() + "'";
   }
   YamlMapReader r(node, file, context, ctx.errors);
@@ -270,7 +270,14 @@ void readText(const std::string& text, const std::string& file, LoadContext& ctx
     ctx.errors.push_back(common::yamlPosition(file, e.mark) + ": invalid YAML: " + e.msg);
     return;
   }
-  for (const auto& doc : documents) readDocument(doc, file, ctx, policy);
+  for (const auto& doc : documents) {
+    // yaml-cpp throws on some malformed shapes we did not foresee; report them, never crash.
+    try {
+      readDocument(doc, file, ctx, policy);
+    } catch (const YAML::Exception& e) {
+      ctx.errors.push_back(common::yamlPosition(file, e.mark) + ": unexpected YAML: " + e.msg);
+    }
+  }
 }
 
 std::string joinLines(const std::vector<std::string>& lines) {

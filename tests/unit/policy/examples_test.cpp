@@ -1,0 +1,111 @@
+// Every example policy loads, alone and together, and does what its comment promises.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "policy/compiled_policy.h"
+#include "policy/engine.h"
+#include "policy/loader.h"
+#include "tests/support/temp_dir.h"
+
+namespace berth::policy {
+namespace {
+
+const std::string kExamples = testing::sourcePath("examples/policies");
+const std::string kDigest = "sha256:" + std::string(64, 'd');
+
+PolicySnapshot load(const std::string& path) {
+  auto loaded = loadPolicyPath(path, LoadOptions{});
+  if (!loaded) {
+    ADD_FAILURE() << loaded.error().message;
+    return emptyPolicy(LoadOptions{});
+  }
+  return loaded.value();
+}
+
+Decision judge(const PolicySnapshot& p, const std::string& image, const std::string& ns) {
+  auto d = evaluate(*p, image, ns, Operation::Admit);
+  EXPECT_TRUE(d) << image;
+  return d ? d.value() : Decision{};
+}
+
+TEST(ExamplePoliciesTest, EveryFileLoadsOnItsOwn) {
+  size_t files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(kExamples)) {
+    auto loaded = loadPolicyPath(entry.path().string(), LoadOptions{});
+    EXPECT_TRUE(loaded) << entry.path() << ": " << loaded.error().message;
+    ++files;
+  }
+  EXPECT_GE(files, 5u);
+}
+
+TEST(ExamplePoliciesTest, MirrorPublicRegistries) {
+  auto p = load(kExamples + "/10-mirror-public-registries.yaml");
+  EXPECT_EQ(judge(p, "nginx:1.25", "web").rewritten,
+            "localhost:5005/docker.io/library/nginx:1.25");
+  EXPECT_EQ(judge(p, "ghcr.io/org/app:1", "web").rewritten, "localhost:5005/ghcr.io/org/app:1");
+  EXPECT_EQ(judge(p, "quay.io/org/app:1", "web").rewritten, "localhost:5005/quay.io/org/app:1");
+  EXPECT_FALSE(judge(p, "registry.k8s.io/pause:3.9", "web").rewritten);
+  EXPECT_FALSE(judge(p, "nginx:1.25", "kube-system").rewritten);
+}
+
+TEST(ExamplePoliciesTest, NoLatestOutsideDev) {
+  auto p = load(kExamples + "/20-no-latest-outside-dev.yaml");
+  EXPECT_EQ(judge(p, "nginx", "web").verdict, Verdict::Deny);
+  EXPECT_EQ(judge(p, "nginx:latest", "web").verdict, Verdict::Deny);
+  EXPECT_EQ(judge(p, "nginx:latest", "dev-alice").verdict, Verdict::Allow);
+  EXPECT_EQ(judge(p, "nginx:1.25", "web").verdict, Verdict::Allow);
+  EXPECT_EQ(judge(p, "nginx:latest@" + kDigest, "web").verdict, Verdict::Allow);
+}
+
+TEST(ExamplePoliciesTest, ProdAllowlist) {
+  auto p = load(kExamples + "/30-prod-allowlist.yaml");
+  EXPECT_EQ(judge(p, "registry.example.com/team-payments/api:3", "prod-eu").verdict,
+            Verdict::Allow);
+  const Decision denied = judge(p, "nginx:1.25", "prod-eu");
+  EXPECT_EQ(denied.verdict, Verdict::Deny);
+  EXPECT_NE(denied.reason.find("registry.example.com/team-*"), std::string::npos);
+  EXPECT_EQ(judge(p, "registry.example.com/other/api:3", "prod-eu").verdict, Verdict::Deny);
+  EXPECT_EQ(judge(p, "nginx:1.25", "staging").verdict, Verdict::Allow);
+}
+
+TEST(ExamplePoliciesTest, ImmutableReleaseTags) {
+  auto p = load(kExamples + "/40-immutable-release-tags.yaml");
+  auto d = evaluateForRegistry(*p, "release/app", "1.4.2", Operation::Push);
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->immutable);
+  d = evaluateForRegistry(*p, "team/release/app", "1.4.2", Operation::Push);
+  ASSERT_TRUE(d);
+  EXPECT_FALSE(d->immutable);
+  d = evaluateForRegistry(*p, "team/app", "1.4.2", Operation::Push);
+  ASSERT_TRUE(d);
+  EXPECT_FALSE(d->immutable);
+}
+
+TEST(ExamplePoliciesTest, AuditRolloutChangesNoDecision) {
+  auto p = load(kExamples + "/50-audit-rollout-require-digest.yaml");
+  const Decision d = judge(p, "nginx:1.25", "web");
+  EXPECT_EQ(d.verdict, Verdict::Allow);
+  ASSERT_EQ(d.audits.size(), 1u);
+  EXPECT_EQ(d.audits[0].rule, "require-digest-everywhere");
+  EXPECT_TRUE(judge(p, "nginx:1.25", "dev-x").audits.empty());
+  EXPECT_TRUE(judge(p, "nginx@" + kDigest, "web").audits.empty());
+}
+
+TEST(ExamplePoliciesTest, AllTogether) {
+  auto p = load(kExamples);
+  EXPECT_EQ(p->documents.size(), 5u);
+  // Mirrored and allowed in an ordinary namespace.
+  EXPECT_EQ(judge(p, "nginx:1.25", "web").verdict, Verdict::Rewrite);
+  // :latest denied even though it would be mirrored.
+  EXPECT_EQ(judge(p, "nginx", "web").verdict, Verdict::Deny);
+  EXPECT_EQ(judge(p, "nginx", "dev-bob").verdict, Verdict::Rewrite);
+  // prod: only team images, mirrored or not.
+  EXPECT_EQ(judge(p, "nginx:1.25", "prod-eu").verdict, Verdict::Deny);
+  EXPECT_EQ(judge(p, "localhost:5005/docker.io/library/nginx:1.25", "prod-eu").verdict,
+            Verdict::Deny);
+  EXPECT_EQ(judge(p, "registry.example.com/team-a/api:3", "prod-eu").verdict, Verdict::Allow);
+}
+
+}  // namespace
+}  // namespace berth::policy
