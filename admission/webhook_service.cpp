@@ -2,16 +2,194 @@
 
 #include <httplib.h>
 
+#include <array>
+#include <chrono>
+
+#include "admission/admission_review.h"
+#include "admission/digest_resolver.h"
+#include "admission/mutate.h"
+#include "admission/request_timeout.h"
+#include "admission/validate.h"
+#include "policy/compiled_policy.h"
+
 namespace berth::admission {
+namespace {
 
-// Placeholder until the webhooks land.
-struct WebhookService::Impl {};
+enum class Webhook { Mutate = 0, Validate = 1 };
+constexpr std::array<const char*, 2> kWebhookNames = {"mutate", "validate"};
+constexpr std::array<const char*, 6> kResults = {"allowed", "patched", "warned",
+                                                 "denied",  "invalid", "bad_request"};
+// The kinds with their own latency series; anything else is "other", which bounds cardinality.
+constexpr std::array<const char*, 10> kKinds = {
+    "Pod",       "EphemeralContainers", "ReplicationController", "Deployment", "StatefulSet",
+    "DaemonSet", "ReplicaSet",          "Job",                   "CronJob",    "other"};
 
-WebhookService::WebhookService(const common::WebhookConfig&, const common::PolicyConfig&,
-                               const common::RegistryConfig&, policy::PolicySource&,
-                               common::Logger&, common::Metrics&)
-    : impl_(std::make_unique<Impl>()) {}
+size_t kindIndex(const std::string& kind) {
+  for (size_t i = 0; i + 1 < kKinds.size(); ++i) {
+    if (kind == kKinds[i]) return i;
+  }
+  return kKinds.size() - 1;
+}
+
+size_t resultIndex(const std::string& result) {
+  for (size_t i = 0; i < kResults.size(); ++i) {
+    if (result == kResults[i]) return i;
+  }
+  return 0;
+}
+
+nlohmann::json imagesToJson(const std::vector<ImageJudgement>& images) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& j : images) {
+    nlohmann::json entry = {{"container", j.container.pointer},
+                            {"name", j.container.name},
+                            {"image", j.container.image}};
+    if (j.unchanged) {
+      entry["decision"] = "Unchanged";
+    } else if (!j.decision) {
+      entry["decision"] = "Invalid";
+      entry["reason"] = j.invalidReference;
+    } else {
+      entry["decision"] = policy::verdictName(j.decision->verdict);
+      entry["rule"] = j.decision->rule ? nlohmann::json(*j.decision->rule) : nullptr;
+      entry["reason"] = j.decision->reason;
+      if (!j.patchedImage.empty()) entry["patched"] = j.patchedImage;
+      if (!j.decision->audits.empty() || !j.decision->warnings.empty()) {
+        nlohmann::json findings = nlohmann::json::array();
+        for (const auto* list : {&j.decision->warnings, &j.decision->audits}) {
+          for (const auto& f : *list) {
+            findings.push_back({{"policy", f.policy}, {"rule", f.rule},
+                                {"mode", policy::modeName(f.mode)}, {"message", f.message}});
+          }
+        }
+        entry["findings"] = std::move(findings);
+      }
+    }
+    out.push_back(std::move(entry));
+  }
+  return out;
+}
+
+}  // namespace
+
+struct WebhookService::Impl {
+  Impl(const common::WebhookConfig& webhook, const common::RegistryConfig& registry,
+       policy::PolicySource& source, common::Logger& log, common::Metrics& metrics)
+      : policy(source),
+        logger(log),
+        resolver(registryUrlFor(webhook, registry), !webhook.registryUrl.empty()),
+        maxBodyBytes(static_cast<size_t>(webhook.maxBodyBytes)) {
+    limits.maxBodyBytes = maxBodyBytes;
+    for (size_t w = 0; w < kWebhookNames.size(); ++w) {
+      for (size_t r = 0; r < kResults.size(); ++r) {
+        decisions[w][r] = &metrics.counter(
+            "berth_webhook_decisions_total", "Admission reviews answered, by webhook and result",
+            {{"webhook", kWebhookNames[w]}, {"result", kResults[r]}});
+      }
+      for (size_t k = 0; k < kKinds.size(); ++k) {
+        latency[w][k] = &metrics.histogram(
+            "berth_webhook_request_duration_seconds",
+            "Time to answer an admission review, by webhook and object kind",
+            {{"webhook", kWebhookNames[w]}, {"kind", kKinds[k]}});
+      }
+    }
+  }
+
+  void handle(Webhook webhook, const httplib::Request& req, httplib::Response& res);
+  void record(Webhook webhook, const AdmissionRequest& request, const Review& review,
+              std::chrono::steady_clock::duration elapsed);
+
+  policy::PolicySource& policy;
+  common::Logger& logger;
+  RegistryDigestResolver resolver;
+  size_t maxBodyBytes;
+  DecodeLimits limits;
+  std::array<std::array<common::Counter*, kResults.size()>, kWebhookNames.size()> decisions{};
+  std::array<std::array<common::Histogram*, kKinds.size()>, kWebhookNames.size()> latency{};
+};
+
+void WebhookService::Impl::handle(Webhook webhook, const httplib::Request& req,
+                                  httplib::Response& res) {
+  const auto start = std::chrono::steady_clock::now();
+  const size_t w = static_cast<size_t>(webhook);
+  const Deadline deadline = start + reviewBudget(req.get_param_value("timeout"));
+  auto decoded = decodeAdmissionReview(req.body, limits);
+  if (!decoded) {
+    res.status = 400;
+    res.set_content("berth: " + decoded.error().message + "\n", "text/plain; charset=utf-8");
+    decisions[w][resultIndex("bad_request")]->inc();
+    latency[w][kKinds.size() - 1]->observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    logger.warn("admission review rejected", {{"webhook", kWebhookNames[w]},
+                                              {"remote", req.remote_addr},
+                                              {"error", decoded.error().message}});
+    return;
+  }
+  const AdmissionRequest& request = *decoded;
+  const policy::PolicySnapshot snapshot = policy.current();
+  Review review = webhook == Webhook::Mutate
+                      ? mutate(request, MutateContext{*snapshot, resolver, deadline})
+                      : validate(request, *snapshot);
+  res.set_content(encodeAdmissionReview(review.response), "application/json");
+  record(webhook, request, review, std::chrono::steady_clock::now() - start);
+}
+
+void WebhookService::Impl::record(Webhook webhook, const AdmissionRequest& request,
+                                  const Review& review,
+                                  std::chrono::steady_clock::duration elapsed) {
+  const size_t w = static_cast<size_t>(webhook);
+  const double seconds = std::chrono::duration<double>(elapsed).count();
+  decisions[w][resultIndex(review.result)]->inc();
+  latency[w][kindIndex(request.kind.kind)]->observe(seconds);
+  if (!logger.enabled(common::LogLevel::Info)) return;
+  logger.info("admission review",
+              {{"webhook", kWebhookNames[w]},
+               {"uid", request.uid},
+               {"operation", request.operation},
+               {"namespace", request.namespaceName},
+               {"kind", request.kind.kind},
+               {"subResource", request.subResource},
+               {"name", request.name},
+               {"user", request.userName},
+               {"images", imagesToJson(review.images)},
+               {"decision", review.result},
+               {"allowed", review.response.allowed},
+               {"rule", review.rule ? nlohmann::json(*review.rule) : nullptr},
+               {"message", review.response.message},
+               {"warnings", review.response.warnings},
+               {"dryRun", request.dryRun},
+               {"durationMs", seconds * 1000.0}});
+}
+
+WebhookService::WebhookService(const common::WebhookConfig& webhook,
+                               const common::PolicyConfig& /*policyConfig*/,
+                               const common::RegistryConfig& registry,
+                               policy::PolicySource& policy, common::Logger& logger,
+                               common::Metrics& metrics)
+    : impl_(std::make_unique<Impl>(webhook, registry, policy, logger, metrics)) {}
+
 WebhookService::~WebhookService() = default;
-void WebhookService::registerRoutes(httplib::Server&) {}
+
+void WebhookService::registerRoutes(httplib::Server& server) {
+  Impl* impl = impl_.get();
+  server.Post("/mutate", [impl](const httplib::Request& req, httplib::Response& res) {
+    impl->handle(Webhook::Mutate, req, res);
+  });
+  server.Post("/validate", [impl](const httplib::Request& req, httplib::Response& res) {
+    impl->handle(Webhook::Validate, req, res);
+  });
+  // httplib refuses bodies over the listener's payload limit before any handler runs; say why.
+  const size_t limit = impl->maxBodyBytes;
+  server.set_error_handler(httplib::Server::HandlerWithResponse(
+      [limit](const httplib::Request& req, httplib::Response& res) {
+    if (res.status != 413 || (req.path != "/mutate" && req.path != "/validate")) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    res.set_content("berth: the request body is larger than webhook.maxBodyBytes (" +
+                        std::to_string(limit) + " bytes)\n",
+                    "text/plain; charset=utf-8");
+    return httplib::Server::HandlerResponse::Handled;
+  }));
+}
 
 }  // namespace berth::admission

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "common/config.h"
+#include "common/result.h"
+
+namespace berth::admission {
+
+using Deadline = std::chrono::steady_clock::time_point;
+
+// Resolves a tag to the digest of the manifest it names. The seam between the webhook and the
+// network, so that mutation is tested without a registry.
+class DigestResolver {
+ public:
+  virtual ~DigestResolver() = default;
+  // repository is a name inside the registry ("docker.io/library/nginx"); the answer is
+  // "sha256:<hex>". Must give up by the deadline. Errors carry a message fit for a user.
+  virtual common::Result<std::string> resolve(const std::string& repository,
+                                              const std::string& tag, Deadline deadline) = 0;
+};
+
+// Asks a registry over HTTP(S): HEAD /v2/<repository>/manifests/<tag>, reading
+// Docker-Content-Digest. Holds no connection between calls, so it is safe from any thread.
+class RegistryDigestResolver : public DigestResolver {
+ public:
+  // baseUrl: "http://host:port" or "https://host:port". verifyTls is false only for this
+  // process's own registry, reached over loopback under a name its certificate does not carry.
+  RegistryDigestResolver(std::string baseUrl, bool verifyTls);
+  common::Result<std::string> resolve(const std::string& repository, const std::string& tag,
+                                      Deadline deadline) override;
+  const std::string& baseUrl() const { return baseUrl_; }
+
+ private:
+  std::string baseUrl_;
+  bool verifyTls_;
+};
+
+// WebhookConfig.registryUrl, or the registry of this process (http or https by its TLS setting).
+// With a port-0 registry listener the port is unknown here: set webhook.registryUrl then.
+std::string registryUrlFor(const common::WebhookConfig& webhook,
+                           const common::RegistryConfig& registry);
+
+}  // namespace berth::admission

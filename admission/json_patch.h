@@ -1,0 +1,31 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace berth::admission {
+
+// Escapes one reference token of a JSON pointer (RFC 6901): "~" -> "~0", "/" -> "~1".
+std::string escapePointerToken(std::string_view token);
+
+// A JSON Patch (RFC 6902) under construction; only the operations the webhook emits.
+class JsonPatch {
+ public:
+  void add(std::string path, nlohmann::json value);
+  void replace(std::string path, nlohmann::json value);
+  bool empty() const { return operations_.empty(); }
+  size_t size() const { return operations_.size(); }
+  const nlohmann::json& operations() const { return operations_; }
+  // The patch document as compact JSON text.
+  std::string toJson() const;
+
+ private:
+  nlohmann::json operations_ = nlohmann::json::array();
+};
+
+// Standard base64 with padding (RFC 4648 section 4), as AdmissionResponse.patch expects.
+std::string base64Encode(std::string_view bytes);
+
+}  // namespace berth::admission

@@ -1,0 +1,82 @@
+#include "admission/validate.h"
+
+#include "policy/image_reference.h"
+
+namespace berth::admission {
+namespace {
+
+std::string ruleText(const policy::Decision& decision) {
+  std::string text = decision.rule ? "rule \"" + *decision.rule + "\"" : "the default";
+  if (decision.policy) text += " of policy \"" + *decision.policy + "\"";
+  return text;
+}
+
+std::string findingText(const ImageJudgement& judgement, const policy::Finding& finding) {
+  return describeContainer(judgement) + ": rule \"" + finding.rule + "\" of " +
+         policy::modeName(finding.mode) + "-mode policy \"" + finding.policy +
+         "\": " + finding.message;
+}
+
+}  // namespace
+
+Review validate(const AdmissionRequest& request, const policy::CompiledPolicy& policy) {
+  Review review;
+  review.response.uid = request.uid;
+  auto judged = judgeImages(request, policy);
+  if (!judged) {
+    review.result = "invalid";
+    review.response.allowed = false;
+    review.response.code = 400;
+    review.response.message = "berth: " + judged.error().message;
+    return review;
+  }
+  review.images = std::move(judged).value();
+  std::vector<std::string> denials;
+  std::string audits;
+  for (const auto& judgement : review.images) {
+    if (!judgement.invalidReference.empty()) {
+      denials.push_back(describeContainer(judgement) + " is not a valid image reference: " +
+                        judgement.invalidReference);
+      continue;
+    }
+    if (!judgement.decision) continue;
+    const policy::Decision& decision = *judgement.decision;
+    if (decision.verdict == policy::Verdict::Deny) {
+      denials.push_back(describeContainer(judgement) + " is denied by " + ruleText(decision) +
+                        ": " + decision.reason);
+      if (!review.rule) review.rule = decision.rule;
+    } else if (decision.pin) {
+      // The mutating webhook pins or denies; reaching here unpinned means it did not run.
+      const std::string problem = describeContainer(judgement) +
+                                  " must be pinned to a digest by " + ruleText(decision) +
+                                  " and is not (is the mutating webhook installed?)";
+      if (decision.onPinFailure == policy::PinFailure::Deny) {
+        denials.push_back(problem);
+        if (!review.rule) review.rule = decision.rule;
+      } else {
+        review.response.warnings.push_back("berth: " + problem);
+      }
+    }
+    for (const auto& finding : decision.warnings) {
+      review.response.warnings.push_back("berth: " + findingText(judgement, finding));
+    }
+    for (const auto& finding : decision.audits) {
+      audits += (audits.empty() ? "" : "; ") + findingText(judgement, finding);
+    }
+  }
+  if (!audits.empty()) review.response.auditAnnotations["policy-audit"] = audits;
+  if (!denials.empty()) {
+    review.result = "denied";
+    review.response.allowed = false;
+    review.response.code = 403;
+    review.response.message = "berth: ";
+    for (size_t i = 0; i < denials.size(); ++i) {
+      review.response.message += (i ? "; " : "") + denials[i];
+    }
+  } else if (!review.response.warnings.empty()) {
+    review.result = "warned";
+  }
+  return review;
+}
+
+}  // namespace berth::admission

@@ -1,0 +1,16 @@
+#pragma once
+
+#include "admission/admission_review.h"
+#include "admission/judge.h"
+#include "policy/compiled_policy.h"
+
+namespace berth::admission {
+
+// The validating webhook: denies (403) when an enforce-mode policy denies an image, an image
+// reference is invalid, or an image that must be pinned reached it unpinned under
+// onPinFailure: deny; the message names each offending container, its image and the rule.
+// Warn-mode findings become warnings; audit-mode findings are only recorded. It sees the object
+// after the mutating webhook, so rewritten images are judged as the upstream they mirror.
+Review validate(const AdmissionRequest& request, const policy::CompiledPolicy& policy);
+
+}  // namespace berth::admission
