@@ -1,5 +1,7 @@
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -37,14 +39,24 @@ struct TokenResponse {
   std::string challenge;  // WWW-Authenticate for a 401
 };
 
+// How the server runs, beyond the config: what the token realm URL needs and a clock seam.
+struct AuthorizerOptions {
+  bool tls = false;  // the realm is "https://HOST/v2/token" when the registry listens with TLS
+  // Empty: the system clock. Tests set it to expire tokens and cache entries without sleeping.
+  std::function<std::chrono::system_clock::time_point()> clock;
+};
+
 // Registry authentication and authorisation: anonymous when no htpasswd file is configured;
 // otherwise HTTP Basic against bcrypt htpasswd entries and Docker bearer tokens issued by
 // /v2/token, with per-repository permissions from config.
 class Authorizer {
  public:
-  // `serviceUrl` builds the token realm when it is not configured: "http(s)://HOST/v2/token".
-  static common::Result<std::unique_ptr<Authorizer>> create(const common::RegistryAuthConfig& config,
-                                                            common::Logger& logger);
+  // Reads the htpasswd file and token key and compiles the access rules; errors are startup
+  // misconfiguration. The token realm is "http(s)://HOST/v2/token", HOST from each request.
+  // `logger` must outlive the Authorizer.
+  static common::Result<std::unique_ptr<Authorizer>> create(
+      const common::RegistryAuthConfig& config, common::Logger& logger,
+      AuthorizerOptions options = {});
   virtual ~Authorizer() = default;
 
   virtual bool enabled() const = 0;

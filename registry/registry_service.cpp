@@ -2,24 +2,274 @@
 
 #include <httplib.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <thread>
+
+#include "registry/audit_log.h"
+#include "registry/auth.h"
+#include "registry/blob_store.h"
+#include "registry/fs_driver.h"
+#include "registry/garbage_collector.h"
+#include "registry/http_exchange.h"
+#include "registry/manifest_store.h"
+#include "registry/oci_errors.h"
+#include "registry/registry_metrics.h"
+#include "registry/router.h"
+#include "registry/upload_store.h"
+
 namespace berth::registry {
 
-// Placeholder until the registry lands: answers /v2/ only.
+using common::Error;
+using common::ErrorCode;
+
+namespace {
+
+// Catch-all patterns: names contain "/", so one pattern per method hands every /v2 path to
+// our own router instead of std::regex routes per depth.
+constexpr const char* kV2Pattern = R"(/v2(/.*)?)";
+
+int64_t nowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+AccessAction actionFor(const std::string& method) {
+  if (method == "GET" || method == "HEAD") return AccessAction::Pull;
+  if (method == "DELETE") return AccessAction::Delete;
+  return AccessAction::Push;
+}
+
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+}  // namespace
+
 struct RegistryService::Impl {
+  Impl(const common::RegistryConfig& c, policy::PolicySource& p, common::Logger& l,
+       common::Metrics& m)
+      : config(c), policy(p), logger(l), metrics(m) {}
+
   const common::RegistryConfig& config;
+  policy::PolicySource& policy;
+  common::Logger& logger;
+  RegistryMetrics metrics;
+  std::unique_ptr<FilesystemDriver> driver;
+  std::unique_ptr<BlobStore> blobs;
+  std::unique_ptr<UploadStore> uploads;
+  std::unique_ptr<ManifestStore> manifests;
+  std::unique_ptr<Authorizer> auth;
+  std::unique_ptr<AuditLog> audit;
+  TagLocks tagLocks;
+  std::unique_ptr<RegistryContext> context;
+
+  std::mutex maintenanceMutex;
+  std::condition_variable maintenanceWake;
+  bool stopping = false;
+  std::thread maintenance;
+
+  void dispatch(const httplib::Request& req, httplib::Response& res,
+                const httplib::ContentReader* reader);
+  common::Status handle(Exchange& ex);
+  common::Status authorize(Exchange& ex);
+  void record(const Exchange& ex, double seconds);
+  void maintain();
 };
 
-RegistryService::RegistryService(const common::RegistryConfig& config, policy::PolicySource&,
-                                 common::Logger&, common::Metrics&)
-    : impl_(std::make_unique<Impl>(Impl{config})) {}
-RegistryService::~RegistryService() = default;
-common::Status RegistryService::open() { return {}; }
-void RegistryService::registerRoutes(httplib::Server& server) {
-  server.Get("/v2/", [](const httplib::Request&, httplib::Response& res) {
-    res.set_header("Docker-Distribution-API-Version", "registry/2.0");
-    res.set_content("{}", "application/json");
-  });
+common::Status RegistryService::Impl::authorize(Exchange& ex) {
+  const bool registryWide =
+      ex.route.kind == RouteKind::Base || ex.route.kind == RouteKind::Catalog;
+  const AuthDecision decision = auth->authorize(
+      ex.req.get_header_value("Authorization"), ex.req.get_header_value("Host"),
+      registryWide ? std::string() : ex.route.name,
+      registryWide ? AccessAction::Pull : actionFor(ex.req.method));
+  ex.principal = decision.principal;
+  if (decision.allowed) return {};
+  if (decision.status == 401) {
+    if (!decision.challenge.empty()) ex.res.set_header("WWW-Authenticate", decision.challenge);
+    return Error{ErrorCode::Unauthorized,
+                 decision.message.empty() ? "authentication required" : decision.message};
+  }
+  return Error{ErrorCode::Denied,
+               decision.message.empty() ? "requested access to the resource is denied"
+                                        : decision.message};
 }
-void RegistryService::stop() {}
+
+common::Status RegistryService::Impl::handle(Exchange& ex) {
+  if (ex.route.kind == RouteKind::Token) {
+    const TokenResponse token =
+        auth->issueToken(ex.req.get_header_value("Authorization"), ex.req.params);
+    ex.res.status = token.status;
+    if (!token.challenge.empty()) ex.res.set_header("WWW-Authenticate", token.challenge);
+    ex.res.set_content(token.body, "application/json");
+    return {};
+  }
+  BERTH_TRY(authorize(ex));
+  switch (ex.route.kind) {
+    case RouteKind::Base:
+      ex.res.status = 200;
+      ex.res.set_content("{}", "application/json");
+      return {};
+    case RouteKind::Catalog: return handleCatalog(*context, ex);
+    case RouteKind::Tags: return handleTags(*context, ex);
+    case RouteKind::Manifest: return handleManifest(*context, ex);
+    case RouteKind::Blob: return handleBlob(*context, ex);
+    case RouteKind::UploadStart: return handleUploadStart(*context, ex);
+    case RouteKind::Upload: return handleUpload(*context, ex);
+    case RouteKind::Referrers: return handleReferrers(*context, ex);
+    case RouteKind::Token: break;
+  }
+  return Error{ErrorCode::NotFound, "unknown endpoint"};
+}
+
+void RegistryService::Impl::dispatch(const httplib::Request& req, httplib::Response& res,
+                                     const httplib::ContentReader* reader) {
+  const auto started = std::chrono::steady_clock::now();
+  // httplib applies a Range header to whatever body a handler sets (error bodies included).
+  // Blob downloads resolve ranges themselves, so httplib's copy is dropped. The Request is
+  // httplib's own non-const object, handed to us by const reference.
+  const_cast<httplib::Request&>(req).ranges.clear();
+  Exchange ex{req, res, reader, {}, {}, {}, {}, 0, 0, false};
+  res.set_header("Docker-Distribution-API-Version", "registry/2.0");
+  std::string operation = "invalid";
+  common::Status outcome;
+  try {
+    auto route = parseRoute(req.path, req.target);
+    if (!route) {
+      outcome = std::move(route).error();
+    } else {
+      ex.route = std::move(route).value();
+      operation = std::string(routeKindName(ex.route.kind)) + "-" + lower(req.method);
+      outcome = handle(ex);
+    }
+  } catch (const std::exception& e) {
+    outcome = Error{ErrorCode::Internal, "unexpected exception", e.what()};
+  }
+  if (!outcome) {
+    res.headers.erase("Location");
+    res.headers.erase("Docker-Content-Digest");
+    sendError(ex, outcome.error(), logger);
+  }
+  ex.drainBody();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  metrics.request(operation, res.status, seconds);
+  metrics.received(ex.bytesIn);
+  if (res.status < 300) metrics.sent(ex.bytesOut);
+  record(ex, seconds);
+}
+
+void RegistryService::Impl::record(const Exchange& ex, double seconds) {
+  if (ex.operation.empty() || !audit || !audit->enabled()) return;
+  AuditEvent event;
+  event.clientAddress = ex.req.remote_addr;
+  event.user = ex.principal.account;
+  event.userAgent = ex.req.get_header_value("User-Agent");
+  event.operation = ex.operation;
+  event.repository = ex.route.name;
+  event.reference = ex.route.reference;
+  event.digest = ex.digest;
+  event.status = ex.res.status;
+  event.bytes = ex.bytesIn + (ex.res.status < 300 ? ex.bytesOut : 0);
+  event.durationSeconds = seconds;
+  audit->record(event);
+}
+
+// Upload expiry every minute (or sooner for short expiries) and, when configured, online GC.
+void RegistryService::Impl::maintain() {
+  const int64_t expiryTick = std::clamp<int64_t>(config.uploadExpirySeconds / 2, 1, 60);
+  int64_t nextExpiry = nowSeconds() + expiryTick;
+  int64_t nextGc = config.gcIntervalSeconds > 0 ? nowSeconds() + config.gcIntervalSeconds : 0;
+  std::unique_lock lock(maintenanceMutex);
+  while (!stopping) {
+    maintenanceWake.wait_for(lock, std::chrono::seconds(1));
+    if (stopping) break;
+    const int64_t now = nowSeconds();
+    lock.unlock();
+    if (now >= nextExpiry) {
+      if (auto expired = uploads->expire(now); expired && *expired > 0) {
+        logger.info("expired upload sessions", {{"count", *expired}});
+      }
+      nextExpiry = now + expiryTick;
+    }
+    if (nextGc > 0 && now >= nextGc) {
+      GarbageCollector gc(*driver, logger, &blobs->commitLock());
+      GcOptions options;
+      options.uploadExpirySeconds = config.uploadExpirySeconds;
+      options.graceSeconds = std::max<int64_t>(options.graceSeconds, config.gcIntervalSeconds);
+      if (auto report = gc.run(options, now); !report) {
+        logger.error("gc failed", {{"error", report.error().message},
+                                   {"detail", report.error().detail}});
+      }
+      if (auto usage = measureStore(*driver)) metrics.setStored(usage->bytes, usage->blobs);
+      nextGc = now + config.gcIntervalSeconds;
+    }
+    lock.lock();
+  }
+}
+
+RegistryService::RegistryService(const common::RegistryConfig& config,
+                                 policy::PolicySource& policy, common::Logger& logger,
+                                 common::Metrics& metrics)
+    : impl_(std::make_unique<Impl>(config, policy, logger, metrics)) {}
+
+RegistryService::~RegistryService() { stop(); }
+
+common::Status RegistryService::open() {
+  auto& s = *impl_;
+  std::error_code ec;
+  std::filesystem::create_directories(s.config.storage, ec);
+  if (ec) {
+    return Error{ErrorCode::Unavailable,
+                 "cannot create storage directory " + s.config.storage + ": " + ec.message()};
+  }
+  s.driver = std::make_unique<FilesystemDriver>(s.config.storage,
+                                                parseDurability(s.config.durability));
+  s.blobs = std::make_unique<BlobStore>(*s.driver);
+  s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, s.config.uploadExpirySeconds);
+  s.manifests = std::make_unique<ManifestStore>(*s.driver, *s.blobs, s.config.maxManifestBytes);
+  BERTH_TRY_ASSIGN(s.auth, Authorizer::create(s.config.auth, s.logger));
+  BERTH_TRY_ASSIGN(s.audit, AuditLog::open(s.config.audit));
+  s.context = std::make_unique<RegistryContext>(RegistryContext{
+      s.config, s.logger, s.policy, *s.driver, *s.blobs, *s.uploads, *s.manifests, *s.auth,
+      s.metrics, s.tagLocks});
+  BERTH_TRY_ASSIGN(StoreUsage usage, measureStore(*s.driver));
+  s.metrics.setStored(usage.bytes, usage.blobs);
+  s.logger.info("registry storage opened", {{"path", s.config.storage},
+                                            {"durability", s.config.durability},
+                                            {"blobs", usage.blobs},
+                                            {"bytes", usage.bytes},
+                                            {"auth", s.auth->enabled()}});
+  s.maintenance = std::thread([&s] { s.maintain(); });
+  return {};
+}
+
+void RegistryService::registerRoutes(httplib::Server& server) {
+  Impl* s = impl_.get();
+  auto plain = [s](const httplib::Request& req, httplib::Response& res) {
+    s->dispatch(req, res, nullptr);
+  };
+  auto withBody = [s](const httplib::Request& req, httplib::Response& res,
+                      const httplib::ContentReader& reader) { s->dispatch(req, res, &reader); };
+  server.Get(kV2Pattern, plain);  // HEAD too: httplib routes HEAD to GET handlers
+  server.Delete(kV2Pattern, withBody);
+  server.Post(kV2Pattern, withBody);
+  server.Put(kV2Pattern, withBody);
+  server.Patch(kV2Pattern, withBody);
+}
+
+void RegistryService::stop() {
+  auto& s = *impl_;
+  {
+    std::lock_guard lock(s.maintenanceMutex);
+    s.stopping = true;
+  }
+  s.maintenanceWake.notify_all();
+  if (s.maintenance.joinable()) s.maintenance.join();
+}
 
 }  // namespace berth::registry

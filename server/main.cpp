@@ -2,7 +2,10 @@
 #include <string>
 #include <vector>
 
+#include "registry/audit_command.h"
+#include "registry/gc_command.h"
 #include "server/commands.h"
+#include "webhook-certs/certs_command.h"
 
 namespace {
 
@@ -14,6 +17,9 @@ Commands:
   serve          run the registry and the admission webhooks
   policy check   check policy files and report every error
   policy test    show the decision for images in a namespace
+  certs          generate or check the webhook's TLS certificates
+  audit          summarise the registry audit log: who pulled or pushed which image
+  gc             delete unreferenced blobs and expired uploads from registry storage
   version        print the version
 
 Run 'berth COMMAND --help' for the flags of a command.
@@ -31,6 +37,9 @@ int main(int argc, char** argv) {
   const std::vector<std::string> rest(words.begin() + 1, words.end());
   if (command == "serve") return berth::server::serveCommand(rest);
   if (command == "policy") return berth::server::policyCommand(rest, std::cout, std::cerr);
+  if (command == "audit") return berth::registry::auditCommand(rest, std::cout, std::cerr);
+  if (command == "gc") return berth::registry::gcCommand(rest, std::cout, std::cerr);
+  if (command == "certs") return berth::webhook_certs::certsCommand(rest, std::cout, std::cerr);
   if (command == "version" || command == "--version") {
     return berth::server::versionCommand(std::cout);
   }

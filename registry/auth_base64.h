@@ -1,0 +1,17 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace berth::registry {
+
+// Strict base64 (RFC 4648): the standard alphabet with '=' padding for HTTP Basic credentials,
+// the URL-safe alphabet without padding for JWT segments. Decoding rejects anything else
+// (whitespace, stray padding, non-zero trailing bits) because the input comes from clients.
+std::string base64Encode(std::string_view data);
+std::optional<std::string> base64Decode(std::string_view text);
+std::string base64UrlEncode(std::string_view data);
+std::optional<std::string> base64UrlDecode(std::string_view text);
+
+}  // namespace berth::registry

@@ -1,0 +1,96 @@
+#include "registry/gc_command.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <ostream>
+
+#include "common/args.h"
+#include "common/log.h"
+#include "registry/fs_driver.h"
+#include "registry/garbage_collector.h"
+
+namespace berth::registry {
+
+namespace {
+
+common::Args gcArgs() {
+  return common::Args(
+      "berth gc --storage DIR [--dry-run] [--grace-period SECONDS] [--upload-expiry SECONDS]",
+      "Deletes blobs that no manifest references and upload sessions that were abandoned.\n"
+      "Blobs younger than the grace period are kept, so a push in progress is never broken.",
+      {
+          {"storage", "DIR", "registry storage directory (required)"},
+          {"dry-run", "", "report what would be deleted, delete nothing"},
+          {"grace-period", "SECONDS", "keep unreferenced blobs younger than this (default 3600)"},
+          {"upload-expiry", "SECONDS", "expire uploads idle longer than this (default 86400)"},
+      });
+}
+
+bool parseSeconds(const std::string& text, int64_t& out) {
+  try {
+    size_t used = 0;
+    const long long value = std::stoll(text, &used);
+    if (used != text.size() || value < 0) return false;
+    out = value;
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+int gcCommand(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  common::Args args = gcArgs();
+  if (auto parsed = args.parse(argv); !parsed) {
+    err << "berth gc: " << parsed.error().message << "\n";
+    return 2;
+  }
+  if (args.helpRequested()) {
+    out << args.helpText();
+    return 0;
+  }
+  const auto storage = args.get("storage");
+  if (!storage || !args.positional().empty()) {
+    err << "berth gc: --storage DIR is required\n\n" << args.helpText();
+    return 2;
+  }
+  if (!std::filesystem::is_directory(*storage)) {
+    err << "berth gc: " << *storage << " is not a directory\n";
+    return 2;
+  }
+  GcOptions options;
+  options.dryRun = args.has("dry-run");
+  for (const auto& [flag, field] : {std::pair{"grace-period", &options.graceSeconds},
+                                    std::pair{"upload-expiry", &options.uploadExpirySeconds}}) {
+    if (auto v = args.get(flag); v && !parseSeconds(*v, *field)) {
+      err << "berth gc: --" << flag << " needs a number of seconds, not '" << *v << "'\n";
+      return 2;
+    }
+  }
+  FilesystemDriver driver(*storage, Durability::Fsync);
+  common::Logger logger(common::LogLevel::Warn, stderr);
+  GarbageCollector gc(driver, logger);
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  auto report = gc.run(options, now);
+  if (!report) {
+    err << "berth gc: " << report.error().message;
+    if (!report.error().detail.empty()) err << " (" << report.error().detail << ")";
+    err << "\n";
+    return 1;
+  }
+  const char* verb = options.dryRun ? "would delete" : "deleted";
+  for (const auto& digest : report->deleted) out << verb << " " << digest << "\n";
+  out << "repositories: " << report->repositories << "\n"
+      << "manifests: " << report->manifests << "\n"
+      << "blobs kept: " << report->blobsKept << "\n"
+      << "blobs " << verb << ": " << report->blobsDeleted << " (" << report->bytesFreed
+      << " bytes)\n"
+      << "upload sessions expired: " << report->uploadsExpired << "\n";
+  return 0;
+}
+
+}  // namespace berth::registry

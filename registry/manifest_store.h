@@ -1,0 +1,52 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/result.h"
+#include "registry/blob_store.h"
+#include "registry/digest.h"
+#include "registry/manifest.h"
+#include "registry/storage_driver.h"
+
+namespace berth::registry {
+
+// Manifests (bytes in the blob store, a revision link per repository), tags and the referrers
+// index. Writes go in an order that keeps every visible link pointing at complete content.
+class ManifestStore {
+ public:
+  ManifestStore(StorageDriver& driver, BlobStore& blobs, int64_t maxManifestBytes);
+
+  bool repositoryExists(const std::string& repository);
+  bool exists(const std::string& repository, const Digest& digest);
+  // MANIFEST_UNKNOWN when the repository has no such revision.
+  common::Result<std::string> get(const std::string& repository, const Digest& digest);
+  // MANIFEST_UNKNOWN for an unknown tag.
+  common::Result<Digest> resolveTag(const std::string& repository, const std::string& tag);
+
+  // Stores the bytes and the revision link (and the referrers entry for a subject).
+  common::Status put(const std::string& repository, const Digest& digest, std::string_view bytes,
+                     const ManifestInfo& info);
+  common::Status setTag(const std::string& repository, const std::string& tag,
+                        const Digest& digest);
+  common::Status removeTag(const std::string& repository, const std::string& tag);
+  // Removes the revision, the tags that point at it and its referrers entry.
+  common::Status removeRevision(const std::string& repository, const Digest& digest);
+
+  // Sorted. NAME_UNKNOWN when the repository does not exist.
+  common::Result<std::vector<std::string>> tags(const std::string& repository);
+  common::Result<std::vector<std::string>> tagsPointingAt(const std::string& repository,
+                                                          const Digest& digest);
+  common::Result<std::vector<Digest>> revisions(const std::string& repository);
+  common::Result<std::vector<Digest>> referrers(const std::string& repository,
+                                                const Digest& subject);
+
+ private:
+  StorageDriver& driver_;
+  BlobStore& blobs_;
+  int64_t maxManifestBytes_;
+};
+
+}  // namespace berth::registry

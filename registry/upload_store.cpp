@@ -1,0 +1,227 @@
+#include "registry/upload_store.h"
+
+#include <openssl/rand.h>
+
+#include <chrono>
+#include <shared_mutex>
+
+#include "registry/paths.h"
+#include "registry/repository_walker.h"
+#include "registry/upload_range.h"
+
+namespace berth::registry {
+
+using common::Error;
+using common::ErrorCode;
+
+namespace {
+
+// Chunks arrive from the socket in small pieces; they are gathered into writes of this size.
+constexpr size_t kWriteBuffer = 1 << 20;
+
+Error uploadUnknown() { return Error{ErrorCode::BlobUploadUnknown, "upload session unknown"}; }
+
+std::string newUploadId() {
+  unsigned char b[16];
+  RAND_bytes(b, sizeof(b));
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < sizeof(b); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) out.push_back('-');
+    out.push_back(kHex[b[i] >> 4]);
+    out.push_back(kHex[b[i] & 0xf]);
+  }
+  return out;
+}
+
+int64_t nowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+// The running SHA-256 of a session's bytes, so completing a streamed upload does not read the
+// file again. After a restart the state is gone and completion re-reads the file instead.
+struct UploadStore::Session {
+  std::mutex mutex;
+  Hasher hasher{"sha256"};
+  uint64_t hashed = 0;
+  bool hashValid = true;
+};
+
+UploadStore::UploadStore(StorageDriver& driver, BlobStore& blobs, int64_t expirySeconds)
+    : driver_(driver), blobs_(blobs), expirySeconds_(expirySeconds) {}
+
+std::shared_ptr<UploadStore::Session> UploadStore::session(const std::string& repository,
+                                                           const std::string& id) {
+  std::lock_guard lock(mutex_);
+  auto& slot = sessions_[repository + "@" + id];
+  if (!slot) slot = std::make_shared<Session>();
+  return slot;
+}
+
+void UploadStore::forget(const std::string& repository, const std::string& id) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(repository + "@" + id);
+}
+
+common::Result<UploadState> UploadStore::start(const std::string& repository) {
+  const std::string id = newUploadId();
+  BERTH_TRY_ASSIGN(auto writer, driver_.writer(paths::uploadData(repository, id), false));
+  BERTH_TRY(writer->commit());
+  return UploadState{id, 0};
+}
+
+common::Result<UploadState> UploadStore::status(const std::string& repository,
+                                                const std::string& id) {
+  auto info = driver_.stat(paths::uploadData(repository, id));
+  if (!info) {
+    if (info.error().code == ErrorCode::NotFound) return uploadUnknown();
+    return std::move(info).error();
+  }
+  if (expirySeconds_ > 0 && nowSeconds() - info->modifiedUnixSeconds > expirySeconds_) {
+    (void)cancel(repository, id);
+    return uploadUnknown();
+  }
+  return UploadState{id, info->size};
+}
+
+common::Status UploadStore::stream(const std::string& repository, const std::string& id,
+                                   Session& s, const BodySource& body, uint64_t* bytesRead) {
+  BERTH_TRY_ASSIGN(auto writer, driver_.writer(paths::uploadData(repository, id), true));
+  if (s.hashed != writer->size()) s.hashValid = false;
+  std::string buffer;
+  buffer.reserve(kWriteBuffer);
+  common::Status written;
+  uint64_t received = 0;
+  auto flush = [&]() {
+    if (buffer.empty() || !written) return;
+    written = writer->write(buffer);
+    buffer.clear();
+  };
+  const bool complete = body([&](const char* data, size_t size) {
+    received += size;
+    if (!written) return true;  // keep draining the body so the connection stays usable
+    if (s.hashValid) s.hasher.update(data, size);
+    buffer.append(data, size);
+    if (buffer.size() >= kWriteBuffer) flush();
+    return true;
+  });
+  flush();
+  if (bytesRead) *bytesRead += received;
+  if (written) written = writer->commit();
+  if (s.hashValid) s.hashed += received;
+  if (!written) {
+    s.hashValid = false;
+    return written;
+  }
+  if (!complete) {
+    // The bytes that did arrive are kept; the client can ask for the status and resume.
+    return Error{ErrorCode::BlobUploadInvalid, "the request body ended early"};
+  }
+  return {};
+}
+
+common::Result<UploadState> UploadStore::append(const std::string& repository,
+                                                const std::string& id,
+                                                std::optional<std::string_view> contentRange,
+                                                std::optional<uint64_t> bodyLength,
+                                                const BodySource& body, uint64_t* bytesRead) {
+  BERTH_TRY_ASSIGN(UploadState state, status(repository, id));
+  auto s = session(repository, id);
+  std::lock_guard lock(s->mutex);
+  BERTH_TRY_ASSIGN(state, status(repository, id));  // the size may have moved while we waited
+  if (contentRange) {
+    BERTH_TRY_ASSIGN(ByteRange range, parseContentRange(*contentRange));
+    BERTH_TRY(checkChunkRange(state.size, range, bodyLength));
+  }
+  BERTH_TRY(stream(repository, id, *s, body, bytesRead));
+  return status(repository, id);
+}
+
+common::Result<Digest> UploadStore::digestOfUpload(const std::string& repository,
+                                                   const std::string& id, Session& s,
+                                                   const std::string& algorithm) {
+  BERTH_TRY_ASSIGN(UploadState state, status(repository, id));
+  if (algorithm == "sha256" && s.hashValid && s.hashed == state.size) {
+    s.hashValid = false;  // finish() ends the running state
+    return s.hasher.finish();
+  }
+  Hasher hasher(algorithm);
+  BERTH_TRY_ASSIGN(auto reader, driver_.reader(paths::uploadData(repository, id), 0));
+  std::string buffer(kWriteBuffer, '\0');
+  while (true) {
+    BERTH_TRY_ASSIGN(size_t n, reader->read(buffer.data(), buffer.size()));
+    if (n == 0) break;
+    hasher.update(buffer.data(), n);
+  }
+  return hasher.finish();
+}
+
+common::Result<CompletedUpload> UploadStore::complete(const std::string& repository,
+                                                      const std::string& id,
+                                                      const Digest& expected,
+                                                      const BodySource* finalChunk,
+                                                      uint64_t* bytesRead) {
+  BERTH_TRY(status(repository, id));
+  auto s = session(repository, id);
+  std::lock_guard lock(s->mutex);
+  if (finalChunk) BERTH_TRY(stream(repository, id, *s, *finalChunk, bytesRead));
+  BERTH_TRY_ASSIGN(UploadState state, status(repository, id));
+  BERTH_TRY_ASSIGN(Digest actual, digestOfUpload(repository, id, *s, expected.algorithm));
+  if (actual != expected) {
+    (void)driver_.remove(paths::uploadDir(repository, id));
+    forget(repository, id);
+    return Error{ErrorCode::DigestInvalid, "provided digest did not match uploaded content",
+                 expected.str()};
+  }
+  CompletedUpload done{actual, state.size, false};
+  {
+    std::shared_lock commit(blobs_.commitLock());
+    BERTH_TRY_ASSIGN(done.newBlob,
+                     blobs_.commitFile(paths::uploadData(repository, id), actual, state.size));
+    BERTH_TRY(blobs_.link(repository, actual));
+  }
+  (void)driver_.remove(paths::uploadDir(repository, id));
+  forget(repository, id);
+  return done;
+}
+
+common::Status UploadStore::cancel(const std::string& repository, const std::string& id) {
+  if (!driver_.stat(paths::uploadDir(repository, id))) return uploadUnknown();
+  BERTH_TRY(driver_.remove(paths::uploadDir(repository, id)));
+  forget(repository, id);
+  return {};
+}
+
+}  // namespace berth::registry
+
+namespace berth::registry {
+
+common::Result<size_t> UploadStore::expire(int64_t nowUnixSeconds, bool dryRun) {
+  BERTH_TRY_ASSIGN(auto repositories, walkRepositories(driver_));
+  size_t removed = 0;
+  for (const auto& repo : repositories) {
+    if (!repo.hasUploads) continue;
+    auto ids = driver_.list(paths::uploadsDir(repo.name));
+    if (!ids) continue;
+    for (const auto& id : *ids) {
+      auto info = driver_.stat(paths::uploadData(repo.name, id));
+      // A session directory without data is debris of a crash during start: expire it too.
+      const int64_t modified = info ? info->modifiedUnixSeconds : 0;
+      if (nowUnixSeconds - modified <= expirySeconds_) continue;
+      ++removed;
+      if (!dryRun) {
+        BERTH_TRY(driver_.remove(paths::uploadDir(repo.name, id)));
+        forget(repo.name, id);
+      }
+    }
+  }
+  return removed;
+}
+
+}  // namespace berth::registry
