@@ -1,0 +1,120 @@
+#include <gtest/gtest.h>
+
+#include "registry/auth_base64.h"
+#include "registry/auth_header.h"
+
+namespace berth::registry {
+namespace {
+
+using Scheme = Credentials::Scheme;
+
+std::string basic(const std::string& userColonPassword) {
+  return "Basic " + base64Encode(userColonPassword);
+}
+
+TEST(Base64Test, RoundTripsEveryLength) {
+  std::string data;
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_EQ(base64Decode(base64Encode(data)), data);
+    ASSERT_EQ(base64UrlDecode(base64UrlEncode(data)), data);
+    data += static_cast<char>(i * 37 + 200);
+  }
+}
+
+TEST(Base64Test, KnownVectors) {
+  EXPECT_EQ(base64Encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64Encode("fo"), "Zm8=");
+  EXPECT_EQ(base64Encode("f"), "Zg==");
+  EXPECT_EQ(base64UrlEncode("\xfb\xff"), "-_8");
+}
+
+TEST(Base64Test, RejectsMalformedInput) {
+  EXPECT_FALSE(base64Decode("Zm8"));       // missing padding
+  EXPECT_FALSE(base64Decode("Zm=8"));      // padding in the middle
+  EXPECT_FALSE(base64Decode("Zm9v YmFy")); // whitespace
+  EXPECT_FALSE(base64Decode("Zh=="));      // non-zero trailing bits
+  EXPECT_FALSE(base64Decode("===="));
+  EXPECT_FALSE(base64UrlDecode("Zm8="));   // no padding in base64url
+  EXPECT_FALSE(base64UrlDecode("A"));      // impossible length
+  EXPECT_FALSE(base64UrlDecode("ab+/"));   // standard alphabet
+}
+
+TEST(AuthorizationHeaderTest, EmptyIsNoCredentials) {
+  auto parsed = parseAuthorization("");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->scheme, Scheme::None);
+  EXPECT_EQ(parseAuthorization("   ")->scheme, Scheme::None);
+}
+
+TEST(AuthorizationHeaderTest, ParsesBasic) {
+  auto parsed = parseAuthorization(basic("alice:s3cret:with:colons"));
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->scheme, Scheme::Basic);
+  EXPECT_EQ(parsed->user, "alice");
+  EXPECT_EQ(parsed->password, "s3cret:with:colons");
+}
+
+TEST(AuthorizationHeaderTest, SchemeIsCaseInsensitiveAndSpacesAreTolerated) {
+  auto parsed = parseAuthorization("  bAsIc   " + base64Encode("bob:pw") + "  ");
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->user, "bob");
+  EXPECT_EQ(parsed->password, "pw");
+}
+
+TEST(AuthorizationHeaderTest, AllowsAnEmptyPassword) {
+  auto parsed = parseAuthorization(basic("carol:"));
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->password, "");
+}
+
+TEST(AuthorizationHeaderTest, ParsesBearer) {
+  auto parsed = parseAuthorization("Bearer abc.def-_.ghi");
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->scheme, Scheme::Bearer);
+  EXPECT_EQ(parsed->token, "abc.def-_.ghi");
+}
+
+TEST(AuthorizationHeaderTest, RejectsMalformedBasic) {
+  for (const std::string& header :
+       {std::string("Basic"), std::string("Basic "), std::string("Basic not*base64"),
+        basic("no-colon"), basic(":password-only"), basic("user:pass\nword"),
+        std::string("Basic Zm8")}) {
+    auto parsed = parseAuthorization(header);
+    ASSERT_FALSE(parsed) << header;
+    EXPECT_EQ(parsed.error().code, common::ErrorCode::InvalidArgument);
+    EXPECT_NE(parsed.error().message.find("malformed Authorization header"), std::string::npos);
+  }
+}
+
+TEST(AuthorizationHeaderTest, RejectsMalformedBearerAndUnknownSchemes) {
+  EXPECT_FALSE(parseAuthorization("Bearer"));
+  EXPECT_FALSE(parseAuthorization("Bearer a b"));
+  EXPECT_FALSE(parseAuthorization("Bearer \"quoted\""));
+  EXPECT_FALSE(parseAuthorization("Bearer ==abc"));
+  auto digest = parseAuthorization("Digest username=\"x\"");
+  ASSERT_FALSE(digest);
+  EXPECT_NE(digest.error().message.find("unsupported scheme"), std::string::npos);
+}
+
+TEST(AuthorizationHeaderTest, RejectsHugeHeadersBeforeDecoding) {
+  const std::string huge = "Basic " + std::string(kMaxAuthorizationBytes, 'A');
+  auto parsed = parseAuthorization(huge);
+  ASSERT_FALSE(parsed);
+  EXPECT_NE(parsed.error().message.find("too long"), std::string::npos);
+  // Just under the limit still parses: the limit is on size, not on content.
+  const std::string token(kMaxAuthorizationBytes - 7, 'a');
+  EXPECT_TRUE(parseAuthorization("Bearer " + token));
+}
+
+TEST(AuthorizationHeaderTest, SurvivesArbitraryBytes) {
+  std::string input;
+  for (int i = 0; i < 512; ++i) {
+    input += static_cast<char>((i * 131) % 256);
+    (void)parseAuthorization(input);
+    (void)parseAuthorization("Basic " + input);
+  }
+  SUCCEED();
+}
+
+}  // namespace
+}  // namespace berth::registry
