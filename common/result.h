@@ -64,13 +64,14 @@ inline Status ok() { return {}; }
 // Early return of the error of an expression that yields a Result.
 #define BERTH_CONCAT_INNER(a, b) a##b
 #define BERTH_CONCAT(a, b) BERTH_CONCAT_INNER(a, b)
-#define BERTH_TRY(expr)                                   \
-  do {                                                    \
-    auto&& berth_try_result_ = (expr);                    \
-    if (!berth_try_result_) {                             \
-      return std::move(berth_try_result_).error();        \
-    }                                                     \
+#define BERTH_TRY_IMPL(tmp, expr)    \
+  do {                               \
+    auto&& tmp = (expr);             \
+    if (!tmp) {                      \
+      return std::move(tmp).error(); \
+    }                                \
   } while (false)
+#define BERTH_TRY(expr) BERTH_TRY_IMPL(BERTH_CONCAT(berth_try_result_, __LINE__), expr)
 #define BERTH_TRY_ASSIGN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                          \
   if (!tmp) {                                 \

@@ -34,6 +34,12 @@ common::Status Listener::prepare() {
   server_->set_read_timeout(30, 0);
   server_->set_write_timeout(30, 0);
   server_->set_tcp_nodelay(true);
+  // httplib's default also sets SO_REUSEPORT, which would let a second server silently share
+  // the port (and half the connections); a busy port must be an error instead.
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   if (options_.payloadMaxBytes > 0) server_->set_payload_max_length(options_.payloadMaxBytes);
   return {};
 }

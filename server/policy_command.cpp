@@ -4,6 +4,7 @@
 #include "policy/compiled_policy.h"
 #include "policy/decision_json.h"
 #include "policy/engine.h"
+#include "policy/image_reference.h"
 #include "policy/loader.h"
 #include "server/commands.h"
 
@@ -60,6 +61,29 @@ bool parseOperation(const std::string& text, policy::Operation& op) {
   else if (text == "pull") op = policy::Operation::Pull;
   else return false;
   return true;
+}
+
+// For push and pull the image is a repository inside Berth's registry ("release/app:1.0"),
+// judged the way the registry judges it.
+common::Result<policy::Decision> evaluateRegistryImage(const policy::CompiledPolicy& policy,
+                                                       const std::string& image,
+                                                       policy::Operation op) {
+  std::string repository = image;
+  std::string reference = "latest";
+  if (const auto at = image.find('@'); at != std::string::npos) {
+    repository = image.substr(0, at);
+    reference = image.substr(at + 1);
+  } else if (const auto colon = image.rfind(':');
+             colon != std::string::npos && image.find('/', colon) == std::string::npos) {
+    repository = image.substr(0, colon);
+    reference = image.substr(colon + 1);
+  }
+  if (!policy::isValidRepositoryPath(repository)) {
+    return common::Error{common::ErrorCode::InvalidArgument,
+                         "invalid repository name '" + repository +
+                             "' (for --operation push or pull, give NAME:TAG as pushed to Berth)"};
+  }
+  return policy::evaluateForRegistry(policy, repository, reference, op);
 }
 
 void printText(const policy::Decision& d, std::ostream& out) {
@@ -131,7 +155,9 @@ int testCommand(const std::vector<std::string>& argv, std::ostream& out, std::os
   const std::string ns = args.get("namespace").value_or("default");
   int status = 0;
   for (const auto& image : images) {
-    auto decision = policy::evaluate(*loaded.value(), image, ns, op);
+    auto decision = op == policy::Operation::Admit
+                        ? policy::evaluate(*loaded.value(), image, ns, op)
+                        : evaluateRegistryImage(*loaded.value(), image, op);
     if (!decision) {
       err << "berth policy test: " << decision.error().message << "\n";
       status = 1;

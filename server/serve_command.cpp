@@ -5,6 +5,7 @@
 #include "common/args.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "policy/loader.h"
 #include "server/app.h"
 #include "server/commands.h"
 
@@ -83,6 +84,16 @@ int serveCommand(const std::vector<std::string>& argv) {
     for (const auto& p : problems) std::cerr << "berth serve: " << p << "\n";
     return 2;
   }
+  if (args.has("check-config")) {
+    policy::LoadOptions options;
+    options.defaultRewriteTarget = config.policy.rewriteTarget;
+    if (auto loaded = policy::loadPolicyPath(config.policy.path, options); !loaded) {
+      std::cerr << "berth serve: invalid policy:\n" << loaded.error().message << "\n";
+      return 1;
+    }
+    std::cout << "config and policy are valid\n";
+    return 0;
+  }
   common::Logger logger(common::parseLogLevel(config.logLevel).value());
 
   // Signals are taken synchronously by the main thread (sigtimedwait), so they are blocked
@@ -100,11 +111,6 @@ int serveCommand(const std::vector<std::string>& argv) {
     logger.error("cannot start", {{"error", started.error().message}});
     std::cerr << "berth serve: " << started.error().message << "\n";
     return 1;
-  }
-  if (args.has("check-config")) {
-    app.stop();
-    std::cout << "config and policy are valid\n";
-    return 0;
   }
   return app.serveUntilSignalled(args.get("ready-file").value_or(""));
 }

@@ -1,0 +1,138 @@
+#include "common/config.h"
+
+#include <gtest/gtest.h>
+
+namespace berth::common {
+namespace {
+
+void expectContains(const std::string& text, const std::string& part) {
+  EXPECT_NE(text.find(part), std::string::npos) << "missing '" << part << "' in:\n" << text;
+}
+
+TEST(ConfigTest, EmptyTextGivesDefaults) {
+  auto config = parseConfigText("", "empty.yaml");
+  ASSERT_TRUE(config);
+  EXPECT_EQ(config->registry.listen, "127.0.0.1:5000");
+  EXPECT_EQ(config->policy.rewriteTarget, "localhost:5005");
+  EXPECT_EQ(config->registry.durability, "fsync");
+  EXPECT_TRUE(validateConfig(*config).empty());
+}
+
+TEST(ConfigTest, EveryKeyIsRead) {
+  auto config = parseConfigText(R"(
+logLevel: debug
+registry:
+  listen: 0.0.0.0:5000
+  storage: /var/lib/berth
+  tls: {cert: /tls/tls.crt, key: /tls/tls.key}
+  durability: none
+  uploadExpiry: 2h
+  maxManifestBytes: 1048576
+  gcInterval: 1d
+  threads: 16
+  auth:
+    htpasswd: /auth/htpasswd
+    realm: berth-test
+    tokenIssuer: issuer
+    tokenTtl: 10m
+    tokenKeyFile: /auth/key
+    anonymousPull: true
+    access:
+      - {account: ci, repository: 'team/.*', actions: [pull, push]}
+  audit: {path: /var/log/berth/audit.log}
+policy:
+  path: /etc/berth/policies
+  rewriteTarget: registry.local:5000
+  reloadInterval: 5s
+webhook:
+  listen: 0.0.0.0:8443
+  tls: {cert: /w/tls.crt, key: /w/tls.key}
+  registryUrl: https://berth.berth.svc:5000
+  maxBodyBytes: 2097152
+  threads: 8
+)",
+                                "full.yaml");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->logLevel, "debug");
+  EXPECT_EQ(config->registry.storage, "/var/lib/berth");
+  EXPECT_EQ(config->registry.tls.keyFile, "/tls/tls.key");
+  EXPECT_EQ(config->registry.durability, "none");
+  EXPECT_EQ(config->registry.uploadExpirySeconds, 7200);
+  EXPECT_EQ(config->registry.gcIntervalSeconds, 86400);
+  EXPECT_EQ(config->registry.auth.tokenTtlSeconds, 600);
+  ASSERT_EQ(config->registry.auth.access.size(), 1u);
+  EXPECT_EQ(config->registry.auth.access[0].actions, (std::vector<std::string>{"pull", "push"}));
+  EXPECT_TRUE(config->registry.auth.anonymousPull);
+  EXPECT_EQ(config->registry.audit.path, "/var/log/berth/audit.log");
+  EXPECT_EQ(config->policy.reloadIntervalSeconds, 5);
+  EXPECT_EQ(config->webhook.registryUrl, "https://berth.berth.svc:5000");
+  EXPECT_EQ(config->webhook.threads, 8);
+  EXPECT_TRUE(validateConfig(*config).empty());
+}
+
+TEST(ConfigTest, UnknownKeysAndWrongTypesAreAllReportedWithPositions) {
+  auto config = parseConfigText(R"(registry:
+  listen: [a, b]
+  storag: /x
+  threads: many
+  uploadExpiry: soon
+  durability: sometimes
+  auth:
+    access:
+      - {account: a, actions: [fly]}
+      - {repository: x}
+polcy: {}
+)",
+                                "bad.yaml");
+  ASSERT_FALSE(config);
+  const std::string& e = config.error().message;
+  expectContains(e, "bad.yaml:2:11: registry: 'listen' must be a string");
+  expectContains(e, "bad.yaml:3:3: registry: unknown key 'storag'");
+  expectContains(e, "bad.yaml:4:12: registry: 'threads' must be an integer");
+  expectContains(e, "'uploadExpiry' must be a duration");
+  expectContains(e, "'durability' must be fsync or none");
+  expectContains(e, "unknown action 'fly'");
+  expectContains(e, "missing required field 'account'");
+  expectContains(e, "bad.yaml:11:1: config: unknown key 'polcy'");
+}
+
+TEST(ConfigTest, InvalidYamlIsAnError) {
+  auto config = parseConfigText("registry: {listen: [\n", "broken.yaml");
+  ASSERT_FALSE(config);
+  expectContains(config.error().message, "broken.yaml:2:1: invalid YAML");
+}
+
+TEST(ConfigTest, MissingFileIsNotFound) {
+  auto config = loadConfigFile("/nonexistent/berth.yaml");
+  ASSERT_FALSE(config);
+  EXPECT_EQ(config.error().code, ErrorCode::NotFound);
+}
+
+TEST(ConfigTest, ValidationFindsInconsistentValues) {
+  Config config;
+  config.registry.listen = "localhost";
+  config.webhook.tls.certFile = "/c";
+  config.registry.storage = "";
+  const auto problems = validateConfig(config);
+  ASSERT_EQ(problems.size(), 3u);
+  expectContains(problems[0], "registry.listen");
+  expectContains(problems[1], "registry.storage must not be empty");
+  expectContains(problems[2], "webhook.tls");
+}
+
+TEST(ConfigTest, HostPortForms) {
+  auto v4 = parseHostPort("127.0.0.1:5000");
+  ASSERT_TRUE(v4);
+  EXPECT_EQ(v4->host, "127.0.0.1");
+  EXPECT_EQ(v4->port, 5000);
+  auto v6 = parseHostPort("[::1]:0");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->port, 0);
+  for (const char* bad : {"", ":5000", "host:", "host:x", "host:70000", "[::1]5000", "[::1"}) {
+    EXPECT_FALSE(parseHostPort(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace berth::common

@@ -1,0 +1,146 @@
+// `berth policy check|test` through the real binary: outputs, the JSON contract, every error.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace berth::server {
+namespace {
+
+using testing::berthBinary;
+using testing::runCommand;
+using testing::sourcePath;
+
+const std::string kExamples = sourcePath("examples/policies");
+std::string fixture(const std::string& name) { return sourcePath("tests/fixtures/policy/" + name); }
+
+testing::CommandResult berth(std::vector<std::string> args) {
+  args.insert(args.begin(), berthBinary());
+  return runCommand(args);
+}
+
+void expectContains(const std::string& text, const std::string& part) {
+  EXPECT_NE(text.find(part), std::string::npos) << "missing '" << part << "' in:\n" << text;
+}
+
+TEST(PolicyCheckCommandTest, GoodPathsExitZero) {
+  auto r = berth({"policy", "check", kExamples, fixture("good.yaml")});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  expectContains(r.out, kExamples + ": ok (5 file(s), 5 policies, 7 rule(s))");
+  expectContains(r.out, "good.yaml: ok (1 file(s), 1 policy, 1 rule(s))");
+}
+
+TEST(PolicyCheckCommandTest, EveryErrorIsPrintedAndExitIsOne) {
+  auto r = berth({"policy", "check", fixture("unknown-key.yaml"), fixture("misplaced-fields.yaml"),
+                  kExamples});
+  EXPECT_EQ(r.exitCode, 1);
+  expectContains(r.err, "unknown-key.yaml:8:7: policy 'typo' rule 'deny-all': unknown key 'mesage'");
+  expectContains(r.err, "misplaced-fields.yaml:5:9");
+  expectContains(r.err, "duplicate rule name 'no-message'");
+  expectContains(r.out, kExamples + ": ok");
+}
+
+TEST(PolicyCheckCommandTest, UsageErrorsExitTwo) {
+  auto none = berth({"policy", "check"});
+  EXPECT_EQ(none.exitCode, 2);
+  expectContains(none.err, "name at least one policy file or directory");
+  auto flag = berth({"policy", "check", "--bogus", kExamples});
+  EXPECT_EQ(flag.exitCode, 2);
+  expectContains(flag.err, "unknown flag --bogus");
+  auto missing = berth({"policy", "check", "/nonexistent/policy.yaml"});
+  EXPECT_EQ(missing.exitCode, 1);
+  expectContains(missing.err, "/nonexistent/policy.yaml: no such file or directory");
+}
+
+TEST(PolicyTestCommandTest, JsonContractOneObjectPerImage) {
+  auto r = berth({"policy", "test", "--policy", kExamples, "--namespace", "web", "--image",
+                  "nginx:1.25", "--image", "nginx", "--output", "json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string first, second;
+  std::getline(lines, first);
+  std::getline(lines, second);
+  const auto a = nlohmann::json::parse(first);
+  const auto b = nlohmann::json::parse(second);
+  EXPECT_EQ(a["image"], "docker.io/library/nginx:1.25");
+  EXPECT_EQ(a["decision"], "rewrite");
+  EXPECT_EQ(a["rewritten"], "localhost:5005/docker.io/library/nginx:1.25");
+  EXPECT_EQ(a["pin"], false);
+  EXPECT_EQ(a["immutable"], false);
+  EXPECT_EQ(a["rule"], "mirror-docker-hub");
+  EXPECT_EQ(a["mode"], "enforce");
+  EXPECT_TRUE(a["reason"].is_string());
+  EXPECT_EQ(b["decision"], "deny");
+  EXPECT_EQ(b["rule"], "deny-latest-tag");
+  EXPECT_TRUE(b["rewritten"].is_null());
+}
+
+TEST(PolicyTestCommandTest, PushOperationReportsImmutableTags) {
+  auto r = berth({"policy", "test", "--policy", kExamples, "--image", "release/app:1.0",
+                  "--operation", "push", "--output", "json"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["immutable"], true);
+  EXPECT_EQ(j["immutableRule"], "release-tags-are-immutable");
+}
+
+TEST(PolicyTestCommandTest, TextOutputNamesRuleAndReason) {
+  auto r = berth({"policy", "test", "--policy", kExamples, "--namespace", "prod-eu", "--image",
+                  "nginx:1.25"});
+  ASSERT_EQ(r.exitCode, 0) << r.err;
+  expectContains(r.out, "docker.io/library/nginx:1.25: deny (default of policy prod-allowlist");
+}
+
+TEST(PolicyTestCommandTest, ErrorPaths) {
+  struct Case {
+    std::vector<std::string> args;
+    int exit;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"policy", "test", "--image", "nginx"}, 2, "--policy is required"},
+      {{"policy", "test", "--policy", kExamples}, 2, "give at least one --image"},
+      {{"policy", "test", "--policy", kExamples, "--image", "nginx", "--operation", "run"}, 2,
+       "unknown operation 'run'"},
+      {{"policy", "test", "--policy", kExamples, "--image", "nginx", "--output", "xml"}, 2,
+       "unknown output 'xml'"},
+      {{"policy", "test", "--policy", kExamples, "--image"}, 2, "--image needs a value"},
+      {{"policy", "test", "--policy", kExamples, "--policy", kExamples, "--image", "x"}, 2,
+       "--policy given more than once"},
+      {{"policy", "test", "--policy", kExamples, "--image", "x", "stray"}, 2,
+       "unexpected argument 'stray'"},
+      {{"policy", "test", "--policy", fixture("bad-pattern.yaml"), "--image", "nginx"}, 1,
+       "invalid pattern"},
+      {{"policy", "test", "--policy", kExamples, "--image", "Not/Valid"}, 1,
+       "repository name must be lowercase"},
+      {{"policy", "test", "--policy", kExamples, "--image", "../x:1", "--operation", "push"}, 1,
+       "invalid repository name '../x'"},
+      {{"policy", "frobnicate"}, 2, "unknown subcommand 'frobnicate'"},
+      {{"policy"}, 2, "Usage: berth policy check"},
+      {{"nonsense"}, 2, "unknown command 'nonsense'"},
+  };
+  for (const auto& c : cases) {
+    auto r = berth(c.args);
+    EXPECT_EQ(r.exitCode, c.exit) << c.message << "\n" << r.err;
+    expectContains(r.err, c.message);
+  }
+}
+
+TEST(PolicyTestCommandTest, HelpOnEverySubcommand) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--help"}, {"policy", "--help"}, {"policy", "check", "--help"},
+           {"policy", "test", "--help"}, {"serve", "--help"}}) {
+    auto r = berth(args);
+    EXPECT_EQ(r.exitCode, 0) << args.back();
+    expectContains(r.out, "Usage: berth");
+  }
+  auto v = berth({"version"});
+  EXPECT_EQ(v.exitCode, 0);
+  expectContains(v.out, "berth ");
+}
+
+}  // namespace
+}  // namespace berth::server

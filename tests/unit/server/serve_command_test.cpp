@@ -1,0 +1,121 @@
+// `berth serve` as users start it: health endpoints, clean shutdown, and every config error.
+#include <gtest/gtest.h>
+
+#include "tests/support/http.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
+
+namespace berth::server {
+namespace {
+
+using testing::berthBinary;
+using testing::runCommand;
+
+void expectContains(const std::string& text, const std::string& part) {
+  EXPECT_NE(text.find(part), std::string::npos) << "missing '" << part << "' in:\n" << text;
+}
+
+TEST(ServeCommandTest, ServesHealthReadyAndMetricsAndStopsOnSigterm) {
+  testing::TempDir dir;
+  testing::BerthServer server({"--policy", testing::sourcePath("examples/policies")}, dir.path());
+  testing::HttpClient http("127.0.0.1", server.registryPort());
+  EXPECT_EQ(http.get("/healthz").status, 200);
+  EXPECT_EQ(http.get("/readyz").status, 200);
+  const auto metrics = http.get("/metrics");
+  EXPECT_EQ(metrics.status, 200);
+  expectContains(metrics.body, "berth_policy_reloads_total 1");
+  EXPECT_EQ(server.stop(), 0);
+  const std::string log = server.log();
+  expectContains(log, "\"msg\":\"listening\"");
+  expectContains(log, "\"msg\":\"shutting down\"");
+  expectContains(log, "\"signal\":\"SIGTERM\"");
+  expectContains(log, "\"msg\":\"stopped\"");
+}
+
+TEST(ServeCommandTest, ReloadsPolicyWhileRunning) {
+  testing::TempDir dir;
+  const std::string policies = dir.path() + "/policies";
+  dir.write("policies/a.yaml",
+            "apiVersion: berth.dev/v1\nkind: ImagePolicy\nmetadata: {name: a}\nspec: {}\n");
+  testing::BerthServer server({"--policy", policies}, dir.path());
+  dir.write("policies/b.yaml", "not: [valid");
+  testing::HttpClient http("127.0.0.1", server.registryPort());
+  // The watcher polls every 2 s by default; wait (bounded) for its verdict on the bad file.
+  std::string metrics;
+  for (int i = 0; i < 100; ++i) {
+    metrics = http.get("/metrics").body;
+    if (metrics.find("berth_policy_reload_errors_total 1") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  expectContains(metrics, "berth_policy_reload_errors_total 1");
+  expectContains(metrics, "berth_policy_last_reload_success 0");
+  EXPECT_EQ(http.get("/readyz").status, 200);  // the last good policy keeps serving
+  expectContains(server.log(), "policy reload failed; keeping the last good policy");
+}
+
+TEST(ServeCommandTest, ConfigErrorsNameFileLineAndKey) {
+  testing::TempDir dir;
+  const std::string config = dir.write("berth.yaml",
+                                       "registry:\n  listen: 127.0.0.1:0\n  storge: /tmp/x\n"
+                                       "logLevel: chatty\n");
+  auto r = runCommand({berthBinary(), "serve", "--config", config});
+  EXPECT_EQ(r.exitCode, 2);
+  expectContains(r.err, config + ":3:3: registry: unknown key 'storge'");
+  expectContains(r.err, "unknown log level 'chatty'");
+}
+
+TEST(ServeCommandTest, InvalidValuesAreRejectedBeforeStarting) {
+  testing::TempDir dir;
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"--registry-listen", "nohost"}, "registry.listen: invalid address 'nohost'"},
+      {{"--registry-listen", "127.0.0.1:99999"}, "invalid address '127.0.0.1:99999'"},
+      {{"--webhook-tls-cert", "/tmp/cert.pem"}, "webhook.tls: a certificate and a key go together"},
+      {{"--tls-key", "/tmp/key.pem"}, "registry.tls: a certificate and a key go together"},
+      {{"--log-level", "loud"}, "log level 'loud'"},
+      {{"--config", dir.file("missing.yaml")}, "cannot read config file"},
+      {{"--frobnicate"}, "unknown flag --frobnicate"},
+      {{"stray"}, "unexpected argument 'stray'"},
+  };
+  for (const auto& c : cases) {
+    std::vector<std::string> argv = {berthBinary(), "serve", "--storage", dir.file("s")};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    auto r = runCommand(argv);
+    EXPECT_EQ(r.exitCode, 2) << c.message;
+    expectContains(r.err, c.message);
+  }
+}
+
+TEST(ServeCommandTest, BadPolicyAtStartupStopsTheServer) {
+  testing::TempDir dir;
+  auto r = runCommand({berthBinary(), "serve", "--storage", dir.file("s"), "--registry-listen",
+                       "127.0.0.1:0", "--policy",
+                       testing::sourcePath("tests/fixtures/policy/unknown-action.yaml")});
+  EXPECT_EQ(r.exitCode, 1);
+  expectContains(r.err, "unknown action 'quarantine'");
+}
+
+TEST(ServeCommandTest, PortInUseIsAClearError) {
+  testing::TempDir dir;
+  testing::BerthServer first({}, dir.path());
+  auto r = runCommand({berthBinary(), "serve", "--storage", dir.file("s2"), "--registry-listen",
+                       first.registryAddress()});
+  EXPECT_EQ(r.exitCode, 1);
+  expectContains(r.err, "registry: cannot listen on " + first.registryAddress());
+}
+
+TEST(ServeCommandTest, CheckConfigValidatesWithoutServing) {
+  testing::TempDir dir;
+  const std::string config = dir.write(
+      "berth.yaml", "registry:\n  listen: 127.0.0.1:0\n  storage: " + dir.file("s") +
+                        "\npolicy:\n  path: " + testing::sourcePath("examples/policies") + "\n");
+  auto r = runCommand({berthBinary(), "serve", "--config", config, "--check-config"});
+  EXPECT_EQ(r.exitCode, 0) << r.err;
+  expectContains(r.out, "config and policy are valid");
+}
+
+}  // namespace
+}  // namespace berth::server
