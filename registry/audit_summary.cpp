@@ -5,6 +5,8 @@
 namespace berth::registry {
 
 std::string manifestAction(const std::string& operation) {
+  // Untagging removes the image from the reference just as deleting the manifest does.
+  if (operation == "delete-tag") return "delete";
   static constexpr std::string_view kSuffix = "-manifest";
   if (operation.size() <= kSuffix.size() ||
       operation.compare(operation.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {

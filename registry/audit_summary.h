@@ -42,7 +42,7 @@ class AuditSummary {
   std::map<std::pair<std::string, std::string>, AuditImage> images_;
 };
 
-// "pull-manifest" -> "pull"; "" for operations the summary does not count.
+// "pull-manifest" -> "pull", "delete-tag" -> "delete"; "" for operations not counted.
 std::string manifestAction(const std::string& operation);
 
 }  // namespace berth::registry

@@ -126,3 +126,19 @@ TEST(AuditSinceTest, ParsesDurationsAndTimes) {
 
 }  // namespace
 }  // namespace berth::registry
+
+namespace berth::registry {
+namespace {
+
+TEST(AuditSummaryTest, CountsManifestOperationsOnly) {
+  EXPECT_EQ(manifestAction("pull-manifest"), "pull");
+  EXPECT_EQ(manifestAction("push-manifest"), "push");
+  EXPECT_EQ(manifestAction("delete-manifest"), "delete");
+  EXPECT_EQ(manifestAction("delete-tag"), "delete");
+  EXPECT_EQ(manifestAction("pull-blob"), "");
+  EXPECT_EQ(manifestAction("mount-blob"), "");
+  EXPECT_EQ(manifestAction("-manifest"), "");
+}
+
+}  // namespace
+}  // namespace berth::registry
