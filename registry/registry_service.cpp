@@ -232,7 +232,9 @@ common::Status RegistryService::open() {
   s.blobs = std::make_unique<BlobStore>(*s.driver);
   s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, s.config.uploadExpirySeconds);
   s.manifests = std::make_unique<ManifestStore>(*s.driver, *s.blobs, s.config.maxManifestBytes);
-  BERTH_TRY_ASSIGN(s.auth, Authorizer::create(s.config.auth, s.logger));
+  AuthorizerOptions authOptions;
+  authOptions.tls = s.config.tls.enabled();
+  BERTH_TRY_ASSIGN(s.auth, Authorizer::create(s.config.auth, s.logger, authOptions));
   BERTH_TRY_ASSIGN(s.audit, AuditLog::open(s.config.audit));
   s.context = std::make_unique<RegistryContext>(RegistryContext{
       s.config, s.logger, s.policy, *s.driver, *s.blobs, *s.uploads, *s.manifests, *s.auth,
