@@ -1,0 +1,94 @@
+#include "tests/integration/webhook_test_support.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <openssl/evp.h>
+
+namespace berth::testing {
+
+void generateWebhookCerts(const std::string& dir, const std::vector<std::string>& extra) {
+  std::vector<std::string> argv = {berthBinary(), "certs",   "generate", "--service",
+                                   kWebhookService, "--namespace", kWebhookNamespace,
+                                   "--dns",         "localhost",   "--out", dir};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  const CommandResult result = runCommand(argv);
+  ASSERT_EQ(result.exitCode, 0) << result.err;
+}
+
+WebhookServer::WebhookServer(std::vector<std::string> extraArgs) {
+  certDir_ = dir_.file("certs");
+  generateWebhookCerts(certDir_);
+  std::vector<std::string> args = {"--webhook-tls-cert", certDir_ + "/tls.crt",
+                                   "--webhook-tls-key", certDir_ + "/tls.key"};
+  args.insert(args.end(), extraArgs.begin(), extraArgs.end());
+  server_ = std::make_unique<BerthServer>(args, dir_.path());
+  client_ = std::make_unique<httplib::SSLClient>("localhost", server_->webhookPort());
+  client_->set_ca_cert_path((certDir_ + "/ca.crt").c_str());
+  client_->enable_server_certificate_verification(true);
+  client_->set_keep_alive(true);
+  client_->set_read_timeout(30, 0);
+  client_->set_address_family(AF_INET);
+}
+
+WebhookServer::~WebhookServer() = default;
+
+namespace {
+
+HttpsAnswer toAnswer(const httplib::Result& res) {
+  HttpsAnswer answer;
+  if (!res) return answer;
+  answer.status = res->status;
+  answer.body = res->body;
+  answer.json = nlohmann::json::parse(res->body, nullptr, false);
+  if (answer.json.is_discarded()) answer.json = nullptr;
+  return answer;
+}
+
+}  // namespace
+
+HttpsAnswer WebhookServer::post(const std::string& path, const std::string& body) {
+  return toAnswer(client_->Post(path.c_str(), body, "application/json"));
+}
+
+HttpsAnswer WebhookServer::get(const std::string& path) {
+  return toAnswer(client_->Get(path.c_str()));
+}
+
+std::string admissionFixture(const std::string& name) {
+  return readFile(sourcePath("tests/fixtures/admission/" + name));
+}
+
+std::string withObject(const std::string& reviewText, const nlohmann::json& object) {
+  auto review = nlohmann::json::parse(reviewText);
+  review["request"]["object"] = object;
+  return review.dump();
+}
+
+std::string responsePatch(const nlohmann::json& review) {
+  const auto& response = review.at("response");
+  if (!response.contains("patch")) return "";
+  EXPECT_EQ(response.value("patchType", ""), "JSONPatch");
+  const std::string encoded = response["patch"].get<std::string>();
+  std::string out(encoded.size(), '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(encoded.data()),
+                                static_cast<int>(encoded.size()));
+  EXPECT_GE(n, 0) << "patch is not base64";
+  out.resize(n < 0 ? 0 : static_cast<size_t>(n));
+  while (!out.empty() && out.back() == '\0') out.pop_back();
+  return out;
+}
+
+nlohmann::json kubectlPatch(const nlohmann::json& object, const std::string& patch) {
+  TempDir dir;
+  const std::string objectFile = dir.write("object.json", object.dump());
+  const std::string patchFile = dir.write("patch.json", patch);
+  const CommandResult result = runCommand({"kubectl", "patch", "--local", "--type=json", "-f",
+                                           objectFile, "--patch-file", patchFile, "-o", "json"});
+  EXPECT_EQ(result.exitCode, 0) << "kubectl patch failed (is kubectl installed?): " << result.err;
+  auto patched = nlohmann::json::parse(result.out, nullptr, false);
+  EXPECT_FALSE(patched.is_discarded()) << result.out;
+  return patched.is_discarded() ? nlohmann::json() : patched;
+}
+
+}  // namespace berth::testing
