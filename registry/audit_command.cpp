@@ -23,10 +23,12 @@ common::Args auditArgs() {
       "Summarises a registry audit log: per image, who pulled, pushed or deleted it, how often\n"
       "and when last. Counts successful manifest requests only.",
       {
-          {"log", "FILE", "the audit log to read, '-' for standard input (the default when it "
-                          "is not a terminal)"},
-          {"since", "DURATION_OR_TIME", "only events since 30m/12h/7d ago, or since a time "
-                                        "such as 2024-05-01T00:00:00Z"},
+          {"log", "FILE",
+           "the audit log to read, '-' for standard input (the default when it "
+           "is not a terminal)"},
+          {"since", "DURATION_OR_TIME",
+           "only events since 30m/12h/7d ago, or since a time "
+           "such as 2024-05-01T00:00:00Z"},
           {"output", "FORMAT", "table (default) or json"},
       });
 }

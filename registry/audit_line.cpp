@@ -82,8 +82,8 @@ common::Result<int64_t> parseRfc3339Millis(std::string_view text) {
     } else if (text[pos] == '+' || text[pos] == '-') {
       int offsetHours = 0, offsetMinutes = 0;
       if (!readInt(text, pos + 1, 2, offsetHours) || text.size() < pos + 6 ||
-          text[pos + 3] != ':' || !readInt(text, pos + 4, 2, offsetMinutes) ||
-          offsetHours > 23 || offsetMinutes > 59) {
+          text[pos + 3] != ':' || !readInt(text, pos + 4, 2, offsetMinutes) || offsetHours > 23 ||
+          offsetMinutes > 59) {
         return invalid;
       }
       offsetSeconds = (offsetHours * 3600 + offsetMinutes * 60) * (text[pos] == '-' ? -1 : 1);
@@ -93,8 +93,7 @@ common::Result<int64_t> parseRfc3339Millis(std::string_view text) {
     }
     if (pos != text.size()) return invalid;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
-      second > 60) {
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
     return invalid;
   }
   std::tm tm{};

@@ -64,9 +64,8 @@ void writeAuditTable(const AuditSummary& summary, std::ostream& out) {
 void writeAuditJson(const AuditSummary& summary, std::ostream& out) {
   nlohmann::json images = nlohmann::json::array();
   for (const auto& [key, image] : summary.images()) {
-    nlohmann::json entry = {{"repository", image.repository},
-                            {"reference", image.reference},
-                            {"digest", image.digest}};
+    nlohmann::json entry = {
+        {"repository", image.repository}, {"reference", image.reference}, {"digest", image.digest}};
     for (const auto& [action, users] : image.actions) {
       uint64_t total = 0;
       std::string last;

@@ -110,9 +110,11 @@ class HtpasswdAuthorizer final : public Authorizer {
                            const std::multimap<std::string, std::string>& query) override;
 
  private:
-  TimePoint now() const { return options_.clock ? options_.clock() : std::chrono::system_clock::now(); }
-  std::string challenge(const std::string& host, const std::string& repository,
-                        AccessAction action, const std::string& error) const;
+  TimePoint now() const {
+    return options_.clock ? options_.clock() : std::chrono::system_clock::now();
+  }
+  std::string challenge(const std::string& host, const std::string& repository, AccessAction action,
+                        const std::string& error) const;
   AuthDecision deny(int status, std::string message, std::string challengeValue) const;
   common::Result<Identity> identify(const Credentials& credentials);
   ActionSet tokenGrants(const TokenClaims& claims, const std::string& repository) const;
@@ -152,8 +154,7 @@ common::Result<Identity> HtpasswdAuthorizer::identify(const Credentials& credent
   Identity identity;
   identity.scheme = credentials.scheme;
   switch (credentials.scheme) {
-    case Credentials::Scheme::None:
-      return identity;
+    case Credentials::Scheme::None: return identity;
     case Credentials::Scheme::Basic:
       if (!passwords_->check(credentials.user, credentials.password, now())) {
         logger_.info("registry authentication failed", {{"user", credentials.user}});
@@ -240,11 +241,12 @@ AuthDecision HtpasswdAuthorizer::authorize(const std::string& authorization,
   return deny(403, "user '" + who.account + "' may not " + what, "");
 }
 
-TokenResponse HtpasswdAuthorizer::issueToken(
-    const std::string& authorization, const std::multimap<std::string, std::string>& query) {
+TokenResponse HtpasswdAuthorizer::issueToken(const std::string& authorization,
+                                             const std::multimap<std::string, std::string>& query) {
   const std::string basicChallenge = formatChallenge({"Basic", {{"realm", config_.realm}}, {}});
   if (auto it = query.find("service"); it != query.end() && it->second != config_.realm) {
-    return {400, errorBody("UNSUPPORTED", "unknown service; this registry is '" + config_.realm + "'"),
+    return {400,
+            errorBody("UNSUPPORTED", "unknown service; this registry is '" + config_.realm + "'"),
             {}};
   }
   auto credentials = parseAuthorization(authorization);
@@ -265,7 +267,9 @@ TokenResponse HtpasswdAuthorizer::issueToken(
     account = credentials->user;
   }
   std::vector<std::string> scopeTexts;
-  for (auto [it, end] = query.equal_range("scope"); it != end; ++it) scopeTexts.push_back(it->second);
+  for (auto [it, end] = query.equal_range("scope"); it != end; ++it) {
+    scopeTexts.push_back(it->second);
+  }
   auto scopes = parseScopes(scopeTexts);
   if (!scopes) return {400, errorBody("UNSUPPORTED", scopes.error().message), {}};
   if (scopes->size() > kMaxScopesPerToken) {
@@ -322,9 +326,9 @@ common::Result<std::unique_ptr<Authorizer>> Authorizer::create(
   } else {
     BERTH_TRY_ASSIGN(key, loadTokenKey(config.tokenKeyFile));
   }
-  return std::unique_ptr<Authorizer>(new HtpasswdAuthorizer(
-      config, logger, std::move(options), std::move(policy),
-      std::make_unique<PasswordChecker>(std::move(file)), std::move(key)));
+  return std::unique_ptr<Authorizer>(
+      new HtpasswdAuthorizer(config, logger, std::move(options), std::move(policy),
+                             std::make_unique<PasswordChecker>(std::move(file)), std::move(key)));
 }
 
 }  // namespace berth::registry

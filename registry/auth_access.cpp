@@ -82,8 +82,8 @@ ActionSet AccessPolicy::permitted(const std::string& account, const std::string&
   ActionSet actions = (anonymous && anonymousPull_) ? kPull : 0;
   if (rules_.empty()) return anonymous ? actions : kAllActions;
   for (const Rule& rule : rules_) {
-    const bool applies = anonymous ? rule.account == "anonymous"
-                                   : (rule.account == "*" || rule.account == account);
+    const bool applies =
+        anonymous ? rule.account == "anonymous" : (rule.account == "*" || rule.account == account);
     if (applies && (actions & rule.actions) != rule.actions &&
         RE2::FullMatch(repository, *rule.pattern)) {
       actions |= rule.actions;

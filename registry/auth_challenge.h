@@ -11,9 +11,9 @@ namespace berth::registry {
 
 // One challenge of a `WWW-Authenticate` header: `Bearer realm="...",service="..."`.
 struct AuthChallenge {
-  std::string scheme;  // as sent; compare case-insensitively
+  std::string scheme;                                       // as sent; compare case-insensitively
   std::vector<std::pair<std::string, std::string>> params;  // names lower-cased, in order
-  std::string token68;  // the rare `Scheme token68` form
+  std::string token68;                                      // the rare `Scheme token68` form
 
   // The value of a parameter, "" when absent.
   std::string param(std::string_view name) const;

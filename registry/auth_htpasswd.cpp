@@ -55,7 +55,8 @@ common::Result<std::string> readWhole(const std::string& path, struct stat& info
   std::string text;
   if (::fstat(fd, &info) != 0 || static_cast<size_t>(info.st_size) > kMaxFileBytes) {
     ::close(fd);
-    return Error{ErrorCode::InvalidArgument, "htpasswd file " + path + " is too large or unreadable"};
+    return Error{ErrorCode::InvalidArgument,
+                 "htpasswd file " + path + " is too large or unreadable"};
   }
   char buffer[8192];
   while (true) {
@@ -102,8 +103,8 @@ common::Result<HtpasswdTable> parseHtpasswd(std::string_view text, const std::st
     const std::string_view hash = line.substr(colon + 1);
     if (!isBcrypt(hash)) {
       return Error{ErrorCode::InvalidArgument,
-                   where + "user '" + user + "' has an unsupported password hash: " +
-                       describeHash(hash) +
+                   where + "user '" + user +
+                       "' has an unsupported password hash: " + describeHash(hash) +
                        "; only bcrypt is supported, create it with 'htpasswd -B'"};
     }
     if (!table.hashes.emplace(user, std::string(hash)).second) {
@@ -130,7 +131,7 @@ bool HtpasswdFile::Stamp::operator==(const Stamp& other) const {
 
 common::Result<std::pair<HtpasswdFile::Stamp, std::shared_ptr<const HtpasswdTable>>>
 HtpasswdFile::read() const {
-  struct stat info{};
+  struct stat info {};
   std::string text;
   BERTH_TRY_ASSIGN(text, readWhole(path_, info));
   HtpasswdTable table;
@@ -150,7 +151,7 @@ common::Result<std::unique_ptr<HtpasswdFile>> HtpasswdFile::open(const std::stri
 }
 
 std::shared_ptr<const HtpasswdTable> HtpasswdFile::current() {
-  struct stat info{};
+  struct stat info {};
   std::lock_guard lock(mutex_);
   if (::stat(path_.c_str(), &info) != 0) {
     // Editors replace files by rename: a brief absence keeps the users we have.

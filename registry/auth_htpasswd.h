@@ -42,13 +42,14 @@ class HtpasswdFile {
 
  private:
   struct Stamp {
-    struct timespec mtime{};
+    struct timespec mtime {};
     off_t size = 0;
     ino_t inode = 0;
     bool operator==(const Stamp& other) const;
   };
 
-  HtpasswdFile(std::string path, common::Logger& logger) : path_(std::move(path)), logger_(logger) {}
+  HtpasswdFile(std::string path, common::Logger& logger)
+      : path_(std::move(path)), logger_(logger) {}
   common::Result<std::pair<Stamp, std::shared_ptr<const HtpasswdTable>>> read() const;
 
   std::string path_;

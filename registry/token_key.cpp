@@ -39,10 +39,10 @@ common::Result<std::string> loadTokenKey(const std::string& path) {
   std::string key = text.str();
   while (!key.empty() && (key.back() == '\n' || key.back() == '\r')) key.pop_back();
   if (key.size() < kMinTokenKeyBytes) {
-    return Error{ErrorCode::InvalidArgument,
-                 "token key file " + path + " holds " + std::to_string(key.size()) +
-                     " bytes; at least " + std::to_string(kMinTokenKeyBytes) +
-                     " are needed (e.g. openssl rand -hex 32)"};
+    return Error{ErrorCode::InvalidArgument, "token key file " + path + " holds " +
+                                                 std::to_string(key.size()) + " bytes; at least " +
+                                                 std::to_string(kMinTokenKeyBytes) +
+                                                 " are needed (e.g. openssl rand -hex 32)"};
   }
   return key;
 }

@@ -108,10 +108,10 @@ std::string TokenSigner::sign(const TokenClaims& claims) const {
   for (const TokenAccess& grant : claims.access) {
     access.push_back({{"type", grant.type}, {"name", grant.name}, {"actions", grant.actions}});
   }
-  const json payload = {{"iss", claims.issuer},     {"sub", claims.subject},
-                        {"aud", claims.audience},   {"exp", claims.expiresAt},
-                        {"nbf", claims.notBefore},  {"iat", claims.issuedAt},
-                        {"jti", claims.id},         {"access", access}};
+  const json payload = {{"iss", claims.issuer},    {"sub", claims.subject},
+                        {"aud", claims.audience},  {"exp", claims.expiresAt},
+                        {"nbf", claims.notBefore}, {"iat", claims.issuedAt},
+                        {"jti", claims.id},        {"access", access}};
   // Names come from clients: replace invalid UTF-8 rather than throw.
   const std::string text = payload.dump(-1, ' ', false, json::error_handler_t::replace);
   std::string input = base64UrlEncode(kHeader) + "." + base64UrlEncode(text);

@@ -17,10 +17,10 @@ struct TokenAccess {
 };
 
 struct TokenClaims {
-  std::string issuer;    // iss
-  std::string subject;   // sub: the account, "" for anonymous
-  std::string audience;  // aud: the service (realm)
-  std::string id;        // jti
+  std::string issuer;     // iss
+  std::string subject;    // sub: the account, "" for anonymous
+  std::string audience;   // aud: the service (realm)
+  std::string id;         // jti
   int64_t issuedAt = 0;   // iat, seconds since the epoch
   int64_t notBefore = 0;  // nbf
   int64_t expiresAt = 0;  // exp

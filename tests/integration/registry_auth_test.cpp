@@ -48,11 +48,11 @@ void writeImageLayout(const TempDir& dir, const std::string& name) {
   };
   nlohmann::json layer = put(std::string(1024, '\0'));  // an empty tar archive
   layer["mediaType"] = "application/vnd.oci.image.layer.v1.tar";
-  nlohmann::json config = put(nlohmann::json({{"architecture", "amd64"},
-                                              {"os", "linux"},
-                                              {"rootfs", {{"type", "layers"},
-                                                          {"diff_ids", {layer["digest"]}}}}})
-                                  .dump());
+  nlohmann::json config =
+      put(nlohmann::json({{"architecture", "amd64"},
+                          {"os", "linux"},
+                          {"rootfs", {{"type", "layers"}, {"diff_ids", {layer["digest"]}}}}})
+              .dump());
   config["mediaType"] = "application/vnd.oci.image.config.v1+json";
   const std::string manifestType = "application/vnd.oci.image.manifest.v1+json";
   nlohmann::json manifest = put(nlohmann::json({{"schemaVersion", 2},
@@ -72,24 +72,27 @@ class RegistryAuthTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     const std::string htpasswd = dir_->file("htpasswd");
-    for (const auto& [user, password] :
-         std::vector<std::pair<std::string, std::string>>{{"alice", "wonderland"},
-                                                          {"reader", "readonly"}}) {
+    for (const auto& [user, password] : std::vector<std::pair<std::string, std::string>>{
+             {"alice", "wonderland"}, {"reader", "readonly"}}) {
       std::vector<std::string> argv = {"htpasswd", "-B", "-b"};
       if (!std::filesystem::exists(htpasswd)) argv.push_back("-c");
       argv.insert(argv.end(), {htpasswd, user, password});
       const CommandResult made = runCommand(argv);
       ASSERT_EQ(made.exitCode, 0) << "htpasswd (apache2-utils) is required: " << made.err;
     }
-    const std::string config = dir_->write("config.yaml",
-                                           "registry:\n"
-                                           "  auth:\n"
-                                           "    htpasswd: " + htpasswd + "\n"
-                                           "    access:\n"
-                                           "      - {account: alice, repository: '.*', actions: ['*']}\n"
-                                           "      - {account: reader, repository: '.*', actions: [pull]}\n"
-                                           "  audit:\n"
-                                           "    path: " + dir_->file("audit.log") + "\n");
+    const std::string config =
+        dir_->write("config.yaml",
+                    "registry:\n"
+                    "  auth:\n"
+                    "    htpasswd: " +
+                        htpasswd +
+                        "\n"
+                        "    access:\n"
+                        "      - {account: alice, repository: '.*', actions: ['*']}\n"
+                        "      - {account: reader, repository: '.*', actions: [pull]}\n"
+                        "  audit:\n"
+                        "    path: " +
+                        dir_->file("audit.log") + "\n");
     server_ = new BerthServer({"--config", config}, dir_->path());
   }
   static void TearDownTestSuite() {
@@ -130,15 +133,14 @@ TEST_F(RegistryAuthTest, PingWithoutCredentialsIsChallenged) {
 TEST_F(RegistryAuthTest, RepositoryChallengeNamesTheScope) {
   const HttpResponse response = get("/v2/team/app/manifests/v1");
   EXPECT_EQ(response.status, 401);
-  EXPECT_EQ(response.header("WWW-Authenticate"),
-            "Bearer realm=\"" + realm() +
-                "\",service=\"berth\",scope=\"repository:team/app:pull\"");
+  EXPECT_EQ(
+      response.header("WWW-Authenticate"),
+      "Bearer realm=\"" + realm() + "\",service=\"berth\",scope=\"repository:team/app:pull\"");
 }
 
 TEST_F(RegistryAuthTest, TokenEndpointIssuesTokensThatOpenTheRegistry) {
-  const HttpResponse token =
-      get("/v2/token?service=berth&scope=repository:team/app:pull,push",
-          basic("alice", "wonderland"));
+  const HttpResponse token = get("/v2/token?service=berth&scope=repository:team/app:pull,push",
+                                 basic("alice", "wonderland"));
   ASSERT_EQ(token.status, 200) << token.body;
   const auto body = nlohmann::json::parse(token.body);
   EXPECT_EQ(body["expires_in"], 300);
@@ -172,8 +174,8 @@ TEST_F(RegistryAuthTest, BasicCredentialsWorkDirectlyAndPermissionsGive403) {
 TEST_F(RegistryAuthTest, SkopeoLogsInPushesAndPullsWithTokens) {
   const std::string registry = server_->registryAddress();
   const std::string authFile = dir_->file("auth.json");
-  const CommandResult login = skopeo({"login", "--tls-verify=false", "--authfile", authFile,
-                                      "-u", "alice", "-p", "wonderland", registry});
+  const CommandResult login = skopeo({"login", "--tls-verify=false", "--authfile", authFile, "-u",
+                                      "alice", "-p", "wonderland", registry});
   EXPECT_EQ(login.exitCode, 0) << login.err;
   const CommandResult badLogin = skopeo({"login", "--tls-verify=false", "--authfile", authFile,
                                          "-u", "alice", "-p", "wrong", registry});
@@ -198,15 +200,14 @@ TEST_F(RegistryAuthTest, SkopeoLogsInPushesAndPullsWithTokens) {
               "docker://" + registry + "/team/app:v1", "oci:" + dir_->file("pulled") + ":v1"});
   EXPECT_EQ(pull.exitCode, 0) << pull.err;
 
-  const CommandResult anonymous =
-      skopeo({"inspect", "--raw", "--tls-verify=false", "--no-creds",
-              "docker://" + registry + "/team/app:v1"});
+  const CommandResult anonymous = skopeo({"inspect", "--raw", "--tls-verify=false", "--no-creds",
+                                          "docker://" + registry + "/team/app:v1"});
   EXPECT_NE(anonymous.exitCode, 0);
   EXPECT_TRUE(contains(anonymous.err, "unauthorized")) << anonymous.err;
 
   // The audit log the server wrote says who pushed and who pulled.
-  const CommandResult audit = runCommand(
-      {berthBinary(), "audit", "--log", dir_->file("audit.log"), "--output", "json"});
+  const CommandResult audit =
+      runCommand({berthBinary(), "audit", "--log", dir_->file("audit.log"), "--output", "json"});
   ASSERT_EQ(audit.exitCode, 0) << audit.err;
   const auto summary = nlohmann::json::parse(audit.out);
   ASSERT_EQ(summary["images"].size(), 1u) << audit.out;

@@ -21,9 +21,10 @@ TEST(AuditCommandTest, SummarisesPullsAndPushesPerImageAsATable) {
   const std::string& out = result.out;
   EXPECT_EQ(out.rfind("REPOSITORY", 0), 0u) << out;
   // bob pulled team/app:v1 twice, last on May 2; alice pushed it once; anonymous once.
-  EXPECT_NE(out.find("team/app     v1                   sha256:111111111111  pull    bob          2      "
-                     "2024-05-02T08:00:00.000Z"),
-            std::string::npos)
+  EXPECT_NE(
+      out.find("team/app     v1                   sha256:111111111111  pull    bob          2      "
+               "2024-05-02T08:00:00.000Z"),
+      std::string::npos)
       << out;
   EXPECT_NE(out.find("push    alice        1"), std::string::npos) << out;
   EXPECT_NE(out.find("(anonymous)"), std::string::npos) << out;
@@ -53,8 +54,8 @@ TEST(AuditCommandTest, JsonOutputCountsPerUser) {
 }
 
 TEST(AuditCommandTest, SinceFiltersByTimeOrDuration) {
-  const auto result = runCommand({berthBinary(), "audit", "--log", sourcePath(kFixture),
-                                  "--output", "json", "--since", "2024-05-02T08:30:00Z"});
+  const auto result = runCommand({berthBinary(), "audit", "--log", sourcePath(kFixture), "--output",
+                                  "json", "--since", "2024-05-02T08:30:00Z"});
   ASSERT_EQ(result.exitCode, 0) << result.err;
   const auto doc = nlohmann::json::parse(result.out);
   ASSERT_EQ(doc["images"].size(), 2u);

@@ -38,7 +38,8 @@ std::vector<std::string> lines(const std::string& text) {
 }
 
 TEST(AuditLineTest, HasEveryFieldWithTheRightTypes) {
-  const auto line = nlohmann::json::parse(formatAuditLine(sampleEvent(), "2024-05-01T10:00:00.000Z"));
+  const auto line =
+      nlohmann::json::parse(formatAuditLine(sampleEvent(), "2024-05-01T10:00:00.000Z"));
   EXPECT_EQ(line["time"], "2024-05-01T10:00:00.000Z");
   EXPECT_EQ(line["client"], "10.1.2.3");
   EXPECT_EQ(line["user"], "alice");
@@ -77,9 +78,9 @@ TEST(AuditLineTest, ParsesRfc3339Variants) {
   EXPECT_EQ(*parseRfc3339Millis("1970-01-01T02:00:00+02:00"), 0);
   EXPECT_EQ(*parseRfc3339Millis("1970-01-02"), 86400000);
   EXPECT_EQ(*parseRfc3339Millis("1970-01-01T00:00:00.5Z"), 500);
-  for (const char* bad : {"", "1970", "1970-13-01", "2024-02-31", "1970-01-01T00:00:00",
-                          "1970-01-01T25:00:00Z", "1970-01-01T00:00:00Zjunk", "1970-01-01T00:00Z",
-                          "1970-01-01T00:00:00.Z"}) {
+  for (const char* bad :
+       {"", "1970", "1970-13-01", "2024-02-31", "1970-01-01T00:00:00", "1970-01-01T25:00:00Z",
+        "1970-01-01T00:00:00Zjunk", "1970-01-01T00:00Z", "1970-01-01T00:00:00.Z"}) {
     EXPECT_FALSE(parseRfc3339Millis(bad)) << bad;
   }
 }

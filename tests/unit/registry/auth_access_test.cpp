@@ -29,17 +29,16 @@ TEST(AccessPolicyTest, AnonymousPullAddsPullForAnonymousOnly) {
 }
 
 TEST(AccessPolicyTest, RulesMatchAccountsAndAnchoredPatterns) {
-  auto policy = AccessPolicy::compile(configWith(
-      {{"*", "public/.*", {"pull"}},
-       {"ci", "team/.*", {"pull", "push"}},
-       {"admin", ".*", {"*"}},
-       {"anonymous", "public/docs", {"pull"}}},
-      false));
+  auto policy = AccessPolicy::compile(configWith({{"*", "public/.*", {"pull"}},
+                                                  {"ci", "team/.*", {"pull", "push"}},
+                                                  {"admin", ".*", {"*"}},
+                                                  {"anonymous", "public/docs", {"pull"}}},
+                                                 false));
   ASSERT_TRUE(policy) << policy.error().message;
   EXPECT_EQ(policy->permitted("dev", "public/app"), kPull);
   EXPECT_EQ(policy->permitted("dev", "team/app"), 0u);
   EXPECT_EQ(policy->permitted("ci", "team/app"), kPull | kPush);
-  EXPECT_EQ(policy->permitted("ci", "myteam/app"), 0u);          // anchored at the start
+  EXPECT_EQ(policy->permitted("ci", "myteam/app"), 0u);            // anchored at the start
   EXPECT_EQ(policy->permitted("dev", "public/app/extra"), kPull);  // ".*" spans slashes
   EXPECT_EQ(policy->permitted("admin", "x"), kAllActions);
   EXPECT_EQ(policy->permitted("", "public/docs"), kPull);

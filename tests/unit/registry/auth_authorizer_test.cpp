@@ -187,19 +187,21 @@ TEST_F(AuthorizerTest, IssuesTokensGrantingTheIntersection) {
 
   const std::string token = body["token"];
   const size_t first = token.find('.') + 1;
-  const auto claims = nlohmann::json::parse(
-      *base64UrlDecode(token.substr(first, token.rfind('.') - first)));
+  const auto claims =
+      nlohmann::json::parse(*base64UrlDecode(token.substr(first, token.rfind('.') - first)));
   EXPECT_EQ(claims["sub"], "reader");
   EXPECT_EQ(claims["aud"], "berth-test");
   EXPECT_EQ(claims["iss"], "berth");
   EXPECT_EQ(claims["exp"].get<int64_t>() - claims["iat"].get<int64_t>(), 300);
-  EXPECT_EQ(claims["access"], nlohmann::json::parse(
-                                  R"([{"type":"repository","name":"team/app","actions":["pull"]}])"));
+  EXPECT_EQ(
+      claims["access"],
+      nlohmann::json::parse(R"([{"type":"repository","name":"team/app","actions":["pull"]}])"));
 }
 
 TEST_F(AuthorizerTest, BearerTokensAreCheckedForScope) {
   auto auth = make();
-  const std::string token = bearer(*auth, basic("alice", "wonderland"), {"repository:team/app:pull"});
+  const std::string token =
+      bearer(*auth, basic("alice", "wonderland"), {"repository:team/app:pull"});
   const AuthDecision pull = auth->authorize(token, kHost, "team/app", AccessAction::Pull);
   EXPECT_TRUE(pull.allowed) << pull.message;
   EXPECT_EQ(pull.principal.account, "alice");

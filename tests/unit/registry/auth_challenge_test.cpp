@@ -21,7 +21,8 @@ TEST(WwwAuthenticateTest, ParsesADockerHubChallenge) {
 
 TEST(WwwAuthenticateTest, ParsesSeveralChallengesAndTokenValues) {
   auto parsed = parseWwwAuthenticate(
-      R"(Basic realm="Registry Realm", Bearer realm="https://x/token", service=x , error=insufficient_scope)");
+      R"(Basic realm="Registry Realm", Bearer realm="https://x/token", service=x , )"
+      R"(error=insufficient_scope)");
   ASSERT_TRUE(parsed) << parsed.error().message;
   ASSERT_EQ(parsed->size(), 2u);
   EXPECT_TRUE((*parsed)[0].isScheme("Basic"));
@@ -32,7 +33,8 @@ TEST(WwwAuthenticateTest, ParsesSeveralChallengesAndTokenValues) {
 }
 
 TEST(WwwAuthenticateTest, QuotedStringsKeepCommasAndEscapes) {
-  auto parsed = parseWwwAuthenticate(R"(Bearer scope="repository:a:pull,push",realm="say \"hi\"\\")");
+  auto parsed =
+      parseWwwAuthenticate(R"(Bearer scope="repository:a:pull,push",realm="say \"hi\"\\")");
   ASSERT_TRUE(parsed) << parsed.error().message;
   ASSERT_EQ(parsed->size(), 1u);
   EXPECT_EQ((*parsed)[0].param("scope"), "repository:a:pull,push");
@@ -86,9 +88,8 @@ TEST(ChallengeFormatTest, QuotesEscapesAndRoundTrips) {
                            {"scope", "repository:a/b:pull,push"}},
                           {}};
   const std::string text = formatChallenge(challenge);
-  EXPECT_EQ(text,
-            R"(Bearer realm="http://h:5000/v2/token",service="be\"rth\\",)"
-            R"(scope="repository:a/b:pull,push")");
+  EXPECT_EQ(text, R"(Bearer realm="http://h:5000/v2/token",service="be\"rth\\",)"
+                  R"(scope="repository:a/b:pull,push")");
   auto parsed = parseWwwAuthenticate(text);
   ASSERT_TRUE(parsed) << parsed.error().message;
   EXPECT_EQ((*parsed)[0].params, challenge.params);

@@ -29,14 +29,14 @@ TEST(Base64Test, KnownVectors) {
 }
 
 TEST(Base64Test, RejectsMalformedInput) {
-  EXPECT_FALSE(base64Decode("Zm8"));       // missing padding
-  EXPECT_FALSE(base64Decode("Zm=8"));      // padding in the middle
-  EXPECT_FALSE(base64Decode("Zm9v YmFy")); // whitespace
-  EXPECT_FALSE(base64Decode("Zh=="));      // non-zero trailing bits
+  EXPECT_FALSE(base64Decode("Zm8"));        // missing padding
+  EXPECT_FALSE(base64Decode("Zm=8"));       // padding in the middle
+  EXPECT_FALSE(base64Decode("Zm9v YmFy"));  // whitespace
+  EXPECT_FALSE(base64Decode("Zh=="));       // non-zero trailing bits
   EXPECT_FALSE(base64Decode("===="));
-  EXPECT_FALSE(base64UrlDecode("Zm8="));   // no padding in base64url
-  EXPECT_FALSE(base64UrlDecode("A"));      // impossible length
-  EXPECT_FALSE(base64UrlDecode("ab+/"));   // standard alphabet
+  EXPECT_FALSE(base64UrlDecode("Zm8="));  // no padding in base64url
+  EXPECT_FALSE(base64UrlDecode("A"));     // impossible length
+  EXPECT_FALSE(base64UrlDecode("ab+/"));  // standard alphabet
 }
 
 TEST(AuthorizationHeaderTest, EmptyIsNoCredentials) {

@@ -41,7 +41,8 @@ TEST_F(HtpasswdTest, RejectsWrongPasswords) {
   EXPECT_FALSE(verifyBcrypt("Wonderland", hash));
   EXPECT_FALSE(verifyBcrypt("", hash));
   EXPECT_FALSE(verifyBcrypt("wonderland ", hash));
-  EXPECT_FALSE(verifyBcrypt("wonderland", "$2y$05$notahashatallnotahashatallnotahashatallnotahashatall"));
+  EXPECT_FALSE(
+      verifyBcrypt("wonderland", "$2y$05$notahashatallnotahashatallnotahashatallnotahashatall"));
 }
 
 TEST_F(HtpasswdTest, PasswordCheckerRejectsUnknownUsersAndCachesSuccesses) {

@@ -28,10 +28,10 @@ TEST(ScopeTest, DuplicateActionsAreMergedAndWildcardKept) {
 }
 
 TEST(ScopeTest, RejectsMalformedScopes) {
-  for (const char* text : {"", "repository", "repository:name", "repository::pull",
-                           ":name:pull", "repository:name:", "repository:name:pull,,push",
-                           "repository:name:PULL", "repo(x:name:pull", "Repo:name:pull",
-                           "repository:na me:pull", "repository:a\"b:pull"}) {
+  for (const char* text :
+       {"", "repository", "repository:name", "repository::pull", ":name:pull",
+        "repository:name:", "repository:name:pull,,push", "repository:name:PULL",
+        "repo(x:name:pull", "Repo:name:pull", "repository:na me:pull", "repository:a\"b:pull"}) {
     auto scope = parseScope(text);
     ASSERT_FALSE(scope) << text;
     EXPECT_EQ(scope.error().code, common::ErrorCode::InvalidArgument);

@@ -48,8 +48,8 @@ TEST(TokenSignerTest, HeaderAndClaimsAreStandardJwt) {
   EXPECT_EQ(header["alg"], "HS256");
   EXPECT_EQ(header["typ"], "JWT");
   const size_t first = token.find('.') + 1;
-  const auto payload = nlohmann::json::parse(
-      *base64UrlDecode(token.substr(first, token.rfind('.') - first)));
+  const auto payload =
+      nlohmann::json::parse(*base64UrlDecode(token.substr(first, token.rfind('.') - first)));
   for (const char* claim : {"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "access"}) {
     EXPECT_TRUE(payload.contains(claim)) << claim;
   }
@@ -85,10 +85,15 @@ TEST(TokenSignerTest, RejectsTamperedTokens) {
   const size_t last = token.rfind('.');
 
   // Grant ourselves another repository, keep the signature.
-  const std::string forgedPayload = base64UrlEncode(nlohmann::json({
-      {"iss", "berth"}, {"sub", "alice"}, {"aud", "berth-realm"}, {"exp", kNow + 300},
-      {"iat", kNow}, {"access", {{{"type", "repository"}, {"name", "secret/app"},
-                                  {"actions", {"pull"}}}}}}).dump());
+  const std::string forgedPayload = base64UrlEncode(
+      nlohmann::json(
+          {{"iss", "berth"},
+           {"sub", "alice"},
+           {"aud", "berth-realm"},
+           {"exp", kNow + 300},
+           {"iat", kNow},
+           {"access", {{{"type", "repository"}, {"name", "secret/app"}, {"actions", {"pull"}}}}}})
+          .dump());
   const std::string swapped = token.substr(0, first) + forgedPayload + token.substr(last);
   EXPECT_EQ(signer.verify(swapped, kExpected).error().message, "invalid token signature");
 
@@ -102,7 +107,7 @@ TEST(TokenSignerTest, RejectsTamperedTokens) {
   EXPECT_EQ(signer.verify(none, kExpected).error().message, "unsupported token algorithm");
 
   for (const std::string& bad : {std::string(""), std::string("abc"), std::string("a.b"),
-                                std::string("a.b.c.d"), token + "x", "x" + token}) {
+                                 std::string("a.b.c.d"), token + "x", "x" + token}) {
     EXPECT_FALSE(signer.verify(bad, kExpected)) << bad;
   }
 }
