@@ -38,25 +38,26 @@ size_t resultIndex(const std::string& result) {
   return 0;
 }
 
+// One entry per container; the reason only where it explains a refusal, since this line is
+// written for every review and its size is most of the webhook's logging cost.
 nlohmann::json imagesToJson(const std::vector<ImageJudgement>& images) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& j : images) {
-    nlohmann::json entry = {{"container", j.container.pointer},
-                            {"name", j.container.name},
-                            {"image", j.container.image}};
+    nlohmann::json entry = {{"container", j.container.pointer}, {"image", j.container.image}};
     if (j.unchanged) {
-      entry["decision"] = "Unchanged";
+      entry["decision"] = "unchanged";
     } else if (!j.decision) {
-      entry["decision"] = "Invalid";
+      entry["decision"] = "invalid";
       entry["reason"] = j.invalidReference;
     } else {
-      entry["decision"] = policy::verdictName(j.decision->verdict);
-      entry["rule"] = j.decision->rule ? nlohmann::json(*j.decision->rule) : nullptr;
-      entry["reason"] = j.decision->reason;
+      const policy::Decision& d = *j.decision;
+      entry["decision"] = policy::verdictName(d.verdict);
+      if (d.rule) entry["rule"] = *d.rule;
+      if (d.verdict == policy::Verdict::Deny) entry["reason"] = d.reason;
       if (!j.patchedImage.empty()) entry["patched"] = j.patchedImage;
-      if (!j.decision->audits.empty() || !j.decision->warnings.empty()) {
+      if (!d.audits.empty() || !d.warnings.empty()) {
         nlohmann::json findings = nlohmann::json::array();
-        for (const auto* list : {&j.decision->warnings, &j.decision->audits}) {
+        for (const auto* list : {&d.warnings, &d.audits}) {
           for (const auto& f : *list) {
             findings.push_back({{"policy", f.policy}, {"rule", f.rule},
                                 {"mode", policy::modeName(f.mode)}, {"message", f.message}});
