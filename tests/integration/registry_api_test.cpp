@@ -432,3 +432,54 @@ TEST_F(RegistryApiTest, MetricsCountRequests) {
 
 }  // namespace
 }  // namespace berth::testing
+
+namespace berth::testing {
+namespace {
+
+std::string basic(const std::string& user, const std::string& password) {
+  static constexpr char kTable[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const std::string in = user + ":" + password;
+  std::string out;
+  for (size_t i = 0; i < in.size(); i += 3) {
+    uint32_t n = static_cast<uint8_t>(in[i]) << 16;
+    if (i + 1 < in.size()) n |= static_cast<uint8_t>(in[i + 1]) << 8;
+    if (i + 2 < in.size()) n |= static_cast<uint8_t>(in[i + 2]);
+    out += kTable[(n >> 18) & 63];
+    out += kTable[(n >> 12) & 63];
+    out += i + 1 < in.size() ? kTable[(n >> 6) & 63] : '=';
+    out += i + 2 < in.size() ? kTable[n & 63] : '=';
+  }
+  return "Basic " + out;
+}
+
+TEST(RegistryApiAuthTest, UnauthorizedAndDenied) {
+  requireTool("htpasswd");
+  TempDir dir;
+  const auto hash = runCommand({"htpasswd", "-nbB", "reader", "secret"});
+  ASSERT_EQ(hash.exitCode, 0) << hash.err;
+  const std::string htpasswd = dir.write("htpasswd", hash.out);
+  std::string config = readFile(sourcePath("tests/fixtures/registry/auth_reader_config.yaml"));
+  const std::string placeholder = "htpasswd: HTPASSWD";
+  config.replace(config.find(placeholder), placeholder.size(), "htpasswd: " + htpasswd);
+  BerthServer server({"--config", dir.write("config.yaml", config)}, dir.path());
+  HttpClient c("127.0.0.1", server.registryPort());
+
+  auto anonymous = c.get("/v2/");
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_EQ(errorCode(anonymous), "UNAUTHORIZED");
+  EXPECT_FALSE(anonymous.header("WWW-Authenticate").empty());
+
+  const std::multimap<std::string, std::string> reader = {
+      {"Authorization", basic("reader", "secret")}};
+  EXPECT_EQ(c.get("/v2/", reader).status, 200);
+  auto push = c.request("POST", "/v2/team/app/blobs/uploads/", "", reader);
+  EXPECT_EQ(push.status, 403);
+  EXPECT_EQ(errorCode(push), "DENIED");
+  auto wrong = c.get("/v2/team/app/tags/list", {{"Authorization", basic("reader", "nope")}});
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_EQ(errorCode(wrong), "UNAUTHORIZED");
+}
+
+}  // namespace
+}  // namespace berth::testing
