@@ -382,7 +382,8 @@ TEST_F(RegistryApiTest, CrossRepositoryMount) {
   auto c = client();
   const std::string digest = pushBlob(c, "api/mount/source", "shared layer");
   auto mounted =
-      c.request("POST", "/v2/api/mount/a/blobs/uploads/?mount=" + digest + "&from=api/mount/source");
+      c.request("POST",
+                "/v2/api/mount/a/blobs/uploads/?mount=" + digest + "&from=api/mount/source");
   EXPECT_EQ(mounted.status, 201) << mounted.body;
   EXPECT_EQ(mounted.header("Location"), "/v2/api/mount/a/blobs/" + digest);
   EXPECT_EQ(mounted.header("Docker-Content-Digest"), digest);

@@ -28,7 +28,8 @@ std::string descriptor(const std::string& mediaType, const std::string& bytes) {
 
 std::string imageManifest(const std::string& config, const std::vector<std::string>& layers,
                           const std::string& extraFields) {
-  std::string out = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)";
+  std::string out =
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)";
   out += R"("config":)" + descriptor("application/vnd.oci.image.config.v1+json", config);
   out += R"(,"layers":[)";
   for (size_t i = 0; i < layers.size(); ++i) {

@@ -16,9 +16,9 @@ std::string imageManifest(const std::string& config, const std::vector<std::stri
                           const std::string& extraFields = {});
 // A descriptor JSON object for content.
 std::string descriptor(const std::string& mediaType, const std::string& bytes);
+constexpr const char* kOciManifestType = "application/vnd.oci.image.manifest.v1+json";
 HttpResponse putManifest(HttpClient& client, const std::string& repo, const std::string& ref,
-                         const std::string& body,
-                         const std::string& mediaType = "application/vnd.oci.image.manifest.v1+json");
+                         const std::string& body, const std::string& mediaType = kOciManifestType);
 // Pushes a config and one layer and a manifest at `tag`; returns the manifest digest.
 std::string pushImage(HttpClient& client, const std::string& repo, const std::string& tag,
                       const std::string& seed);

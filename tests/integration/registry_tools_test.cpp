@@ -58,7 +58,8 @@ TEST_F(RegistryToolsTest, SkopeoCopyInspectListTagsCopyBackDelete) {
   run({"skopeo", "copy", "--dest-tls-verify=false", "oci:" + dir_.file("layout") + ":v1",
        ref + ":v2"});
 
-  const auto inspect = json::parse(run({"skopeo", "inspect", "--tls-verify=false", ref + ":v1"}).out);
+  const auto inspect =
+      json::parse(run({"skopeo", "inspect", "--tls-verify=false", ref + ":v1"}).out);
   const std::string digest = inspect.at("Digest").get<std::string>();
   EXPECT_EQ(digest, layoutManifestDigest(dir_.file("layout")));
   EXPECT_EQ(inspect.at("Labels").at("dev.berth.test"), "tools");
@@ -69,7 +70,8 @@ TEST_F(RegistryToolsTest, SkopeoCopyInspectListTagsCopyBackDelete) {
   const auto tags = json::parse(run({"skopeo", "list-tags", "--tls-verify=false", ref}).out);
   EXPECT_EQ(tags.at("Tags"), json({"v1", "v2"}));
 
-  run({"skopeo", "copy", "--src-tls-verify=false", ref + ":v1", "oci:" + dir_.file("back") + ":v1"});
+  run({"skopeo", "copy", "--src-tls-verify=false", ref + ":v1",
+       "oci:" + dir_.file("back") + ":v1"});
   EXPECT_EQ(layoutManifestDigest(dir_.file("back")), digest);
 
   HttpClient client("127.0.0.1", server_->registryPort());
@@ -98,9 +100,11 @@ TEST_F(RegistryToolsTest, PodmanPushAndPull) {
   cmd({"push", "--tls-verify=false", ref});
 
   HttpClient client("127.0.0.1", server_->registryPort());
-  auto head = client.request("HEAD", "/v2/tools/podman/app/manifests/v1",
-                             {}, {{"Accept", "application/vnd.oci.image.manifest.v1+json, "
-                                             "application/vnd.docker.distribution.manifest.v2+json"}});
+  const std::string accept =
+      "application/vnd.oci.image.manifest.v1+json, "
+      "application/vnd.docker.distribution.manifest.v2+json";
+  auto head =
+      client.request("HEAD", "/v2/tools/podman/app/manifests/v1", {}, {{"Accept", accept}});
   ASSERT_EQ(head.status, 200);
   const std::string digest = head.header("Docker-Content-Digest");
 
