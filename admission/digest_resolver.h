@@ -18,8 +18,8 @@ class DigestResolver {
   virtual ~DigestResolver() = default;
   // repository is a name inside the registry ("docker.io/library/nginx"); the answer is
   // "sha256:<hex>". Must give up by the deadline. Errors carry a message fit for a user.
-  virtual common::Result<std::string> resolve(const std::string& repository,
-                                              const std::string& tag, Deadline deadline) = 0;
+  virtual common::Result<std::string> resolve(const std::string& repository, const std::string& tag,
+                                              Deadline deadline) = 0;
 };
 
 // Asks a registry over HTTP(S): HEAD /v2/<repository>/manifests/<tag>, reading

@@ -24,7 +24,8 @@ common::Result<std::vector<ImageJudgement>> judgeImages(const AdmissionRequest& 
     ImageJudgement judgement;
     judgement.container = std::move(container);
     const auto& c = judgement.container;
-    if (const auto it = before.find({c.list, c.name}); it != before.end() && it->second == c.image) {
+    if (const auto it = before.find({c.list, c.name});
+        it != before.end() && it->second == c.image) {
       judgement.unchanged = true;
     } else if (auto decision = policy::evaluate(policy, c.image, request.namespaceName,
                                                 policy::Operation::Admit)) {

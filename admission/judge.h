@@ -15,10 +15,10 @@ namespace berth::admission {
 // The policy's view of one container image of a reviewed object.
 struct ImageJudgement {
   ContainerImage container;
-  bool unchanged = false;                   // UPDATE with the same image: not judged again
+  bool unchanged = false;                    // UPDATE with the same image: not judged again
   std::optional<policy::Decision> decision;  // absent when unchanged or unparsable
-  std::string invalidReference;             // why the image could not be parsed
-  std::string patchedImage;                 // set by the mutating webhook when it changed it
+  std::string invalidReference;              // why the image could not be parsed
+  std::string patchedImage;                  // set by the mutating webhook when it changed it
 };
 
 // Finds every container image of a CREATE or UPDATE of a kind with pods and asks the policy
@@ -35,7 +35,7 @@ std::string describeContainer(const ImageJudgement& judgement);
 struct Review {
   AdmissionResponse response;
   std::vector<ImageJudgement> images;
-  std::string result = "allowed";  // allowed, patched, warned, denied, invalid
+  std::string result = "allowed";   // allowed, patched, warned, denied, invalid
   std::optional<std::string> rule;  // the rule behind the result, when one decided it
 };
 

@@ -44,7 +44,7 @@ common::Error wrongType(const std::string& pointer, const char* expected) {
 // Follows a pointer of plain member names (no escapes: the table has none). Null when a member
 // is missing; an error when something on the way is not an object.
 common::Result<const nlohmann::json*> follow(const nlohmann::json& object,
-                                            std::string_view pointer) {
+                                             std::string_view pointer) {
   const nlohmann::json* node = &object;
   size_t pos = 0;
   while (pos < pointer.size()) {

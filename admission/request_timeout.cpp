@@ -13,7 +13,12 @@ constexpr std::chrono::microseconds kMaxMargin = std::chrono::milliseconds(500);
 
 // "ms" comes before "m" so that it is not read as minutes.
 constexpr std::array<std::pair<std::string_view, double>, 7> kUnits = {{
-    {"ns", 1e-3}, {"us", 1.0}, {"\xC2\xB5s", 1.0}, {"ms", 1e3}, {"s", 1e6}, {"m", 60e6},
+    {"ns", 1e-3},
+    {"us", 1.0},
+    {"\xC2\xB5s", 1.0},
+    {"ms", 1e3},
+    {"s", 1e6},
+    {"m", 60e6},
     {"h", 3600e6},
 }};
 

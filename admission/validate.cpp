@@ -35,8 +35,8 @@ Review validate(const AdmissionRequest& request, const policy::CompiledPolicy& p
   std::string audits;
   for (const auto& judgement : review.images) {
     if (!judgement.invalidReference.empty()) {
-      denials.push_back(describeContainer(judgement) + " is not a valid image reference: " +
-                        judgement.invalidReference);
+      denials.push_back(describeContainer(judgement) +
+                        " is not a valid image reference: " + judgement.invalidReference);
       continue;
     }
     if (!judgement.decision) continue;
@@ -47,8 +47,8 @@ Review validate(const AdmissionRequest& request, const policy::CompiledPolicy& p
       if (!review.rule) review.rule = decision.rule;
     } else if (decision.pin) {
       // The mutating webhook pins or denies; reaching here unpinned means it did not run.
-      const std::string problem = describeContainer(judgement) +
-                                  " must be pinned to a digest by " + ruleText(decision) +
+      const std::string problem = describeContainer(judgement) + " must be pinned to a digest by " +
+                                  ruleText(decision) +
                                   " and is not (is the mutating webhook installed?)";
       if (decision.onPinFailure == policy::PinFailure::Deny) {
         denials.push_back(problem);

@@ -20,9 +20,16 @@ constexpr std::array<const char*, 2> kWebhookNames = {"mutate", "validate"};
 constexpr std::array<const char*, 6> kResults = {"allowed", "patched", "warned",
                                                  "denied",  "invalid", "bad_request"};
 // The kinds with their own latency series; anything else is "other", which bounds cardinality.
-constexpr std::array<const char*, 10> kKinds = {
-    "Pod",       "EphemeralContainers", "ReplicationController", "Deployment", "StatefulSet",
-    "DaemonSet", "ReplicaSet",          "Job",                   "CronJob",    "other"};
+constexpr std::array<const char*, 10> kKinds = {"Pod",
+                                                "EphemeralContainers",
+                                                "ReplicationController",
+                                                "Deployment",
+                                                "StatefulSet",
+                                                "DaemonSet",
+                                                "ReplicaSet",
+                                                "Job",
+                                                "CronJob",
+                                                "other"};
 
 size_t kindIndex(const std::string& kind) {
   for (size_t i = 0; i + 1 < kKinds.size(); ++i) {
@@ -59,8 +66,10 @@ nlohmann::json imagesToJson(const std::vector<ImageJudgement>& images) {
         nlohmann::json findings = nlohmann::json::array();
         for (const auto* list : {&d.warnings, &d.audits}) {
           for (const auto& f : *list) {
-            findings.push_back({{"policy", f.policy}, {"rule", f.rule},
-                                {"mode", policy::modeName(f.mode)}, {"message", f.message}});
+            findings.push_back({{"policy", f.policy},
+                                {"rule", f.rule},
+                                {"mode", policy::modeName(f.mode)},
+                                {"message", f.message}});
           }
         }
         entry["findings"] = std::move(findings);
@@ -88,10 +97,10 @@ struct WebhookService::Impl {
             {{"webhook", kWebhookNames[w]}, {"result", kResults[r]}});
       }
       for (size_t k = 0; k < kKinds.size(); ++k) {
-        latency[w][k] = &metrics.histogram(
-            "berth_webhook_request_duration_seconds",
-            "Time to answer an admission review, by webhook and object kind",
-            {{"webhook", kWebhookNames[w]}, {"kind", kKinds[k]}});
+        latency[w][k] =
+            &metrics.histogram("berth_webhook_request_duration_seconds",
+                               "Time to answer an admission review, by webhook and object kind",
+                               {{"webhook", kWebhookNames[w]}, {"kind", kKinds[k]}});
       }
     }
   }
@@ -143,30 +152,28 @@ void WebhookService::Impl::record(Webhook webhook, const AdmissionRequest& reque
   decisions[w][resultIndex(review.result)]->inc();
   latency[w][kindIndex(request.kind.kind)]->observe(seconds);
   if (!logger.enabled(common::LogLevel::Info)) return;
-  logger.info("admission review",
-              {{"webhook", kWebhookNames[w]},
-               {"uid", request.uid},
-               {"operation", request.operation},
-               {"namespace", request.namespaceName},
-               {"kind", request.kind.kind},
-               {"subResource", request.subResource},
-               {"name", request.name},
-               {"user", request.userName},
-               {"images", imagesToJson(review.images)},
-               {"decision", review.result},
-               {"allowed", review.response.allowed},
-               {"rule", review.rule ? nlohmann::json(*review.rule) : nullptr},
-               {"message", review.response.message},
-               {"warnings", review.response.warnings},
-               {"dryRun", request.dryRun},
-               {"durationMs", seconds * 1000.0}});
+  logger.info("admission review", {{"webhook", kWebhookNames[w]},
+                                   {"uid", request.uid},
+                                   {"operation", request.operation},
+                                   {"namespace", request.namespaceName},
+                                   {"kind", request.kind.kind},
+                                   {"subResource", request.subResource},
+                                   {"name", request.name},
+                                   {"user", request.userName},
+                                   {"images", imagesToJson(review.images)},
+                                   {"decision", review.result},
+                                   {"allowed", review.response.allowed},
+                                   {"rule", review.rule ? nlohmann::json(*review.rule) : nullptr},
+                                   {"message", review.response.message},
+                                   {"warnings", review.response.warnings},
+                                   {"dryRun", request.dryRun},
+                                   {"durationMs", seconds * 1000.0}});
 }
 
 WebhookService::WebhookService(const common::WebhookConfig& webhook,
                                const common::PolicyConfig& /*policyConfig*/,
-                               const common::RegistryConfig& registry,
-                               policy::PolicySource& policy, common::Logger& logger,
-                               common::Metrics& metrics)
+                               const common::RegistryConfig& registry, policy::PolicySource& policy,
+                               common::Logger& logger, common::Metrics& metrics)
     : impl_(std::make_unique<Impl>(webhook, registry, policy, logger, metrics)) {}
 
 WebhookService::~WebhookService() = default;
@@ -183,14 +190,14 @@ void WebhookService::registerRoutes(httplib::Server& server) {
   const size_t limit = impl->maxBodyBytes;
   server.set_error_handler(httplib::Server::HandlerWithResponse(
       [limit](const httplib::Request& req, httplib::Response& res) {
-    if (res.status != 413 || (req.path != "/mutate" && req.path != "/validate")) {
-      return httplib::Server::HandlerResponse::Unhandled;
-    }
-    res.set_content("berth: the request body is larger than webhook.maxBodyBytes (" +
-                        std::to_string(limit) + " bytes)\n",
-                    "text/plain; charset=utf-8");
-    return httplib::Server::HandlerResponse::Handled;
-  }));
+        if (res.status != 413 || (req.path != "/mutate" && req.path != "/validate")) {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        res.set_content("berth: the request body is larger than webhook.maxBodyBytes (" +
+                            std::to_string(limit) + " bytes)\n",
+                        "text/plain; charset=utf-8");
+        return httplib::Server::HandlerResponse::Handled;
+      }));
 }
 
 }  // namespace berth::admission

@@ -35,7 +35,8 @@ std::string policyWithRules(int rules) {
     out << "    - name: team-" << i << "\n"
         << "      match: {images: ['registry\\.team" << i << "\\.example\\.com/.*'], "
         << "namespaces: {include: ['ns-" << i << "-.*']}}\n"
-        << "      action: deny\n      message: team " << i << " images run only in its namespaces\n";
+        << "      action: deny\n      message: team " << i
+        << " images run only in its namespaces\n";
   }
   out << "    - name: mirror-docker-hub\n      match: {images: ['docker\\.io/.*']}\n"
       << "      action: rewrite\n";
@@ -122,8 +123,7 @@ int main(int argc, char** argv) {
   const double seconds = std::chrono::duration<double>(duration).count();
   std::cout << "reviews: " << all.size() << " in " << seconds << " s ("
             << static_cast<uint64_t>(all.size() / seconds) << "/s), errors: " << errors
-            << "\nlatency ms: p50 " << percentile(0.50) << ", p90 " << percentile(0.90)
-            << ", p99 " << percentile(0.99) << ", max " << (all.empty() ? 0.0 : all.back())
-            << "\n";
+            << "\nlatency ms: p50 " << percentile(0.50) << ", p90 " << percentile(0.90) << ", p99 "
+            << percentile(0.99) << ", max " << (all.empty() ? 0.0 : all.back()) << "\n";
   return errors == 0 ? 0 : 1;
 }

@@ -55,8 +55,8 @@ struct Extension {
 };
 
 // issuer null: self-signed with `key`.
-common::Result<X509Ptr> makeCertificate(const std::string& commonName, EVP_PKEY* key,
-                                        X509* issuer, EVP_PKEY* issuerKey, int days,
+common::Result<X509Ptr> makeCertificate(const std::string& commonName, EVP_PKEY* key, X509* issuer,
+                                        EVP_PKEY* issuerKey, int days,
                                         const std::vector<Extension>& extensions) {
   X509Ptr certificate(X509_new());
   if (!certificate || X509_set_version(certificate.get(), X509_VERSION_3) != 1 ||
@@ -66,8 +66,8 @@ common::Result<X509Ptr> makeCertificate(const std::string& commonName, EVP_PKEY*
   X509_NAME* name = X509_get_subject_name(certificate.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
                              reinterpret_cast<const unsigned char*>(commonName.c_str()), -1, -1, 0);
-  X509_set_issuer_name(certificate.get(),
-                       issuer ? X509_get_subject_name(issuer) : X509_get_subject_name(certificate.get()));
+  X509_set_issuer_name(certificate.get(), issuer ? X509_get_subject_name(issuer)
+                                                 : X509_get_subject_name(certificate.get()));
   X509_gmtime_adj(X509_getm_notBefore(certificate.get()), -kBackdateSeconds);
   X509_time_adj_ex(X509_getm_notAfter(certificate.get()), days, 0, nullptr);
   if (X509_set_pubkey(certificate.get(), key) != 1) return internal("cannot set the public key");
@@ -119,14 +119,13 @@ common::Result<GeneratedCertificates> generateCertificates(const CertificateRequ
   }
   BERTH_TRY_ASSIGN(PkeyPtr caKey, generateKey(request.keyType));
   BERTH_TRY_ASSIGN(PkeyPtr key, generateKey(request.keyType));
-  BERTH_TRY_ASSIGN(
-      X509Ptr ca,
-      makeCertificate(request.service + "." + request.namespaceName + " webhook CA", caKey.get(),
-                      nullptr, nullptr, request.days,
-                      {{NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
-                       {NID_key_usage, "critical,keyCertSign,cRLSign"},
-                       {NID_subject_key_identifier, "hash"},
-                       {NID_authority_key_identifier, "keyid:always"}}));
+  BERTH_TRY_ASSIGN(X509Ptr ca,
+                   makeCertificate(request.service + "." + request.namespaceName + " webhook CA",
+                                   caKey.get(), nullptr, nullptr, request.days,
+                                   {{NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
+                                    {NID_key_usage, "critical,keyCertSign,cRLSign"},
+                                    {NID_subject_key_identifier, "hash"},
+                                    {NID_authority_key_identifier, "keyid:always"}}));
 
   std::vector<std::string> names = serviceDnsNames(request.service, request.namespaceName);
   for (const auto& extra : request.extraDnsNames) {
@@ -138,15 +137,14 @@ common::Result<GeneratedCertificates> generateCertificates(const CertificateRequ
   const std::string keyUsage = request.keyType == KeyType::Rsa
                                    ? "critical,digitalSignature,keyEncipherment"
                                    : "critical,digitalSignature";
-  BERTH_TRY_ASSIGN(
-      X509Ptr certificate,
-      makeCertificate(names[2], key.get(), ca.get(), caKey.get(), request.days,
-                      {{NID_basic_constraints, "critical,CA:FALSE"},
-                       {NID_key_usage, keyUsage},
-                       {NID_ext_key_usage, "serverAuth"},
-                       {NID_subject_alt_name, san},
-                       {NID_subject_key_identifier, "hash"},
-                       {NID_authority_key_identifier, "keyid:always"}}));
+  BERTH_TRY_ASSIGN(X509Ptr certificate,
+                   makeCertificate(names[2], key.get(), ca.get(), caKey.get(), request.days,
+                                   {{NID_basic_constraints, "critical,CA:FALSE"},
+                                    {NID_key_usage, keyUsage},
+                                    {NID_ext_key_usage, "serverAuth"},
+                                    {NID_subject_alt_name, san},
+                                    {NID_subject_key_identifier, "hash"},
+                                    {NID_authority_key_identifier, "keyid:always"}}));
   return GeneratedCertificates{certificateToPem(ca.get()), privateKeyToPem(caKey.get()),
                                certificateToPem(certificate.get()), privateKeyToPem(key.get())};
 }

@@ -17,7 +17,8 @@
 namespace berth::webhook_certs {
 namespace {
 
-constexpr const char* kUsage = R"(Usage: berth certs generate --service NAME --namespace NS --out DIR [FLAGS]
+constexpr const char* kUsage =
+    R"(Usage: berth certs generate --service NAME --namespace NS --out DIR [FLAGS]
        berth certs check --cert FILE [--ca FILE] [--service NAME --namespace NS] [--min-days N]
 
   generate   create a CA and a webhook serving certificate signed by it
@@ -78,13 +79,22 @@ std::string secretYaml(const std::string& name, const std::string& namespaceName
   return "apiVersion: v1\n"
          "kind: Secret\n"
          "metadata:\n"
-         "  name: " + name + "\n"
-         "  namespace: " + namespaceName + "\n"
+         "  name: " +
+         name +
+         "\n"
+         "  namespace: " +
+         namespaceName +
+         "\n"
          "type: kubernetes.io/tls\n"
          "data:\n"
-         "  tls.crt: " + base64(certs.certPem) + "\n"
-         "  tls.key: " + base64(certs.keyPem) + "\n"
-         "  ca.crt: " + base64(certs.caCertPem) + "\n";
+         "  tls.crt: " +
+         base64(certs.certPem) +
+         "\n"
+         "  tls.key: " +
+         base64(certs.keyPem) +
+         "\n"
+         "  ca.crt: " +
+         base64(certs.caCertPem) + "\n";
 }
 
 int generateCommand(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
@@ -143,8 +153,8 @@ int generateCommand(const std::vector<std::string>& argv, std::ostream& out, std
   }
   if (auto days = args.get("days")) {
     if (!parseCount(*days, kMaxDays, request.days) || request.days == 0) {
-      err << prefix << "--days must be a whole number from 1 to " << kMaxDays << ", not '"
-          << *days << "'\n";
+      err << prefix << "--days must be a whole number from 1 to " << kMaxDays << ", not '" << *days
+          << "'\n";
       return 2;
     }
   }

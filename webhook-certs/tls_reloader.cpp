@@ -46,9 +46,9 @@ common::Result<std::shared_ptr<const KeyPair>> loadPair(const std::string& certF
   BERTH_TRY_ASSIGN(pair->key, parsePrivateKey(keyText, keyFile));
   if (X509_check_private_key(pair->chain[0].get(), pair->key.get()) != 1) {
     opensslErrors();
-    return common::Error{common::ErrorCode::InvalidArgument,
-                         "the key in " + keyFile + " does not belong to the certificate in " +
-                             certFile};
+    return common::Error{
+        common::ErrorCode::InvalidArgument,
+        "the key in " + keyFile + " does not belong to the certificate in " + certFile};
   }
   pair->serial = serialHex(pair->chain[0].get());
   return std::shared_ptr<const KeyPair>(std::move(pair));
@@ -74,7 +74,8 @@ struct TlsReloader::Impl {
       return 0;
     }
     STACK_OF(X509)* intermediates = sk_X509_new_null();
-    for (size_t i = 1; i < pair->chain.size(); ++i) sk_X509_push(intermediates, pair->chain[i].get());
+    for (size_t i = 1; i < pair->chain.size(); ++i)
+      sk_X509_push(intermediates, pair->chain[i].get());
     // set1 takes its own references, so the stack of borrowed pointers can go.
     const int ok = SSL_set1_chain(ssl, intermediates);
     sk_X509_free(intermediates);

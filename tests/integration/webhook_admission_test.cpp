@@ -71,15 +71,16 @@ TEST_F(WebhookAdmissionTest, MutatingPodCreateRewritesAndAnnotates) {
   EXPECT_EQ(pod["metadata"]["labels"]["app"], "web");
 
   // The validating webhook then sees the mutated Pod: allowed, with the warn-mode finding.
-  const auto validated = review("/validate?timeout=10s", withObject(admissionFixture(
-                                                             "pod-create.json"), pod));
+  const auto validated =
+      review("/validate?timeout=10s", withObject(admissionFixture("pod-create.json"), pod));
   EXPECT_EQ(validated["response"]["allowed"], true);
   ASSERT_EQ(validated["response"]["warnings"].size(), 1u);
   EXPECT_TRUE(contains(validated["response"]["warnings"][0], "warn-busybox"));
 }
 
 TEST_F(WebhookAdmissionTest, ValidatingPodCreateAsTheApiServerSendsIt) {
-  const auto answer = review("/validate?timeout=10s", admissionFixture("pod-create-validating.json"));
+  const auto answer =
+      review("/validate?timeout=10s", admissionFixture("pod-create-validating.json"));
   EXPECT_EQ(answer["response"]["allowed"], true);
   EXPECT_FALSE(answer["response"].contains("patch"));
   EXPECT_EQ(answer["response"]["warnings"].size(), 1u);
@@ -100,8 +101,8 @@ TEST_F(WebhookAdmissionTest, EveryWorkloadKindIsRewrittenAtItsTemplate) {
     EXPECT_EQ(patched.value(nlohmann::json::json_pointer(pointer), std::string()),
               "localhost:5005/docker.io/library/redis:7.2")
         << fixture;
-    const std::string init = pointer.substr(0, pointer.find("/containers/")) +
-                             "/initContainers/0/image";
+    const std::string init =
+        pointer.substr(0, pointer.find("/containers/")) + "/initContainers/0/image";
     EXPECT_EQ(patched.value(nlohmann::json::json_pointer(init), std::string()),
               "registry.example.com/team-a/setup:1.0")
         << fixture;
@@ -198,10 +199,10 @@ TEST_F(WebhookAdmissionTest, BadRequestsGetAClearHttp400) {
       {"this is not json", "not valid JSON"},
       {"{\"apiVersion\":\"v1\",\"kind\":\"Pod\"}", "not an AdmissionReview"},
       {admissionFixture("pod-create-v1beta1.json"), "admission.k8s.io/v1beta1"},
-      {R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{}})",
-       "no uid"},
+      {R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{}})", "no uid"},
       {R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u",)"
-       R"("object":)" + std::string(5000, '[') + "}}",
+       R"("object":)" +
+           std::string(5000, '[') + "}}",
        "nests deeper"},
   };
   for (const auto& [body, message] : cases) {
@@ -230,25 +231,27 @@ TEST_F(WebhookAdmissionTest, MetricsCountDecisionsAndLatencyByKind) {
   EXPECT_TRUE(contains(metrics.body,
                        "berth_webhook_decisions_total{webhook=\"mutate\",result=\"patched\"}"))
       << metrics.body.substr(0, 2000);
-  EXPECT_TRUE(contains(metrics.body, "berth_webhook_decisions_total{webhook=\"validate\","
-                                     "result=\"denied\"}"));
-  EXPECT_TRUE(contains(metrics.body, "berth_webhook_request_duration_seconds_bucket{webhook="
-                                     "\"mutate\",kind=\"Pod\""));
+  EXPECT_TRUE(contains(metrics.body,
+                       "berth_webhook_decisions_total{webhook=\"validate\","
+                       "result=\"denied\"}"));
+  EXPECT_TRUE(contains(metrics.body,
+                       "berth_webhook_request_duration_seconds_bucket{webhook="
+                       "\"mutate\",kind=\"Pod\""));
 }
 
 // A registry that knows one tag; "slow" tags answer after three seconds.
 class FakeRegistry {
  public:
   FakeRegistry() {
-    server_.Get(R"(/v2/(.+)/manifests/([^/]+))", [](const httplib::Request& req,
-                                                     httplib::Response& res) {
-      if (req.matches[2] == "slow") std::this_thread::sleep_for(std::chrono::seconds(3));
-      if (req.matches[1] == "quay.io/prometheus/node-exporter" && req.matches[2] == "v1.7.0") {
-        res.set_header("Docker-Content-Digest", "sha256:" + std::string(64, 'e'));
-      } else {
-        res.status = 404;
-      }
-    });
+    server_.Get(
+        R"(/v2/(.+)/manifests/([^/]+))", [](const httplib::Request& req, httplib::Response& res) {
+          if (req.matches[2] == "slow") std::this_thread::sleep_for(std::chrono::seconds(3));
+          if (req.matches[1] == "quay.io/prometheus/node-exporter" && req.matches[2] == "v1.7.0") {
+            res.set_header("Docker-Content-Digest", "sha256:" + std::string(64, 'e'));
+          } else {
+            res.status = 404;
+          }
+        });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
@@ -267,10 +270,10 @@ class FakeRegistry {
 TEST(WebhookPinningTest, PinsThroughTheRegistryAndHonoursOnPinFailure) {
   FakeRegistry registry;
   TempDir dir;
-  const std::string config = dir.write("config.yaml", "webhook:\n  registryUrl: " +
-                                                          registry.url() + "\n");
-  WebhookServer server({"--config", config, "--policy",
-                        sourcePath("tests/fixtures/admission/policy.yaml")});
+  const std::string config =
+      dir.write("config.yaml", "webhook:\n  registryUrl: " + registry.url() + "\n");
+  WebhookServer server(
+      {"--config", config, "--policy", sourcePath("tests/fixtures/admission/policy.yaml")});
   const std::string text = admissionFixture("pod-create-pin.json");
   const HttpsAnswer first = server.post("/mutate?timeout=10s", text);
   ASSERT_EQ(first.status, 200) << first.body;

@@ -72,7 +72,8 @@ TEST(WebhookRotationTest, NewConnectionsSeeARotatedCertificate) {
   const std::string second = fileSerial(server.certDir() + "/tls.crt");
   ASSERT_NE(first, second);
   EXPECT_TRUE(eventually([&] { return servedSerial(port) == second; }))
-      << "still serving " << servedSerial(port) << "\n" << server.server().log();
+      << "still serving " << servedSerial(port) << "\n"
+      << server.server().log();
   EXPECT_TRUE(server.server().log().find("TLS certificate reloaded") != std::string::npos);
 
   // A verifying client with the new CA bundle talks to the webhook.

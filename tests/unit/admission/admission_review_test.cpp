@@ -84,9 +84,9 @@ TEST(AdmissionReviewTest, RejectsMissingOrBadRequestFields) {
   const std::string kind = R"("kind":{"group":"","version":"v1","kind":"Pod"})";
   EXPECT_NE(decodeError(reviewWith(R"({"operation":"CREATE",)" + kind + "}")).find("no uid"),
             std::string::npos);
-  EXPECT_NE(decodeError(reviewWith(R"({"uid":"","operation":"CREATE",)" + kind + "}"))
-                .find("no uid"),
-            std::string::npos);
+  EXPECT_NE(
+      decodeError(reviewWith(R"({"uid":"","operation":"CREATE",)" + kind + "}")).find("no uid"),
+      std::string::npos);
   EXPECT_NE(decodeError(reviewWith(R"({"uid":42,"operation":"CREATE",)" + kind + "}"))
                 .find("request.uid must be a string"),
             std::string::npos);
@@ -94,14 +94,13 @@ TEST(AdmissionReviewTest, RejectsMissingOrBadRequestFields) {
             std::string::npos);
   EXPECT_NE(decodeError(reviewWith(R"({"uid":"u","operation":"CREATE"})")).find("no kind"),
             std::string::npos);
-  EXPECT_NE(decodeError(reviewWith(R"({"uid":"u","operation":"CREATE","object":"x",)" + kind +
-                                   "}"))
+  EXPECT_NE(decodeError(reviewWith(R"({"uid":"u","operation":"CREATE","object":"x",)" + kind + "}"))
                 .find("request.object must be an object"),
             std::string::npos);
-  EXPECT_NE(decodeError(reviewWith(R"({"uid":"u","operation":"CREATE","dryRun":"yes",)" + kind +
-                                   "}"))
-                .find("dryRun must be a boolean"),
-            std::string::npos);
+  EXPECT_NE(
+      decodeError(reviewWith(R"({"uid":"u","operation":"CREATE","dryRun":"yes",)" + kind + "}"))
+          .find("dryRun must be a boolean"),
+      std::string::npos);
   EXPECT_NE(decodeError(reviewWith(R"({"uid":"u","operation":"CREATE","userInfo":{"username":1},)" +
                                    kind + "}"))
                 .find("userInfo"),

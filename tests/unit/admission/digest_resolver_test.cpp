@@ -15,21 +15,21 @@ const std::string kDigest = "sha256:" + std::string(64, 'c');
 class FakeRegistry {
  public:
   FakeRegistry() {
-    server_.Get(R"(/v2/(.+)/manifests/([^/]+))", [this](const httplib::Request& req,
-                                                          httplib::Response& res) {
-      lastPath_ = req.path;
-      lastAccept_ = req.get_header_value("Accept");
-      lastMethod_ = req.method;
-      const std::string tag = req.matches[2];
-      if (tag == "slow") std::this_thread::sleep_for(std::chrono::seconds(1));
-      if (tag == "1.0" || tag == "slow") {
-        res.set_header("Docker-Content-Digest", kDigest);
-      } else if (tag == "nodigest") {
-        res.set_header("Docker-Content-Digest", "md5:abc");
-      } else {
-        res.status = 404;
-      }
-    });
+    server_.Get(R"(/v2/(.+)/manifests/([^/]+))",
+                [this](const httplib::Request& req, httplib::Response& res) {
+                  lastPath_ = req.path;
+                  lastAccept_ = req.get_header_value("Accept");
+                  lastMethod_ = req.method;
+                  const std::string tag = req.matches[2];
+                  if (tag == "slow") std::this_thread::sleep_for(std::chrono::seconds(1));
+                  if (tag == "1.0" || tag == "slow") {
+                    res.set_header("Docker-Content-Digest", kDigest);
+                  } else if (tag == "nodigest") {
+                    res.set_header("Docker-Content-Digest", "md5:abc");
+                  } else {
+                    res.status = 404;
+                  }
+                });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
@@ -59,10 +59,10 @@ TEST(DigestResolverTest, ReadsDockerContentDigestOfAHeadRequest) {
   EXPECT_EQ(*digest, kDigest);
   EXPECT_EQ(registry.lastMethod_, "HEAD");
   EXPECT_EQ(registry.lastPath_, "/v2/docker.io/library/nginx/manifests/1.0");
-  for (const char* type : {"application/vnd.oci.image.index.v1+json",
-                           "application/vnd.oci.image.manifest.v1+json",
-                           "application/vnd.docker.distribution.manifest.list.v2+json",
-                           "application/vnd.docker.distribution.manifest.v2+json"}) {
+  for (const char* type :
+       {"application/vnd.oci.image.index.v1+json", "application/vnd.oci.image.manifest.v1+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.docker.distribution.manifest.v2+json"}) {
     EXPECT_NE(registry.lastAccept_.find(type), std::string::npos) << type;
   }
 }

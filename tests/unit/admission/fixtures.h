@@ -8,8 +8,7 @@
 namespace berth::admission::test {
 
 inline std::string fixtureText(const std::string& name) {
-  return berth::testing::readFile(
-      berth::testing::sourcePath("tests/fixtures/admission/" + name));
+  return berth::testing::readFile(berth::testing::sourcePath("tests/fixtures/admission/" + name));
 }
 
 // Decodes a fixture review; fails the calling test (by throwing) if it does not decode.

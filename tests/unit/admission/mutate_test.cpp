@@ -16,8 +16,9 @@ using test::kDigestA;
 class MutateTest : public ::testing::Test {
  protected:
   Review run(const AdmissionRequest& request, const policy::CompiledPolicy& p) {
-    return mutate(request, MutateContext{p, resolver_, std::chrono::steady_clock::now() +
-                                                           std::chrono::seconds(5)});
+    return mutate(
+        request,
+        MutateContext{p, resolver_, std::chrono::steady_clock::now() + std::chrono::seconds(5)});
   }
   Review run(const AdmissionRequest& request) { return run(request, *policy_); }
 
@@ -56,10 +57,11 @@ TEST_F(MutateTest, RewritesDockerHubImagesAndRecordsOriginals) {
   EXPECT_EQ(ops[2]["op"], "add");
   EXPECT_EQ(ops[2]["path"], "/metadata/annotations");
   const auto result = patched(request, review);
-  const auto originals =
-      nlohmann::json::parse(result["metadata"]["annotations"][kOriginalImagesAnnotation].get<std::string>());
-  EXPECT_EQ(originals, nlohmann::json({{"/spec/containers/0", "nginx:1.25"},
-                                       {"/spec/initContainers/0", "docker.io/library/busybox:1.36"}}));
+  const auto originals = nlohmann::json::parse(
+      result["metadata"]["annotations"][kOriginalImagesAnnotation].get<std::string>());
+  EXPECT_EQ(originals,
+            nlohmann::json({{"/spec/containers/0", "nginx:1.25"},
+                            {"/spec/initContainers/0", "docker.io/library/busybox:1.36"}}));
   EXPECT_EQ(result["spec"]["containers"][1]["image"], "registry.example.com/team-a/agent:2.0");
   expectIdempotent(request, review);
 }
@@ -125,9 +127,8 @@ TEST_F(MutateTest, EphemeralContainersArePatchedWithoutAnnotation) {
 }
 
 TEST_F(MutateTest, LeavesDeniedImagesOtherKindsDeletesAndExcludedNamespacesAlone) {
-  for (const char* fixture : {"pod-create-denied.json", "configmap-create.json",
-                              "pod-delete.json", "pod-create-kube-system.json",
-                              "pod-update-labels.json"}) {
+  for (const char* fixture : {"pod-create-denied.json", "configmap-create.json", "pod-delete.json",
+                              "pod-create-kube-system.json", "pod-update-labels.json"}) {
     const Review review = run(fixtureRequest(fixture));
     EXPECT_TRUE(review.response.allowed) << fixture;
     EXPECT_EQ(review.response.patch, "") << fixture;

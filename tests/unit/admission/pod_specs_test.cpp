@@ -20,11 +20,11 @@ std::vector<std::string> pointersOf(const std::string& fixture) {
 }
 
 TEST(PodSpecsTest, PodListsContainersThenInitContainers) {
-  EXPECT_EQ(pointersOf("pod-create.json"),
-            (std::vector<std::string>{
-                "/spec/containers/0/image=nginx:1.25",
-                "/spec/containers/1/image=registry.example.com/team-a/agent:2.0",
-                "/spec/initContainers/0/image=docker.io/library/busybox:1.36"}));
+  EXPECT_EQ(
+      pointersOf("pod-create.json"),
+      (std::vector<std::string>{"/spec/containers/0/image=nginx:1.25",
+                                "/spec/containers/1/image=registry.example.com/team-a/agent:2.0",
+                                "/spec/initContainers/0/image=docker.io/library/busybox:1.36"}));
 }
 
 TEST(PodSpecsTest, EachWorkloadKindHasItsTemplatePath) {
@@ -38,11 +38,11 @@ TEST(PodSpecsTest, EachWorkloadKindHasItsTemplatePath) {
                   templ + "/initContainers/0/image=registry.example.com/team-a/setup:1.0"}))
         << fixture;
   }
-  EXPECT_EQ(pointersOf("cronjob-create.json"),
-            (std::vector<std::string>{
-                "/spec/jobTemplate/spec/template/spec/containers/0/image=redis:7.2",
-                "/spec/jobTemplate/spec/template/spec/initContainers/0/image="
-                "registry.example.com/team-a/setup:1.0"}));
+  EXPECT_EQ(
+      pointersOf("cronjob-create.json"),
+      (std::vector<std::string>{"/spec/jobTemplate/spec/template/spec/containers/0/image=redis:7.2",
+                                "/spec/jobTemplate/spec/template/spec/initContainers/0/image="
+                                "registry.example.com/team-a/setup:1.0"}));
 }
 
 TEST(PodSpecsTest, EphemeralContainersInBothSubresourceShapes) {

@@ -40,13 +40,15 @@ TEST_F(ValidateTest, DeniesNamingEachContainerImageAndRule) {
   EXPECT_EQ(review.result, "denied");
   EXPECT_EQ(review.rule, "deny-latest");
   const std::string& m = review.response.message;
-  EXPECT_TRUE(contains(m, "container \"app\" (/spec/containers/0) image "
-                          "\"localhost:5005/docker.io/library/nginx:latest\" is denied by rule "
-                          "\"deny-latest\" of policy \"no-latest\": the tag 'latest' is not "
-                          "allowed"))
+  EXPECT_TRUE(contains(m,
+                       "container \"app\" (/spec/containers/0) image "
+                       "\"localhost:5005/docker.io/library/nginx:latest\" is denied by rule "
+                       "\"deny-latest\" of policy \"no-latest\": the tag 'latest' is not "
+                       "allowed"))
       << m;
-  EXPECT_TRUE(contains(m, "container \"tool\" (/spec/containers/1) image "
-                          "\"registry.example.com/team-a/tool\""))
+  EXPECT_TRUE(contains(m,
+                       "container \"tool\" (/spec/containers/1) image "
+                       "\"registry.example.com/team-a/tool\""))
       << m;
 }
 
@@ -82,7 +84,8 @@ TEST_F(ValidateTest, AuditModeFindingsAreOnlyRecorded) {
 TEST_F(ValidateTest, UnpinnedImagesThatMustBePinnedAreDeniedOrWarned) {
   const Review review = run("pod-create-pin.json");
   EXPECT_FALSE(review.response.allowed);
-  EXPECT_TRUE(contains(review.response.message, "container \"exporter\"")) << review.response.message;
+  EXPECT_TRUE(contains(review.response.message, "container \"exporter\""))
+      << review.response.message;
   EXPECT_TRUE(contains(review.response.message, "rule \"pin-quay\"")) << review.response.message;
   EXPECT_FALSE(contains(review.response.message, "\"tool\""));
   ASSERT_EQ(review.response.warnings.size(), 1u);

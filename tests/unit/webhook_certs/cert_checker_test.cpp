@@ -30,8 +30,8 @@ std::string craft(long fromSeconds, long toSeconds, const std::string& san,
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
   X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
-  for (const auto& [nid, value] : {std::pair<int, std::string>{NID_subject_alt_name, san},
-                                  {NID_ext_key_usage, eku}}) {
+  for (const auto& [nid, value] :
+       {std::pair<int, std::string>{NID_subject_alt_name, san}, {NID_ext_key_usage, eku}}) {
     if (value.empty()) continue;
     X509_EXTENSION* ext = X509V3_EXT_nconf_nid(nullptr, &ctx, nid, value.c_str());
     X509_add_ext(cert.get(), ext, -1);

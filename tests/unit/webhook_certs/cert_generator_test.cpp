@@ -43,8 +43,8 @@ Parsed generateAndParse(const CertificateRequest& request) {
 }
 
 TEST(CertGeneratorTest, EcdsaServingCertificateSignedByTheCa) {
-  CertificateRequest request{"berth-webhook", "berth-system", {"webhook.example.com"}, 30,
-                             KeyType::Ecdsa};
+  CertificateRequest request{
+      "berth-webhook", "berth-system", {"webhook.example.com"}, 30, KeyType::Ecdsa};
   const Parsed p = generateAndParse(request);
   EXPECT_EQ(EVP_PKEY_get_base_id(p.key.get()), EVP_PKEY_EC);
   EXPECT_EQ(EVP_PKEY_get_bits(p.key.get()), 256);
@@ -54,10 +54,9 @@ TEST(CertGeneratorTest, EcdsaServingCertificateSignedByTheCa) {
   EXPECT_GT(X509_check_ca(p.ca.get()), 0);
   EXPECT_EQ(X509_check_ca(p.cert.get()), 0);
   EXPECT_EQ(sans(p.cert.get()),
-            (std::vector<std::string>{"berth-webhook", "berth-webhook.berth-system",
-                                      "berth-webhook.berth-system.svc",
-                                      "berth-webhook.berth-system.svc.cluster.local",
-                                      "webhook.example.com"}));
+            (std::vector<std::string>{
+                "berth-webhook", "berth-webhook.berth-system", "berth-webhook.berth-system.svc",
+                "berth-webhook.berth-system.svc.cluster.local", "webhook.example.com"}));
   EXPECT_TRUE(X509_get_extended_key_usage(p.cert.get()) & XKU_SSL_SERVER);
   EXPECT_FALSE(X509_get_extended_key_usage(p.cert.get()) & XKU_SSL_CLIENT);
   const int days = daysUntil(X509_get0_notAfter(p.cert.get()));

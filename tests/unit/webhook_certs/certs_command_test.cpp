@@ -48,8 +48,8 @@ unsigned modeOf(const std::string& path) {
 class CertsCommandTest : public ::testing::Test {
  protected:
   std::vector<std::string> generateArgs(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"generate", "--service", "berth-webhook", "--namespace",
-                                     "berth-system", "--out", dir_.file("certs")};
+    std::vector<std::string> args = {"generate",     "--service", "berth-webhook",   "--namespace",
+                                     "berth-system", "--out",     dir_.file("certs")};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }
@@ -85,9 +85,9 @@ TEST_F(CertsCommandTest, GenerateWritesFourFilesWithKeysPrivate) {
   for (const char* name : {"ca.key", "tls.key"}) {
     EXPECT_EQ(modeOf(dir_.file("certs/") + name), 0600u) << name;
   }
-  const CommandRun check = certs({"check", "--cert", dir_.file("certs/tls.crt"), "--ca",
-                           dir_.file("certs/ca.crt"), "--service", "berth-webhook",
-                           "--namespace", "berth-system", "--min-days", "60"});
+  const CommandRun check =
+      certs({"check", "--cert", dir_.file("certs/tls.crt"), "--ca", dir_.file("certs/ca.crt"),
+             "--service", "berth-webhook", "--namespace", "berth-system", "--min-days", "60"});
   EXPECT_EQ(check.code, 0) << check.out;
   EXPECT_NE(check.out.find("hook.example.com"), std::string::npos);
   EXPECT_NE(check.out.find("ok\n"), std::string::npos);
@@ -157,8 +157,8 @@ TEST_F(CertsCommandTest, GenerateUsageErrors) {
 
 TEST_F(CertsCommandTest, GenerateFailsWhenTheOutputDirectoryCannotBeMade) {
   dir_.write("file", "x");
-  const CommandRun run = certs({"generate", "--service", "s", "--namespace", "ns", "--out",
-                         dir_.file("file")});
+  const CommandRun run =
+      certs({"generate", "--service", "s", "--namespace", "ns", "--out", dir_.file("file")});
   EXPECT_EQ(run.code, 1);
   EXPECT_NE(run.err.find("cannot create the directory"), std::string::npos) << run.err;
 }
@@ -176,7 +176,7 @@ TEST_F(CertsCommandTest, CheckUsageErrors) {
 TEST_F(CertsCommandTest, CheckExitsOneAndListsProblems) {
   ASSERT_EQ(certs(generateArgs({"--days", "5"})).code, 0);
   const CommandRun run = certs({"check", "--cert", dir_.file("certs/tls.crt"), "--service", "other",
-                         "--namespace", "berth-system", "--min-days", "30"});
+                                "--namespace", "berth-system", "--min-days", "30"});
   EXPECT_EQ(run.code, 1);
   // 5 days, or 4 when a second boundary passed since generation.
   EXPECT_TRUE(run.out.find("problem: certificate expires in 5 days, fewer than --min-days 30") !=
