@@ -73,11 +73,10 @@ common::Status getBlob(RegistryContext& ctx, Exchange& ex) {
   const uint64_t length = range.length();
   if (!head) ex.bytesOut = length;
   auto download = std::make_shared<Download>(Download{ctx.blobs, digest, range.first, {}, 0, {}});
-  ex.res.set_content_provider(
-      length, "application/octet-stream",
-      [download](size_t offset, size_t len, httplib::DataSink& sink) {
-        return provide(*download, offset, len, sink);
-      });
+  ex.res.set_content_provider(length, "application/octet-stream",
+                              [download](size_t offset, size_t len, httplib::DataSink& sink) {
+                                return provide(*download, offset, len, sink);
+                              });
   return {};
 }
 

@@ -74,9 +74,9 @@ void sendError(Exchange& ex, const common::Error& error, common::Logger& logger)
                                              {"detail", error.detail}});
   } else {
     logger.debug("registry request refused", {{"method", ex.req.method},
-                                               {"path", ex.req.path},
-                                               {"code", info.ociCode},
-                                               {"error", error.message}});
+                                              {"path", ex.req.path},
+                                              {"code", info.ociCode},
+                                              {"error", error.message}});
   }
   ex.res.status = info.httpStatus;
   ex.res.set_content(errorEnvelope(error), "application/json");

@@ -1,7 +1,6 @@
 // HTTP adapter for listings: tags, catalog and referrers.
 #include <algorithm>
 #include <charconv>
-
 #include <nlohmann/json.hpp>
 
 #include "registry/http_exchange.h"
@@ -68,8 +67,7 @@ common::Status handleTags(RegistryContext& ctx, Exchange& ex) {
   BERTH_TRY_ASSIGN(Page page, paginate(ex, std::move(tags)));
   linkNext(ex, repositoryUrl(ex.route.name, "tags/list"), page);
   ex.res.status = 200;
-  ex.res.set_content(dump(json{{"name", ex.route.name}, {"tags", page.items}}),
-                     "application/json");
+  ex.res.set_content(dump(json{{"name", ex.route.name}, {"tags", page.items}}), "application/json");
   return {};
 }
 
@@ -112,9 +110,8 @@ common::Status handleReferrers(RegistryContext& ctx, Exchange& ex) {
     auto info = parseManifest(*bytes, "");
     if (!info) continue;
     if (!filter.empty() && info->artifactType != filter) continue;
-    json descriptor{{"mediaType", info->mediaType},
-                    {"digest", digest.str()},
-                    {"size", bytes->size()}};
+    json descriptor{
+        {"mediaType", info->mediaType}, {"digest", digest.str()}, {"size", bytes->size()}};
     if (!info->artifactType.empty()) descriptor["artifactType"] = info->artifactType;
     if (!info->annotations.empty()) descriptor["annotations"] = info->annotations;
     manifests.push_back(std::move(descriptor));

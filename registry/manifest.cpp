@@ -137,8 +137,8 @@ common::Result<ManifestInfo> parseManifest(std::string_view bytes, std::string_v
     return invalid("unsupported manifest media type", info.mediaType);
   }
   // A generic Content-Type is tolerated; a different manifest type is a contradiction.
-  if (!doc.contains("mediaType") && (info.mediaType == media::kDockerManifest ||
-                                     info.mediaType == media::kDockerManifestList)) {
+  if (!doc.contains("mediaType") &&
+      (info.mediaType == media::kDockerManifest || info.mediaType == media::kDockerManifestList)) {
     return invalid("Docker schema 2 manifests must carry their mediaType");
   }
   if (isSupportedManifestType(type) && type != info.mediaType) {

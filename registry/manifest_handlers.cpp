@@ -18,24 +18,23 @@ std::optional<std::string> immutableRule(RegistryContext& ctx, const std::string
                                          const std::string& tag) {
   const policy::PolicySnapshot snapshot = ctx.policy.current();
   if (!snapshot) return std::nullopt;
-  auto decision =
-      policy::evaluateForRegistry(*snapshot, repository, tag, policy::Operation::Push);
+  auto decision = policy::evaluateForRegistry(*snapshot, repository, tag, policy::Operation::Push);
   if (!decision) {
-    ctx.logger.warn("cannot evaluate tag immutability",
-                    {{"repository", repository}, {"tag", tag},
-                     {"error", decision.error().message}});
+    ctx.logger.warn(
+        "cannot evaluate tag immutability",
+        {{"repository", repository}, {"tag", tag}, {"error", decision.error().message}});
     return std::nullopt;
   }
   if (!decision->immutable) return std::nullopt;
   return decision->immutableRule.value_or(decision->rule.value_or("immutable-tags"));
 }
 
-Error immutableError(const std::string& repository, const std::string& tag,
-                     const std::string& rule, const std::string& what) {
-  return Error{ErrorCode::Denied,
-               "tag " + repository + ":" + tag + " is immutable (policy rule '" + rule +
-                   "'): " + what,
-               rule};
+Error immutableError(const std::string& repository, const std::string& tag, const std::string& rule,
+                     const std::string& what) {
+  return Error{
+      ErrorCode::Denied,
+      "tag " + repository + ":" + tag + " is immutable (policy rule '" + rule + "'): " + what,
+      rule};
 }
 
 // Splits Accept headers into media types (parameters and q-values dropped).
@@ -123,9 +122,9 @@ common::Status putManifest(RegistryContext& ctx, Exchange& ex) {
     return std::move(body).error();
   }
   const std::string& bytes = *body;
-  const std::string algorithm =
-      ex.route.referenceIsDigest ? ex.route.reference.substr(0, ex.route.reference.find(':'))
-                                 : "sha256";
+  const std::string algorithm = ex.route.referenceIsDigest
+                                    ? ex.route.reference.substr(0, ex.route.reference.find(':'))
+                                    : "sha256";
   const Digest digest = digestOf(bytes, algorithm);
   ex.digest = digest.str();
   if (ex.route.referenceIsDigest && digest.str() != ex.route.reference) {

@@ -48,8 +48,8 @@ bool ManifestStore::exists(const std::string& repository, const Digest& digest) 
 common::Result<std::string> ManifestStore::get(const std::string& repository,
                                                const Digest& digest) {
   if (!exists(repository, digest)) return manifestUnknown(digest.str());
-  auto bytes = driver_.getContent(paths::blobData(digest),
-                                  static_cast<uint64_t>(maxManifestBytes_) * 4);
+  auto bytes =
+      driver_.getContent(paths::blobData(digest), static_cast<uint64_t>(maxManifestBytes_) * 4);
   if (!bytes && bytes.error().code == ErrorCode::NotFound) return manifestUnknown(digest.str());
   return bytes;
 }
@@ -73,8 +73,8 @@ common::Status ManifestStore::put(const std::string& repository, const Digest& d
   BERTH_TRY(blobs_.putBytes(digest, bytes));
   BERTH_TRY(driver_.putContent(paths::manifestRevisionLink(repository, digest), digest.str()));
   if (info.subject) {
-    BERTH_TRY(driver_.putContent(paths::referrerLink(repository, *info.subject, digest),
-                                 digest.str()));
+    BERTH_TRY(
+        driver_.putContent(paths::referrerLink(repository, *info.subject, digest), digest.str()));
   }
   return {};
 }
@@ -89,8 +89,7 @@ common::Status ManifestStore::removeTag(const std::string& repository, const std
   return driver_.remove(paths::tagDir(repository, tag));
 }
 
-common::Status ManifestStore::removeRevision(const std::string& repository,
-                                             const Digest& digest) {
+common::Status ManifestStore::removeRevision(const std::string& repository, const Digest& digest) {
   BERTH_TRY_ASSIGN(std::string bytes, get(repository, digest));
   // Tags first: a tag must never point at a revision that is gone.
   BERTH_TRY_ASSIGN(auto tagged, tagsPointingAt(repository, digest));
@@ -135,8 +134,8 @@ common::Result<std::vector<std::string>> ManifestStore::tagsPointingAt(
 common::Result<std::vector<Digest>> ManifestStore::revisions(const std::string& repository) {
   std::vector<Digest> out;
   for (const char* algorithm : kAlgorithms) {
-    for (auto& d : digestsIn(driver_, paths::manifestRevisionsDir(repository, algorithm),
-                             algorithm)) {
+    for (auto& d :
+         digestsIn(driver_, paths::manifestRevisionsDir(repository, algorithm), algorithm)) {
       if (exists(repository, d)) out.push_back(std::move(d));
     }
   }

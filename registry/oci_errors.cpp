@@ -1,7 +1,6 @@
 #include "registry/oci_errors.h"
 
 #include <array>
-
 #include <nlohmann/json.hpp>
 
 namespace berth::registry {
@@ -46,9 +45,7 @@ const OciErrorInfo& ociError(ErrorCode code) {
   return kTable[0];
 }
 
-bool isInternal(const common::Error& error) {
-  return ociError(error.code).httpStatus >= 500;
-}
+bool isInternal(const common::Error& error) { return ociError(error.code).httpStatus >= 500; }
 
 std::string errorEnvelope(const common::Error& error) {
   nlohmann::json entry;

@@ -11,10 +11,10 @@ namespace berth::registry {
 // path built here can leave its directory.
 namespace paths {
 
-std::string blobsRoot();                                   // /blobs
+std::string blobsRoot();                                     // /blobs
 std::string blobAlgorithmDir(const std::string& algorithm);  // /blobs/sha256
 std::string blobData(const Digest& digest);
-std::string repositoriesRoot();                            // /repositories
+std::string repositoriesRoot();  // /repositories
 std::string repository(const std::string& name);
 std::string layerLink(const std::string& name, const Digest& digest);
 std::string layersDir(const std::string& name, const std::string& algorithm);

@@ -81,12 +81,11 @@ struct RegistryService::Impl {
 };
 
 common::Status RegistryService::Impl::authorize(Exchange& ex) {
-  const bool registryWide =
-      ex.route.kind == RouteKind::Base || ex.route.kind == RouteKind::Catalog;
-  const AuthDecision decision = auth->authorize(
-      ex.req.get_header_value("Authorization"), ex.req.get_header_value("Host"),
-      registryWide ? std::string() : ex.route.name,
-      registryWide ? AccessAction::Pull : actionFor(ex.req.method));
+  const bool registryWide = ex.route.kind == RouteKind::Base || ex.route.kind == RouteKind::Catalog;
+  const AuthDecision decision =
+      auth->authorize(ex.req.get_header_value("Authorization"), ex.req.get_header_value("Host"),
+                      registryWide ? std::string() : ex.route.name,
+                      registryWide ? AccessAction::Pull : actionFor(ex.req.method));
   ex.principal = decision.principal;
   if (decision.allowed) return {};
   if (decision.status == 401) {
@@ -94,9 +93,9 @@ common::Status RegistryService::Impl::authorize(Exchange& ex) {
     return Error{ErrorCode::Unauthorized,
                  decision.message.empty() ? "authentication required" : decision.message};
   }
-  return Error{ErrorCode::Denied,
-               decision.message.empty() ? "requested access to the resource is denied"
-                                        : decision.message};
+  return Error{ErrorCode::Denied, decision.message.empty()
+                                      ? "requested access to the resource is denied"
+                                      : decision.message};
 }
 
 common::Status RegistryService::Impl::handle(Exchange& ex) {
@@ -114,14 +113,22 @@ common::Status RegistryService::Impl::handle(Exchange& ex) {
       ex.res.status = 200;
       ex.res.set_content("{}", "application/json");
       return {};
-    case RouteKind::Catalog: return handleCatalog(*context, ex);
-    case RouteKind::Tags: return handleTags(*context, ex);
-    case RouteKind::Manifest: return handleManifest(*context, ex);
-    case RouteKind::Blob: return handleBlob(*context, ex);
-    case RouteKind::UploadStart: return handleUploadStart(*context, ex);
-    case RouteKind::Upload: return handleUpload(*context, ex);
-    case RouteKind::Referrers: return handleReferrers(*context, ex);
-    case RouteKind::Token: break;
+    case RouteKind::Catalog:
+      return handleCatalog(*context, ex);
+    case RouteKind::Tags:
+      return handleTags(*context, ex);
+    case RouteKind::Manifest:
+      return handleManifest(*context, ex);
+    case RouteKind::Blob:
+      return handleBlob(*context, ex);
+    case RouteKind::UploadStart:
+      return handleUploadStart(*context, ex);
+    case RouteKind::Upload:
+      return handleUpload(*context, ex);
+    case RouteKind::Referrers:
+      return handleReferrers(*context, ex);
+    case RouteKind::Token:
+      break;
   }
   return Error{ErrorCode::NotFound, "unknown endpoint"};
 }
@@ -202,8 +209,8 @@ void RegistryService::Impl::maintain() {
       options.uploadExpirySeconds = config.uploadExpirySeconds;
       options.graceSeconds = std::max<int64_t>(options.graceSeconds, config.gcIntervalSeconds);
       if (auto report = gc.run(options, now); !report) {
-        logger.error("gc failed", {{"error", report.error().message},
-                                   {"detail", report.error().detail}});
+        logger.error("gc failed",
+                     {{"error", report.error().message}, {"detail", report.error().detail}});
       }
       if (auto usage = measureStore(*driver)) metrics.setStored(usage->bytes, usage->blobs);
       nextGc = now + config.gcIntervalSeconds;
@@ -212,9 +219,8 @@ void RegistryService::Impl::maintain() {
   }
 }
 
-RegistryService::RegistryService(const common::RegistryConfig& config,
-                                 policy::PolicySource& policy, common::Logger& logger,
-                                 common::Metrics& metrics)
+RegistryService::RegistryService(const common::RegistryConfig& config, policy::PolicySource& policy,
+                                 common::Logger& logger, common::Metrics& metrics)
     : impl_(std::make_unique<Impl>(config, policy, logger, metrics)) {}
 
 RegistryService::~RegistryService() { stop(); }
@@ -227,8 +233,8 @@ common::Status RegistryService::open() {
     return Error{ErrorCode::Unavailable,
                  "cannot create storage directory " + s.config.storage + ": " + ec.message()};
   }
-  s.driver = std::make_unique<FilesystemDriver>(s.config.storage,
-                                                parseDurability(s.config.durability));
+  s.driver =
+      std::make_unique<FilesystemDriver>(s.config.storage, parseDurability(s.config.durability));
   s.blobs = std::make_unique<BlobStore>(*s.driver);
   s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, s.config.uploadExpirySeconds);
   s.manifests = std::make_unique<ManifestStore>(*s.driver, *s.blobs, s.config.maxManifestBytes);
@@ -236,9 +242,9 @@ common::Status RegistryService::open() {
   authOptions.tls = s.config.tls.enabled();
   BERTH_TRY_ASSIGN(s.auth, Authorizer::create(s.config.auth, s.logger, authOptions));
   BERTH_TRY_ASSIGN(s.audit, AuditLog::open(s.config.audit));
-  s.context = std::make_unique<RegistryContext>(RegistryContext{
-      s.config, s.logger, s.policy, *s.driver, *s.blobs, *s.uploads, *s.manifests, *s.auth,
-      s.metrics, s.tagLocks});
+  s.context = std::make_unique<RegistryContext>(
+      RegistryContext{s.config, s.logger, s.policy, *s.driver, *s.blobs, *s.uploads, *s.manifests,
+                      *s.auth, s.metrics, s.tagLocks});
   BERTH_TRY_ASSIGN(StoreUsage usage, measureStore(*s.driver));
   s.metrics.setStored(usage.bytes, usage.blobs);
   s.logger.info("registry storage opened", {{"path", s.config.storage},

@@ -75,8 +75,7 @@ common::Status checkTraversal(std::string_view decodedPath, std::string_view raw
   return {};
 }
 
-common::Result<std::string> checkName(const std::vector<std::string_view>& segments,
-                                      size_t count) {
+common::Result<std::string> checkName(const std::vector<std::string_view>& segments, size_t count) {
   if (count == 0) return Error{ErrorCode::NameInvalid, "missing repository name"};
   std::string name = joinSegments(segments, count);
   if (!policy::isValidRepositoryPath(name)) {
@@ -89,15 +88,24 @@ common::Result<std::string> checkName(const std::vector<std::string_view>& segme
 
 const char* routeKindName(RouteKind kind) {
   switch (kind) {
-    case RouteKind::Base: return "base";
-    case RouteKind::Catalog: return "catalog";
-    case RouteKind::Token: return "token";
-    case RouteKind::Tags: return "tags";
-    case RouteKind::Manifest: return "manifest";
-    case RouteKind::Blob: return "blob";
-    case RouteKind::UploadStart: return "upload-start";
-    case RouteKind::Upload: return "upload";
-    case RouteKind::Referrers: return "referrers";
+    case RouteKind::Base:
+      return "base";
+    case RouteKind::Catalog:
+      return "catalog";
+    case RouteKind::Token:
+      return "token";
+    case RouteKind::Tags:
+      return "tags";
+    case RouteKind::Manifest:
+      return "manifest";
+    case RouteKind::Blob:
+      return "blob";
+    case RouteKind::UploadStart:
+      return "upload-start";
+    case RouteKind::Upload:
+      return "upload";
+    case RouteKind::Referrers:
+      return "referrers";
   }
   return "unknown";
 }

@@ -123,8 +123,8 @@ common::Status handleUpload(RegistryContext& ctx, Exchange& ex) {
   if (m == "PATCH") {
     std::optional<std::string> contentRange;
     if (ex.req.has_header("Content-Range")) contentRange = ex.req.get_header_value("Content-Range");
-    auto state = ctx.uploads.append(ex.route.name, id, contentRange, ex.contentLength(), ex.body(),
-                                    nullptr);
+    auto state =
+        ctx.uploads.append(ex.route.name, id, contentRange, ex.contentLength(), ex.body(), nullptr);
     if (!state) {
       ex.drainBody();
       if (state.error().code == ErrorCode::RangeInvalid) {
@@ -147,7 +147,7 @@ common::Status handleUpload(RegistryContext& ctx, Exchange& ex) {
     if (ex.req.has_header("Content-Range")) {
       auto state = ctx.uploads.status(ex.route.name, id);
       auto range = parseContentRange(ex.req.get_header_value("Content-Range"));
-      common::Status ok = !state ? common::Status(state.error())
+      common::Status ok = !state   ? common::Status(state.error())
                           : !range ? common::Status(range.error())
                                    : checkChunkRange(state->size, *range, ex.contentLength());
       if (!ok) {

@@ -90,8 +90,8 @@ common::Result<UploadState> UploadStore::status(const std::string& repository,
   return UploadState{id, info->size};
 }
 
-common::Status UploadStore::stream(const std::string& repository, const std::string& id,
-                                   Session& s, const BodySource& body, uint64_t* bytesRead) {
+common::Status UploadStore::stream(const std::string& repository, const std::string& id, Session& s,
+                                   const BodySource& body, uint64_t* bytesRead) {
   BERTH_TRY_ASSIGN(auto writer, driver_.writer(paths::uploadData(repository, id), true));
   if (s.hashed != writer->size()) s.hashValid = false;
   std::string buffer;
@@ -163,8 +163,7 @@ common::Result<Digest> UploadStore::digestOfUpload(const std::string& repository
 }
 
 common::Result<CompletedUpload> UploadStore::complete(const std::string& repository,
-                                                      const std::string& id,
-                                                      const Digest& expected,
+                                                      const std::string& id, const Digest& expected,
                                                       const BodySource* finalChunk,
                                                       uint64_t* bytesRead) {
   BERTH_TRY(status(repository, id));

@@ -200,14 +200,13 @@ TEST_F(RegistryApiTest, DockerSchema2AndIndexes) {
   const std::string layer = "docker layer";
   pushBlob(c, "api/docker", config);
   pushBlob(c, "api/docker", layer);
-  const std::string manifest =
-      json{{"schemaVersion", 2},
-           {"mediaType", "application/vnd.docker.distribution.manifest.v2+json"},
-           {"config", json::parse(descriptor("application/vnd.docker.container.image.v1+json",
-                                             config))},
-           {"layers", json::array({json::parse(descriptor(
-                          "application/vnd.docker.image.rootfs.diff.tar.gzip", layer))})}}
-          .dump();
+  const std::string manifest = json{
+      {"schemaVersion", 2},
+      {"mediaType", "application/vnd.docker.distribution.manifest.v2+json"},
+      {"config", json::parse(descriptor("application/vnd.docker.container.image.v1+json", config))},
+      {"layers", json::array({json::parse(descriptor(
+                     "application/vnd.docker.image.rootfs.diff.tar.gzip",
+                     layer))})}}.dump();
   auto put = putManifest(c, "api/docker", "v2", manifest,
                          "application/vnd.docker.distribution.manifest.v2+json");
   ASSERT_EQ(put.status, 201) << put.body;
@@ -255,8 +254,8 @@ TEST_F(RegistryApiTest, ManifestValidationErrors) {
   auto garbage = putManifest(c, "api/inv", "v1", "{not json");
   EXPECT_EQ(errorCode(garbage), "MANIFEST_INVALID");
 
-  std::string huge = imageManifest("c", {"l"}, "\"pad\":\"" + std::string(4 * 1024 * 1024, 'x') +
-                                                    "\"");
+  std::string huge =
+      imageManifest("c", {"l"}, "\"pad\":\"" + std::string(4 * 1024 * 1024, 'x') + "\"");
   auto tooBig = putManifest(c, "api/inv", "big", huge);
   EXPECT_EQ(tooBig.status, 400);
   EXPECT_EQ(errorCode(tooBig), "SIZE_INVALID");
@@ -316,8 +315,7 @@ TEST_F(RegistryApiTest, DeleteTagsManifestsAndBlobs) {
   EXPECT_EQ(gone.status, 404);
   EXPECT_EQ(errorCode(gone), "MANIFEST_UNKNOWN");
   EXPECT_EQ(errorCode(c.get("/v2/api/del/manifests/v1")), "MANIFEST_UNKNOWN");
-  EXPECT_EQ(errorCode(c.request("DELETE", "/v2/api/del/manifests/" + digest)),
-            "MANIFEST_UNKNOWN");
+  EXPECT_EQ(errorCode(c.request("DELETE", "/v2/api/del/manifests/" + digest)), "MANIFEST_UNKNOWN");
 
   const std::string blob = pushBlob(c, "api/del", "a blob to delete");
   EXPECT_EQ(c.request("DELETE", "/v2/api/del/blobs/" + blob).status, 202);
@@ -381,9 +379,8 @@ TEST_F(RegistryApiTest, ReferrersListSubjectsArtifacts) {
 TEST_F(RegistryApiTest, CrossRepositoryMount) {
   auto c = client();
   const std::string digest = pushBlob(c, "api/mount/source", "shared layer");
-  auto mounted =
-      c.request("POST",
-                "/v2/api/mount/a/blobs/uploads/?mount=" + digest + "&from=api/mount/source");
+  auto mounted = c.request(
+      "POST", "/v2/api/mount/a/blobs/uploads/?mount=" + digest + "&from=api/mount/source");
   EXPECT_EQ(mounted.status, 201) << mounted.body;
   EXPECT_EQ(mounted.header("Location"), "/v2/api/mount/a/blobs/" + digest);
   EXPECT_EQ(mounted.header("Docker-Content-Digest"), digest);
@@ -393,8 +390,8 @@ TEST_F(RegistryApiTest, CrossRepositoryMount) {
   EXPECT_EQ(noFrom.status, 201);
   EXPECT_EQ(c.get("/v2/api/mount/b/blobs/" + digest).status, 200);
 
-  auto fallback = c.request("POST", "/v2/api/mount/c/blobs/uploads/?mount=" +
-                                        sha256Of("nowhere") + "&from=api/mount/source");
+  auto fallback = c.request("POST", "/v2/api/mount/c/blobs/uploads/?mount=" + sha256Of("nowhere") +
+                                        "&from=api/mount/source");
   EXPECT_EQ(fallback.status, 202);
   EXPECT_FALSE(fallback.header("Docker-Upload-UUID").empty());
 }

@@ -5,10 +5,9 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <thread>
-
-#include <nlohmann/json.hpp>
 
 #include "registry/digest.h"
 #include "tests/integration/registry_test_support.h"
@@ -96,8 +95,8 @@ TEST(RegistryCrashTest, KillDuringConcurrentPushesLeavesNothingTorn) {
   const std::string storage = dir.file("storage");
   size_t tagsChecked = 0;
   for (int cycle = 0; cycle < 3; ++cycle) {
-    auto server = std::make_unique<BerthServer>(std::vector<std::string>{"--storage", storage},
-                                                dir.path());
+    auto server =
+        std::make_unique<BerthServer>(std::vector<std::string>{"--storage", storage}, dir.path());
     std::atomic<int> pushed{0};
     std::vector<std::thread> pushers;
     for (int i = 0; i < kPushers; ++i) {
@@ -114,8 +113,8 @@ TEST(RegistryCrashTest, KillDuringConcurrentPushesLeavesNothingTorn) {
     for (auto& t : pushers) t.join();
     EXPECT_GT(pushed.load(), 0);
 
-    auto restarted = std::make_unique<BerthServer>(
-        std::vector<std::string>{"--storage", storage}, dir.path());
+    auto restarted =
+        std::make_unique<BerthServer>(std::vector<std::string>{"--storage", storage}, dir.path());
     verifyStore(restarted->registryPort(), storage, tagsChecked);
     // The restarted registry still accepts pushes.
     HttpClient c("127.0.0.1", restarted->registryPort());

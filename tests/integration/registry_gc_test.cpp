@@ -20,8 +20,8 @@ TEST(RegistryGcTest, CommandDeletesOnlyUnreferencedBlobs) {
     orphan = pushBlob(c, "gc/app", "nobody references me");
     server.stop();
   }
-  auto dry = runCommand({berthBinary(), "gc", "--storage", storage, "--grace-period", "0",
-                         "--dry-run"});
+  auto dry =
+      runCommand({berthBinary(), "gc", "--storage", storage, "--grace-period", "0", "--dry-run"});
   ASSERT_EQ(dry.exitCode, 0) << dry.err;
   EXPECT_NE(dry.out.find("would delete " + orphan), std::string::npos) << dry.out;
   EXPECT_NE(dry.out.find("blobs would delete: 1"), std::string::npos) << dry.out;

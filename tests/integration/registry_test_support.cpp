@@ -20,9 +20,8 @@ std::string pushBlob(HttpClient& client, const std::string& repo, const std::str
 }
 
 std::string descriptor(const std::string& mediaType, const std::string& bytes) {
-  return nlohmann::json{{"mediaType", mediaType},
-                        {"digest", sha256Of(bytes)},
-                        {"size", bytes.size()}}
+  return nlohmann::json{
+      {"mediaType", mediaType}, {"digest", sha256Of(bytes)}, {"size", bytes.size()}}
       .dump();
 }
 

@@ -29,8 +29,8 @@ void buildImage(const TempDir& dir) {
   dir.write("src/hello.txt", "hello from berth\n");
   dir.write("src/data.bin", std::string(3 << 20, 'd'));  // a layer worth streaming
   run({"umoci", "insert", "--image", image, dir.file("src"), "/app"});
-  run({"umoci", "config", "--image", image, "--config.cmd", "/app/hello.txt",
-       "--config.label", "dev.berth.test=tools"});
+  run({"umoci", "config", "--image", image, "--config.cmd", "/app/hello.txt", "--config.label",
+       "dev.berth.test=tools"});
 }
 
 std::string layoutManifestDigest(const std::string& layout) {
@@ -82,9 +82,9 @@ TEST_F(RegistryToolsTest, SkopeoCopyInspectListTagsCopyBackDelete) {
 
 TEST_F(RegistryToolsTest, PodmanPushAndPull) {
   buildImage(dir_);
-  const std::vector<std::string> podman = {"podman", "--storage-driver", "vfs", "--root",
-                                           dir_.file("podman-root"), "--runroot",
-                                           dir_.file("podman-runroot")};
+  const std::vector<std::string> podman = {
+      "podman",    "--storage-driver",         "vfs", "--root", dir_.file("podman-root"),
+      "--runroot", dir_.file("podman-runroot")};
   auto cmd = [&](std::vector<std::string> args) {
     std::vector<std::string> argv = podman;
     argv.insert(argv.end(), args.begin(), args.end());
@@ -103,8 +103,7 @@ TEST_F(RegistryToolsTest, PodmanPushAndPull) {
   const std::string accept =
       "application/vnd.oci.image.manifest.v1+json, "
       "application/vnd.docker.distribution.manifest.v2+json";
-  auto head =
-      client.request("HEAD", "/v2/tools/podman/app/manifests/v1", {}, {{"Accept", accept}});
+  auto head = client.request("HEAD", "/v2/tools/podman/app/manifests/v1", {}, {{"Accept", accept}});
   ASSERT_EQ(head.status, 200);
   const std::string digest = head.header("Docker-Content-Digest");
 

@@ -27,9 +27,9 @@ class GarbageCollectorTest : public ::testing::Test {
     EXPECT_TRUE(blobs_.putBytes(d, bytes));
     EXPECT_TRUE(blobs_.link(repo, d));
     if (old) {
-      std::filesystem::last_write_time(dir_.path() + paths::blobData(d),
-                                       std::filesystem::file_time_type::clock::now() -
-                                           std::chrono::hours(3));
+      std::filesystem::last_write_time(
+          dir_.path() + paths::blobData(d),
+          std::filesystem::file_time_type::clock::now() - std::chrono::hours(3));
     }
     return d;
   }
@@ -38,7 +38,8 @@ class GarbageCollectorTest : public ::testing::Test {
       return R"({"mediaType":"application/octet-stream","size":1,"digest":")" + d.str() + "\"}";
     };
     return R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
-           R"("config":)" + desc(config) + R"(,"layers":[)" + desc(layer) + "]}";
+           R"("config":)" +
+           desc(config) + R"(,"layers":[)" + desc(layer) + "]}";
   }
 
   testing::TempDir dir_;

@@ -66,10 +66,9 @@ TEST_F(StoreTest, UploadCommitsVerifiedBlobAndLinksIt) {
   const std::string bytes = "layer bytes in several chunks";
   auto session = uploads_.start("team/app");
   ASSERT_TRUE(session);
-  ASSERT_TRUE(uploads_.append("team/app", session->id, "0-9", 10, bodyOf(bytes.substr(0, 10)),
-                              nullptr));
-  auto done = uploads_.complete("team/app", session->id, digestOf(bytes),
-                                nullptr, nullptr);
+  ASSERT_TRUE(
+      uploads_.append("team/app", session->id, "0-9", 10, bodyOf(bytes.substr(0, 10)), nullptr));
+  auto done = uploads_.complete("team/app", session->id, digestOf(bytes), nullptr, nullptr);
   ASSERT_FALSE(done);  // the rest is missing: the digest cannot match
   EXPECT_EQ(done.error().code, ErrorCode::DigestInvalid);
 
@@ -86,8 +85,7 @@ TEST_F(StoreTest, UploadCommitsVerifiedBlobAndLinksIt) {
   EXPECT_EQ(*blobs_.sizeIn("team/app", digestOf(bytes)), bytes.size());
   EXPECT_EQ(blobs_.sizeIn("other/app", digestOf(bytes)).error().code, ErrorCode::BlobUnknown);
   EXPECT_EQ(*driver_.getContent(paths::blobData(digestOf(bytes)), 1000), bytes);
-  EXPECT_EQ(uploads_.status("team/app", session->id).error().code,
-            ErrorCode::BlobUploadUnknown);
+  EXPECT_EQ(uploads_.status("team/app", session->id).error().code, ErrorCode::BlobUploadUnknown);
 }
 
 TEST_F(StoreTest, DigestMismatchStoresNothing) {
@@ -156,8 +154,7 @@ TEST_F(StoreTest, ManifestsTagsAndRevisions) {
   EXPECT_EQ(manifests_.tags("nope").error().code, ErrorCode::NameUnknown);
 
   ASSERT_TRUE(manifests_.removeTag("team/app", "latest"));
-  EXPECT_EQ(manifests_.resolveTag("team/app", "latest").error().code,
-            ErrorCode::ManifestUnknown);
+  EXPECT_EQ(manifests_.resolveTag("team/app", "latest").error().code, ErrorCode::ManifestUnknown);
   ASSERT_TRUE(manifests_.removeRevision("team/app", digest));
   EXPECT_TRUE(manifests_.tags("team/app")->empty());
   EXPECT_EQ(manifests_.get("team/app", digest).error().code, ErrorCode::ManifestUnknown);

@@ -51,8 +51,8 @@ TEST(UploadRangeTest, ResolvesDownloadRanges) {
   EXPECT_EQ((*r)->last, 99u);
   r = resolveDownloadRange("bytes=-10", 100);
   EXPECT_EQ((*r)->first, 90u);
-  for (const char* text : {"bytes=100-", "bytes=200-300", "bytes=5-1", "items=0-1", "bytes=0-1,5-6",
-                           "bytes=-0"}) {
+  for (const char* text :
+       {"bytes=100-", "bytes=200-300", "bytes=5-1", "items=0-1", "bytes=0-1,5-6", "bytes=-0"}) {
     auto bad = resolveDownloadRange(text, 100);
     ASSERT_FALSE(bad.has_value()) << text;
     EXPECT_EQ(bad.error().code, ErrorCode::RangeInvalid);
