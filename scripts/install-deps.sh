@@ -7,7 +7,7 @@ build_packages=(cmake g++ make pkg-config libcpp-httplib-dev libssl-dev libyaml-
                 libre2-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
                 libcrypt-dev)
 # Real registry clients and peers used by the integration tests.
-test_packages=(skopeo umoci podman docker-registry apache2-utils curl openssl)
+test_packages=(skopeo umoci podman docker-registry apache2-utils curl openssl unzip)
 
 wanted=("${build_packages[@]}")
 if [[ "${1:-build}" == "test" ]]; then
@@ -24,6 +24,11 @@ done
 # kubernetes-client, but some images carry their own build.
 if [[ "${1:-build}" == "test" ]] && ! command -v kubectl >/dev/null; then
   missing+=(kubernetes-client)
+fi
+
+# The Helm chart tests (tests/helm) run on Node.js; keep a node that is already installed.
+if [[ "${1:-build}" == "test" ]] && ! command -v node >/dev/null; then
+  missing+=(nodejs npm)
 fi
 
 if ((${#missing[@]})); then
