@@ -50,4 +50,7 @@ rm -rf "$tools.old"
 mv "$staging" "$tools"
 rm -rf "$tools.old"
 trap - EXIT
+# Tools of older lock files, unused for a month.
+find "$cache_root" -mindepth 1 -maxdepth 1 -type d -name '[0-9a-f]*' -mtime +30 \
+  ! -path "$tools" -exec rm -rf {} + 2>/dev/null || true
 echo "$tools"
