@@ -1,5 +1,8 @@
 #include "common/log.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <ctime>
 
@@ -39,11 +42,23 @@ void Logger::log(LogLevel level, std::string_view message, const nlohmann::json&
     for (const auto& [key, value] : fields.items()) line[key] = value;
   }
   // Replace invalid UTF-8 instead of throwing: log input often comes from clients.
-  const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::lock_guard lock(mutex_);
-  std::fwrite(text.data(), 1, text.size(), out_);
-  std::fputc('\n', out_);
-  std::fflush(out_);
+  std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  text += '\n';
+  // One write(2) per line and no lock held across it: concurrent lines never interleave (an
+  // O_APPEND file or a pipe with lines under PIPE_BUF keeps each write whole), and a slow
+  // terminal or pipe does not serialise every request thread behind one mutex.
+  const int fd = fileno(out_);
+  const char* data = text.data();
+  size_t left = text.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, data, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // nowhere left to report a failing log
+    }
+    data += n;
+    left -= static_cast<size_t>(n);
+  }
 }
 
 }  // namespace berth::common

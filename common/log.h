@@ -1,7 +1,6 @@
 #pragma once
 
 #include <cstdio>
-#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -32,7 +31,6 @@ class Logger {
  private:
   LogLevel level_;
   std::FILE* out_;
-  std::mutex mutex_;
 };
 
 // RFC 3339 UTC time with milliseconds, as used in logs and audit lines.

@@ -3,6 +3,8 @@
 #include <re2/re2.h>
 #include <re2/set.h>
 
+#include <algorithm>
+
 namespace berth::policy {
 
 bool PatternList::excluded(std::string_view text) const {
@@ -39,7 +41,6 @@ std::string RuleIndex::build(const std::vector<CompiledRule>& rules) {
   set_ = std::make_unique<Matcher>(options);
   patternToRule_.clear();
   alwaysCandidates_.clear();
-  ruleCount_ = rules.size();
   for (size_t i = 0; i < rules.size(); ++i) {
     if (rules[i].images.include.empty()) {
       alwaysCandidates_.push_back(i);
@@ -55,13 +56,16 @@ std::string RuleIndex::build(const std::vector<CompiledRule>& rules) {
   return {};
 }
 
-void RuleIndex::candidates(std::string_view image, std::vector<unsigned char>& out) const {
-  out.assign(ruleCount_, 0);
-  for (size_t i : alwaysCandidates_) out[i] = 1;
+void RuleIndex::candidates(std::string_view image, std::vector<size_t>& out) const {
+  out = alwaysCandidates_;
   if (patternToRule_.empty()) return;
   std::vector<int> hits;
   set_->set.Match(image, &hits);
-  for (int hit : hits) out[patternToRule_[static_cast<size_t>(hit)]] = 1;
+  if (hits.empty()) return;
+  for (int hit : hits) out.push_back(patternToRule_[static_cast<size_t>(hit)]);
+  // Few rules match one image, so sorting them costs less than scanning every rule.
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
 }
 
 }  // namespace berth::policy

@@ -50,15 +50,14 @@ class RuleIndex {
   RuleIndex& operator=(RuleIndex&&) noexcept;
   // Returns an error message from RE2 if the set cannot be compiled.
   std::string build(const std::vector<CompiledRule>& rules);
-  // Marks candidates[i] = 1 for each rule whose image include patterns match (or that has none).
-  void candidates(std::string_view image, std::vector<unsigned char>& out) const;
+  // The indices, ascending, of the rules whose image include patterns match (or that have none).
+  void candidates(std::string_view image, std::vector<size_t>& out) const;
 
  private:
   struct Matcher;  // holds the RE2::Set (a nested class, which cannot be forward-declared)
   std::unique_ptr<Matcher> set_;
   std::vector<size_t> patternToRule_;
   std::vector<size_t> alwaysCandidates_;
-  size_t ruleCount_ = 0;
 };
 
 struct CompiledPolicyDocument {

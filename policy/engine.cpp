@@ -70,10 +70,9 @@ DocumentOutcome evaluateDocument(const CompiledPolicyDocument& doc, const ImageR
                                  const std::string& imageText, std::string_view ns,
                                  Operation op) {
   DocumentOutcome outcome;
-  std::vector<unsigned char> candidates;
+  std::vector<size_t> candidates;
   doc.index.candidates(imageText, candidates);
-  for (size_t i = 0; i < doc.rules.size(); ++i) {
-    if (!candidates[i]) continue;
+  for (size_t i : candidates) {
     const CompiledRule& rule = doc.rules[i];
     if (rule.images.excluded(imageText)) continue;
     if (!rule.namespaces.matchesAll() && !rule.namespaces.matches(ns)) continue;

@@ -53,6 +53,7 @@ struct App::Impl {
   std::unique_ptr<admission::WebhookService> webhook;
   std::unique_ptr<Listener> registryListener;
   std::unique_ptr<Listener> webhookListener;
+  common::RegistryConfig selfRegistry;  // the registry as the webhook reaches it
   int registryPort = 0;
   int webhookPort = 0;
 };
@@ -86,8 +87,18 @@ common::Status App::start() {
   BERTH_TRY_ASSIGN(s.registryPort, s.registryListener->bind());
 
   if (s.config.webhook.tls.enabled()) {
+    // Pinning asks this process's own registry unless webhook.registryUrl says otherwise: use
+    // the port actually bound (the configured one may be 0) and loopback for a wildcard host.
+    s.selfRegistry = s.config.registry;
+    if (auto hp = common::parseHostPort(s.config.registry.listen)) {
+      const bool wildcard = hp->host == "0.0.0.0" || hp->host == "::" || hp->host.empty();
+      const std::string host = wildcard ? "127.0.0.1"
+                               : hp->host.find(':') != std::string::npos ? "[" + hp->host + "]"
+                                                                         : hp->host;
+      s.selfRegistry.listen = host + ":" + std::to_string(s.registryPort);
+    }
     s.webhook = std::make_unique<admission::WebhookService>(
-        s.config.webhook, s.config.policy, s.config.registry, *s.policy, s.logger, s.metrics);
+        s.config.webhook, s.config.policy, s.selfRegistry, *s.policy, s.logger, s.metrics);
     s.webhookListener = std::make_unique<Listener>(
         Listener::Options{"webhook", s.config.webhook.listen, s.config.webhook.tls,
                           defaultThreads(s.config.webhook.threads, 32),
