@@ -1,6 +1,9 @@
 #include "common/config.h"
 
+#include <algorithm>
 #include <charconv>
+#include <climits>
+#include <set>
 #include <fstream>
 #include <sstream>
 
@@ -54,6 +57,87 @@ void readAuth(YamlMapReader& parent, RegistryAuthConfig& auth, std::vector<std::
   r.finish();
 }
 
+void readUpstream(const YAML::Node& item, const std::string& file, ProxyUpstream& up,
+                  std::vector<std::string>& errors) {
+  YamlMapReader r(item, file, "registry.proxy.upstreams[]", errors);
+  up.host = r.string("host", true).value_or("");
+  if (auto v = r.string("url")) up.url = *v;
+  if (auto v = r.boolean("insecure")) up.insecure = *v;
+  if (auto v = r.string("alias")) up.alias = *v;
+  YAML::Node creds = r.node("credentials");
+  if (creds.IsDefined() && !creds.IsSequence()) r.error(creds, "'credentials' must be a list");
+  if (creds.IsDefined() && creds.IsSequence()) {
+    for (const auto& c : creds) {
+      YamlMapReader cr(c, file, "registry.proxy.upstreams[].credentials[]", errors);
+      ProxyCredential cred;
+      cred.pathPrefix = cr.string("pathPrefix").value_or("");
+      cred.username = cr.string("username", true).value_or("");
+      cred.password = cr.string("password", true).value_or("");
+      cr.finish();
+      up.credentials.push_back(std::move(cred));
+    }
+  }
+  r.finish();
+}
+
+void readProxy(YamlMapReader& parent, ProxyConfig& proxy, std::vector<std::string>& errors) {
+  YAML::Node node = parent.node("proxy");
+  if (!node.IsDefined()) return;
+  YamlMapReader r(node, parent.file(), "registry.proxy", errors);
+  if (auto v = r.durationSeconds("manifestTtl")) proxy.manifestTtlSeconds = *v;
+  if (auto v = r.integer("cacheMaxBytes", 0, INT64_MAX)) proxy.cacheMaxBytes = *v;
+  if (auto v = r.string("dockerConfigJson")) proxy.dockerConfigJson = *v;
+  if (auto v = r.durationSeconds("timeout")) proxy.timeoutSeconds = *v;
+  YAML::Node ups = r.node("upstreams");
+  if (ups.IsDefined() && !ups.IsSequence()) r.error(ups, "'upstreams' must be a list");
+  if (ups.IsDefined() && ups.IsSequence()) {
+    for (const auto& item : ups) {
+      ProxyUpstream up;
+      readUpstream(item, parent.file(), up, errors);
+      proxy.upstreams.push_back(std::move(up));
+    }
+  }
+  r.finish();
+}
+
+void readNodeProxy(YamlMapReader& top, NodeProxyConfig& np, std::vector<std::string>& errors) {
+  YAML::Node node = top.node("nodeProxy");
+  if (!node.IsDefined()) return;
+  YamlMapReader r(node, top.file(), "nodeProxy", errors);
+  if (auto v = r.string("listen")) np.listen = *v;
+  if (auto v = r.string("upstreamRegistry")) np.upstreamRegistry = *v;
+  if (auto v = r.string("cacheDir")) np.cacheDir = *v;
+  if (auto v = r.integer("cacheMaxBytes", 0, INT64_MAX)) np.cacheMaxBytes = *v;
+  if (auto v = r.string("caFile")) np.caFile = *v;
+  if (auto v = r.boolean("insecure")) np.insecure = *v;
+  if (auto v = r.integer("threads", 0, 4096)) np.threads = *v;
+  r.finish();
+}
+
+bool isHttpUrl(const std::string& url) {
+  return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+}
+
+void validateProxy(const ProxyConfig& proxy, std::vector<std::string>& problems) {
+  std::set<std::string> names;
+  for (const auto& up : proxy.upstreams) {
+    const std::string what = "registry.proxy.upstreams[" + up.host + "]";
+    const std::string encoded = encodeUpstreamHost(up.host);
+    const bool valid = !encoded.empty() && std::all_of(encoded.begin(), encoded.end(), [](char c) {
+      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    });
+    if (!valid) problems.push_back(what + ": host must be a lowercase HOST or HOST:PORT");
+    if (!up.url.empty() && !isHttpUrl(up.url)) {
+      problems.push_back(what + ": url must start with http:// or https://");
+    }
+    for (const auto& name : {encoded, up.alias}) {
+      if (!name.empty() && !names.insert(name).second) {
+        problems.push_back(what + ": '" + name + "' names more than one upstream");
+      }
+    }
+  }
+}
+
 void readRegistry(YamlMapReader& top, RegistryConfig& reg, std::vector<std::string>& errors) {
   YAML::Node node = top.node("registry");
   if (!node.IsDefined()) return;
@@ -72,6 +156,7 @@ void readRegistry(YamlMapReader& top, RegistryConfig& reg, std::vector<std::stri
   if (auto v = r.durationSeconds("gcInterval")) reg.gcIntervalSeconds = *v;
   if (auto v = r.integer("threads", 0, 4096)) reg.threads = *v;
   readAuth(r, reg.auth, errors);
+  readProxy(r, reg.proxy, errors);
   YAML::Node audit = r.node("audit");
   if (audit.IsDefined()) {
     YamlMapReader ar(audit, top.file(), "registry.audit", errors);
@@ -133,6 +218,7 @@ Result<Config> parseConfigText(const std::string& text, const std::string& sourc
   readRegistry(top, config.registry, errors);
   readPolicy(top, config.policy, errors);
   readWebhook(top, config.webhook, errors);
+  readNodeProxy(top, config.nodeProxy, errors);
   top.finish();
   if (!errors.empty()) return Error{ErrorCode::InvalidArgument, joinErrors(errors)};
   return config;
@@ -144,6 +230,12 @@ Result<Config> loadConfigFile(const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return parseConfigText(buffer.str(), path);
+}
+
+std::string encodeUpstreamHost(const std::string& host) {
+  std::string out = host;
+  std::replace(out.begin(), out.end(), ':', '_');
+  return out;
 }
 
 Result<HostPort> parseHostPort(const std::string& text) {
@@ -195,6 +287,16 @@ std::vector<std::string> validateConfig(const Config& config) {
   pair(config.webhook.tls, "webhook.tls");
   if (config.registry.durability != "fsync" && config.registry.durability != "none") {
     problems.push_back("registry.durability must be fsync or none");
+  }
+  validateProxy(config.registry.proxy, problems);
+  if (config.nodeProxy.enabled()) {
+    if (auto hp = parseHostPort(config.nodeProxy.listen); !hp) {
+      problems.push_back("nodeProxy.listen: " + hp.error().message);
+    }
+    if (!isHttpUrl(config.nodeProxy.upstreamRegistry)) {
+      problems.push_back("nodeProxy.upstreamRegistry must be an http:// or https:// URL");
+    }
+    if (config.nodeProxy.cacheDir.empty()) problems.push_back("nodeProxy.cacheDir is empty");
   }
   return problems;
 }

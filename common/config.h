@@ -35,6 +35,31 @@ struct AuditConfig {
   std::string path;  // empty: off; "-": standard output; otherwise a file appended to
 };
 
+// Credentials for one upstream, chosen by the longest matching repository path prefix.
+struct ProxyCredential {
+  std::string pathPrefix;  // "" matches every repository of the upstream
+  std::string username;
+  std::string password;
+};
+
+// One upstream registry the pull-through cache serves (registry.proxy.upstreams[]).
+struct ProxyUpstream {
+  std::string host;   // as in image references: "docker.io", "127.0.0.1:5001"
+  std::string url;    // default https://<host>; docker.io: https://registry-1.docker.io
+  bool insecure = false;  // plain HTTP or unverified TLS
+  std::string alias;  // optional extra first path component
+  std::vector<ProxyCredential> credentials;
+};
+
+struct ProxyConfig {
+  int64_t manifestTtlSeconds = 300;  // manifests by tag are revalidated after this
+  int64_t cacheMaxBytes = 0;         // 0: unbounded; otherwise least recently used is evicted
+  std::string dockerConfigJson;      // a kubernetes.io/dockerconfigjson Secret's file
+  int64_t timeoutSeconds = 30;       // connect and read timeouts towards upstreams
+  std::vector<ProxyUpstream> upstreams;
+  bool enabled() const { return !upstreams.empty(); }
+};
+
 struct RegistryConfig {
   std::string listen = "127.0.0.1:5000";
   std::string storage = "./berth-data";
@@ -48,6 +73,7 @@ struct RegistryConfig {
   int64_t threads = 0;            // 0: chosen from the core count
   RegistryAuthConfig auth;
   AuditConfig audit;
+  ProxyConfig proxy;
 };
 
 struct PolicyConfig {
@@ -64,11 +90,25 @@ struct WebhookConfig {
   int64_t threads = 0;
 };
 
+// The node-local pull-only endpoint (`berth serve --node-proxy-listen`): when enabled, the
+// process runs only this listener, no registry and no webhook.
+struct NodeProxyConfig {
+  std::string listen;            // empty: off
+  std::string upstreamRegistry;  // the registry Service URL, http:// or https://
+  std::string cacheDir = "./berth-node-cache";
+  int64_t cacheMaxBytes = 10LL << 30;
+  std::string caFile;  // CA bundle for an https registry
+  bool insecure = false;  // do not verify the registry's certificate
+  int64_t threads = 0;
+  bool enabled() const { return !listen.empty(); }
+};
+
 struct Config {
   std::string logLevel = "info";
   RegistryConfig registry;
   PolicyConfig policy;
   WebhookConfig webhook;
+  NodeProxyConfig nodeProxy;
 };
 
 // Reads a YAML config strictly: unknown keys and wrong types are errors naming file:line:column.
@@ -84,5 +124,9 @@ struct HostPort {
   int port = 0;
 };
 Result<HostPort> parseHostPort(const std::string& text);
+
+// The form an upstream host takes as a repository path component: "127.0.0.1:5001" becomes
+// "127.0.0.1_5001" (":" is not allowed in repository names; "_" never appears in host names).
+std::string encodeUpstreamHost(const std::string& host);
 
 }  // namespace berth::common

@@ -15,6 +15,7 @@
 #include "registry/http_exchange.h"
 #include "registry/manifest_store.h"
 #include "registry/oci_errors.h"
+#include "registry/proxy_service.h"
 #include "registry/registry_metrics.h"
 #include "registry/router.h"
 #include "registry/upload_store.h"
@@ -52,12 +53,13 @@ std::string lower(std::string text) {
 struct RegistryService::Impl {
   Impl(const common::RegistryConfig& c, policy::PolicySource& p, common::Logger& l,
        common::Metrics& m)
-      : config(c), policy(p), logger(l), metrics(m) {}
+      : config(c), policy(p), logger(l), metrics(m), metricsRegistry(m) {}
 
   const common::RegistryConfig& config;
   policy::PolicySource& policy;
   common::Logger& logger;
   RegistryMetrics metrics;
+  common::Metrics& metricsRegistry;
   std::unique_ptr<FilesystemDriver> driver;
   std::unique_ptr<BlobStore> blobs;
   std::unique_ptr<UploadStore> uploads;
@@ -66,6 +68,7 @@ struct RegistryService::Impl {
   std::unique_ptr<AuditLog> audit;
   TagLocks tagLocks;
   std::unique_ptr<RegistryContext> context;
+  std::unique_ptr<ProxyService> proxy;  // set when upstreams are configured
 
   std::mutex maintenanceMutex;
   std::condition_variable maintenanceWake;
@@ -107,7 +110,13 @@ common::Status RegistryService::Impl::handle(Exchange& ex) {
     ex.res.set_content(token.body, "application/json");
     return {};
   }
+  // Proxied repositories are authorized under their store name ("docker.io/library/nginx"),
+  // whichever form the request used.
+  std::optional<UpstreamTarget> upstream;
+  if (proxy) upstream = proxy->match(ex.route, ex.req.get_param_value("ns"));
+  if (upstream) ex.route.name = upstream->storeName;
   BERTH_TRY(authorize(ex));
+  if (upstream) return proxy->handle(ex, *upstream);
   switch (ex.route.kind) {
     case RouteKind::Base:
       ex.res.status = 200;
@@ -245,6 +254,11 @@ common::Status RegistryService::open() {
   s.context = std::make_unique<RegistryContext>(
       RegistryContext{s.config, s.logger, s.policy, *s.driver, *s.blobs, *s.uploads, *s.manifests,
                       *s.auth, s.metrics, s.tagLocks});
+  if (s.config.proxy.enabled()) {
+    s.proxy = std::make_unique<ProxyService>(s.config.proxy, *s.context, *s.audit,
+                                             s.metricsRegistry);
+    BERTH_TRY(s.proxy->open());
+  }
   BERTH_TRY_ASSIGN(StoreUsage usage, measureStore(*s.driver));
   s.metrics.setStored(usage.bytes, usage.blobs);
   s.logger.info("registry storage opened", {{"path", s.config.storage},
@@ -278,6 +292,7 @@ void RegistryService::stop() {
   }
   s.maintenanceWake.notify_all();
   if (s.maintenance.joinable()) s.maintenance.join();
+  if (s.proxy) s.proxy->stop();
 }
 
 }  // namespace berth::registry

@@ -10,6 +10,7 @@
 
 #include "admission/webhook_service.h"
 #include "policy/watcher.h"
+#include "registry/node_proxy.h"
 #include "registry/registry_service.h"
 #include "server/listener.h"
 
@@ -53,10 +54,37 @@ struct App::Impl {
   std::unique_ptr<admission::WebhookService> webhook;
   std::unique_ptr<Listener> registryListener;
   std::unique_ptr<Listener> webhookListener;
+  std::unique_ptr<registry::NodeProxyService> nodeProxy;
+  std::unique_ptr<Listener> nodeProxyListener;
   common::RegistryConfig selfRegistry;  // the registry as the webhook reaches it
   int registryPort = 0;
   int webhookPort = 0;
+  int nodeProxyPort = 0;
+
+  common::Status startNodeProxy();
 };
+
+// Node-proxy mode runs only the pull-only endpoint: no registry listener (its port must stay
+// free on the host network), no webhook, no policy.
+common::Status App::Impl::startNodeProxy() {
+  nodeProxy = std::make_unique<registry::NodeProxyService>(config.nodeProxy, logger, metrics);
+  BERTH_TRY(nodeProxy->open());
+  nodeProxyListener = std::make_unique<Listener>(
+      Listener::Options{"node-proxy", config.nodeProxy.listen, {},
+                        defaultThreads(config.nodeProxy.threads, 64), 0},
+      logger);
+  BERTH_TRY(nodeProxyListener->prepare());
+  addOperationalRoutes(nodeProxyListener->server(), ready, metrics);
+  nodeProxy->registerRoutes(nodeProxyListener->server());
+  BERTH_TRY_ASSIGN(nodeProxyPort, nodeProxyListener->bind());
+  nodeProxyListener->startServing();
+  logger.info("listening", {{"listener", "node-proxy"},
+                            {"address", config.nodeProxy.listen},
+                            {"port", nodeProxyPort},
+                            {"registry", config.nodeProxy.upstreamRegistry}});
+  ready = true;
+  return {};
+}
 
 App::App(common::Config config, common::Logger& logger)
     : impl_(std::make_unique<Impl>(std::move(config), logger)) {}
@@ -65,6 +93,7 @@ App::~App() { stop(); }
 
 common::Status App::start() {
   auto& s = *impl_;
+  if (s.config.nodeProxy.enabled()) return s.startNodeProxy();
   policy::LoadOptions loadOptions;
   loadOptions.defaultRewriteTarget = s.config.policy.rewriteTarget;
   s.policy = std::make_unique<policy::PolicyWatcher>(s.config.policy.path, loadOptions, s.logger,
@@ -133,8 +162,11 @@ int App::serveUntilSignalled(const std::string& readyFile) {
   if (!readyFile.empty()) {
     // Written to a temporary name and renamed, so a test never reads half of it.
     const std::string tmp = readyFile + ".tmp";
-    std::ofstream(tmp) << "{\"registryPort\":" << s.registryPort
-                       << ",\"webhookPort\":" << s.webhookPort << "}\n";
+    // In node-proxy mode "registryPort" is the node proxy's: it is what clients pull from.
+    std::ofstream(tmp) << "{\"registryPort\":"
+                       << (s.nodeProxyListener ? s.nodeProxyPort : s.registryPort)
+                       << ",\"webhookPort\":" << s.webhookPort
+                       << ",\"nodeProxyPort\":" << s.nodeProxyPort << "}\n";
     std::rename(tmp.c_str(), readyFile.c_str());
   }
   sigset_t signals;
@@ -149,7 +181,7 @@ int App::serveUntilSignalled(const std::string& readyFile) {
       s.logger.info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
       break;
     }
-    if (sig == SIGHUP) s.policy->checkNow();
+    if (sig == SIGHUP && s.policy) s.policy->checkNow();
     // Mounted Secrets change in place: look for new certificates once a second.
     if (s.registryListener) s.registryListener->checkTls();
     if (s.webhookListener) s.webhookListener->checkTls();
@@ -162,6 +194,8 @@ int App::serveUntilSignalled(const std::string& readyFile) {
 void App::stop() {
   auto& s = *impl_;
   s.ready = false;
+  if (s.nodeProxyListener) s.nodeProxyListener->stop();
+  if (s.nodeProxy) s.nodeProxy->stop();
   if (s.webhookListener) s.webhookListener->stop();
   if (s.registryListener) s.registryListener->stop();
   if (s.registry) s.registry->stop();

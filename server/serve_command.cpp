@@ -33,6 +33,11 @@ common::Args serveArgs() {
           {"audit-log", "FILE", "audit log path, '-' for standard output"},
           {"log-level", "LEVEL", "debug, info, warn or error (default info)"},
           {"ready-file", "FILE", "write the bound ports as JSON here once serving"},
+          {"proxy-upstream", "HOST=URL",
+           "pull-through cache of an upstream registry (plain http:// implies insecure)", true},
+          {"node-proxy-listen", "HOST:PORT",
+           "run ONLY the node-local pull-only endpoint here (no registry, no webhook)"},
+          {"upstream-registry", "URL", "the registry the node-local endpoint forwards to"},
       });
 }
 
@@ -52,6 +57,16 @@ void applyFlags(const common::Args& args, common::Config& config) {
   set("htpasswd", config.registry.auth.htpasswdFile);
   set("audit-log", config.registry.audit.path);
   set("log-level", config.logLevel);
+  set("node-proxy-listen", config.nodeProxy.listen);
+  set("upstream-registry", config.nodeProxy.upstreamRegistry);
+  for (const auto& spec : args.all("proxy-upstream")) {
+    common::ProxyUpstream upstream;
+    const auto eq = spec.find('=');
+    upstream.host = spec.substr(0, eq);
+    if (eq != std::string::npos) upstream.url = spec.substr(eq + 1);
+    upstream.insecure = upstream.url.rfind("http://", 0) == 0;
+    config.registry.proxy.upstreams.push_back(std::move(upstream));
+  }
 }
 
 }  // namespace

@@ -1,0 +1,372 @@
+#include "registry/node_proxy.h"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <shared_mutex>
+
+#include "registry/blob_store.h"
+#include "registry/fs_driver.h"
+#include "registry/oci_errors.h"
+#include "registry/paths.h"
+#include "registry/proxy_blob_fetch.h"
+#include "registry/proxy_client.h"
+#include "registry/proxy_lru.h"
+#include "registry/upload_store.h"
+
+namespace berth::registry {
+
+using common::Error;
+using common::ErrorCode;
+
+namespace {
+
+constexpr const char* kV2Pattern = R"(/v2(/.*)?)";
+constexpr size_t kReadBuffer = 1 << 20;
+constexpr size_t kMaxForwardedBody = 16 << 20;
+// The cache is a Berth store of its own: blobs by digest, and upload sessions of this one
+// repository while a blob streams in.
+constexpr const char* kCacheRepository = "node-cache";
+// Response headers a registry client needs, copied from the registry's answer.
+constexpr const char* kForwardedHeaders[] = {
+    "Content-Type", "Docker-Content-Digest", "WWW-Authenticate", "ETag",
+    "Docker-Distribution-API-Version", "Link", "OCI-Subject", "Location", "Content-Range",
+    "Accept-Ranges"};
+
+int64_t nowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// ".../blobs/sha256:<hex>" (not uploads): the digest, else nothing.
+std::optional<Digest> blobDigestOf(const std::string& path) {
+  const auto at = path.rfind("/blobs/");
+  if (at == std::string::npos || path.find("/blobs/uploads") != std::string::npos) {
+    return std::nullopt;
+  }
+  auto digest = Digest::parse(path.substr(at + 7));
+  if (!digest) return std::nullopt;
+  return *digest;
+}
+
+void sendError(httplib::Response& res, const Error& error) {
+  res.status = ociError(error.code).httpStatus;
+  res.set_content(errorEnvelope(error), "application/json");
+}
+
+struct Download {
+  std::shared_ptr<BlobFetch> fetch;
+  std::vector<char> buffer;
+};
+
+}  // namespace
+
+struct NodeProxyService::Impl {
+  Impl(const common::NodeProxyConfig& c, common::Logger& l, common::Metrics& m)
+      : config(c),
+        logger(l),
+        hits(m.counter("berth_node_proxy_cache_hits_total", "Blobs served from the node cache.")),
+        misses(m.counter("berth_node_proxy_cache_misses_total",
+                         "Blobs fetched from the registry into the node cache.")),
+        upstreamErrors(m.counter("berth_node_proxy_upstream_errors_total",
+                                 "Failed requests to the registry.")),
+        upstreamBytes(m.counter("berth_node_proxy_upstream_bytes_total",
+                                "Blob bytes received from the registry.")),
+        requests(m.counter("berth_node_proxy_requests_total", "Requests forwarded.")) {}
+
+  const common::NodeProxyConfig& config;
+  common::Logger& logger;
+  common::Counter& hits;
+  common::Counter& misses;
+  common::Counter& upstreamErrors;
+  common::Counter& upstreamBytes;
+  common::Counter& requests;
+  std::string base;      // scheme://host:port of the registry
+  std::string basePath;  // a path prefix of the registry URL, usually ""
+  std::unique_ptr<FilesystemDriver> driver;
+  std::unique_ptr<BlobStore> blobs;
+  std::unique_ptr<UploadStore> uploads;
+  std::mutex lruMutex;
+  ProxyLru lru;
+  BlobFetches fetches;
+  std::atomic<bool> stopping{false};
+
+  std::unique_ptr<httplib::Client> client() const;
+  httplib::Headers forwardHeaders(const httplib::Request& req) const;
+  void copyHeaders(const httplib::Response& from, httplib::Response& to) const;
+  void forward(const httplib::Request& req, httplib::Response& res);
+  void serveBlob(const httplib::Request& req, httplib::Response& res, const Digest& digest);
+  void runFetch(BlobFetch& fetch, const std::string& path, const httplib::Headers& headers);
+  void used(const Digest& digest, uint64_t size);
+};
+
+std::unique_ptr<httplib::Client> NodeProxyService::Impl::client() const {
+  auto c = std::make_unique<httplib::Client>(base);
+  c->set_connection_timeout(10, 0);
+  c->set_read_timeout(60, 0);
+  c->set_follow_location(false);
+  c->enable_server_certificate_verification(!config.insecure);
+  if (!config.caFile.empty()) c->set_ca_cert_path(config.caFile.c_str());
+  return c;
+}
+
+httplib::Headers NodeProxyService::Impl::forwardHeaders(const httplib::Request& req) const {
+  httplib::Headers out;
+  for (const char* name : {"Authorization", "Accept", "User-Agent"}) {
+    const size_t count = req.get_header_value_count(name);
+    for (size_t i = 0; i < count; ++i) out.emplace(name, req.get_header_value(name, i));
+  }
+  return out;
+}
+
+void NodeProxyService::Impl::copyHeaders(const httplib::Response& from,
+                                         httplib::Response& to) const {
+  for (const char* name : kForwardedHeaders) {
+    if (from.has_header(name)) to.set_header(name, from.get_header_value(name));
+  }
+}
+
+void NodeProxyService::Impl::used(const Digest& digest, uint64_t size) {
+  std::lock_guard lock(lruMutex);
+  lru.use(digest.str(), "", size, nowSeconds());
+  for (const auto& victim : lru.victims(static_cast<uint64_t>(config.cacheMaxBytes),
+                                        digest.str())) {
+    if (auto d = Digest::parse(victim)) {
+      std::unique_lock commit(blobs->commitLock());
+      const std::string data = paths::blobData(*d);
+      (void)driver->remove(data.substr(0, data.rfind('/')));
+    }
+    lru.forget(victim);
+  }
+}
+
+// Manifests, tags, the base endpoint and token requests: small answers, forwarded whole.
+void NodeProxyService::Impl::forward(const httplib::Request& req, httplib::Response& res) {
+  auto c = client();
+  std::string target = basePath + req.path;
+  if (!req.params.empty()) {
+    target += "?" + httplib::detail::params_to_query_str(req.params);
+  }
+  const bool head = req.method == "HEAD";
+  std::string body;
+  bool tooLarge = false;
+  httplib::Response upstream;
+  auto result =
+      head ? c->Head(target.c_str(), forwardHeaders(req))
+           : c->Get(
+                 target.c_str(), forwardHeaders(req),
+                 [&](const httplib::Response& r) {
+                   upstream = r;
+                   return true;
+                 },
+                 [&](const char* data, size_t size) {
+                   tooLarge = body.size() + size > kMaxForwardedBody;
+                   if (!tooLarge) body.append(data, size);
+                   return !tooLarge;
+                 });
+  if (!result) {
+    upstreamErrors.inc();
+    logger.warn("node proxy: registry unreachable",
+                {{"path", req.path}, {"error", httplib::to_string(result.error())}});
+    return sendError(res, Error{ErrorCode::Unavailable, "registry unreachable"});
+  }
+  if (head) upstream = *result;
+  res.status = upstream.status;
+  copyHeaders(upstream, res);
+  const std::string type = upstream.get_header_value("Content-Type");
+  if (head) {
+    if (upstream.has_header("Content-Length")) {
+      res.set_header("Content-Length", upstream.get_header_value("Content-Length"));
+    }
+    return;
+  }
+  res.set_content(std::move(body), type.empty() ? "application/octet-stream" : type);
+}
+
+void NodeProxyService::Impl::runFetch(BlobFetch& fetch, const std::string& path,
+                                      const httplib::Headers& headers) {
+  auto upload = uploads->start(kCacheRepository);
+  if (!upload) return fetch.finished(std::move(upload).error());
+  const std::string id = upload->id;
+  common::Status transfer;
+  BodySource body = [&](const ChunkSink& sink) {
+    auto c = client();
+    int status = 0;
+    auto result = c->Get(
+        path.c_str(), headers,
+        [&](const httplib::Response& r) {
+          status = r.status;
+          if (status != 200 || !r.has_header("Content-Length")) return false;
+          try {
+            fetch.started(std::stoull(r.get_header_value("Content-Length")),
+                          paths::uploadData(kCacheRepository, id));
+          } catch (const std::exception&) {
+            return false;
+          }
+          return true;
+        },
+        [&](const char* data, size_t size) {
+          if (stopping.load() || !sink(data, size)) return false;
+          upstreamBytes.inc(static_cast<double>(size));
+          fetch.wrote(size);
+          return true;
+        });
+    if (!result || status != 200) {
+      transfer = Error{ErrorCode::Unavailable, "registry blob fetch failed",
+                       result ? "HTTP " + std::to_string(status)
+                              : httplib::to_string(result.error())};
+      return false;
+    }
+    return true;
+  };
+  uint64_t bytes = 0;
+  auto appended = uploads->append(kCacheRepository, id, std::nullopt, std::nullopt, body, &bytes);
+  if (!transfer || !appended) {
+    (void)uploads->cancel(kCacheRepository, id);
+    upstreamErrors.inc();
+    return fetch.finished(!transfer ? transfer : common::Status(std::move(appended).error()));
+  }
+  auto completed = uploads->complete(kCacheRepository, id, fetch.digest(), nullptr, &bytes);
+  if (!completed) {
+    upstreamErrors.inc();
+    logger.warn("node proxy: blob failed verification", {{"digest", fetch.digest().str()}});
+    return fetch.finished(Error{ErrorCode::Unavailable, "blob failed verification"});
+  }
+  used(fetch.digest(), completed->size);
+  fetch.finished({});
+}
+
+void NodeProxyService::Impl::serveBlob(const httplib::Request& req, httplib::Response& res,
+                                       const Digest& digest) {
+  const std::string path = basePath + req.path;
+  // The registry decides who may read the blob, cached or not: a HEAD costs no blob bytes.
+  auto c = client();
+  auto check = c->Head(path.c_str(), forwardHeaders(req));
+  auto cached = blobs->size(digest);
+  if (!check) {
+    upstreamErrors.inc();
+    if (!cached) return sendError(res, Error{ErrorCode::Unavailable, "registry unreachable"});
+    logger.warn("node proxy: registry unreachable; serving a cached blob",
+                {{"digest", digest.str()}});
+  } else if (check->status != 200) {
+    res.status = check->status;
+    copyHeaders(*check, res);
+    return;
+  }
+  std::shared_ptr<BlobFetch> fetch;
+  uint64_t length = 0;
+  if (cached) {
+    hits.inc();
+    length = *cached;
+    used(digest, length);
+    fetch = std::make_shared<BlobFetch>(digest);
+    fetch->started(length, "");
+    fetch->finished({});
+  } else {
+    misses.inc();
+    fetch = fetches.join(digest, [this, path, headers = forwardHeaders(req)](BlobFetch& f) {
+      runFetch(f, path, headers);
+    });
+    auto started = fetch->waitForStart();
+    if (!started) return sendError(res, started.error());
+    length = *started;
+  }
+  res.status = 200;
+  res.set_header("Docker-Content-Digest", digest.str());
+  res.set_header("ETag", "\"" + digest.str() + "\"");
+  if (req.method == "HEAD") {
+    res.set_header("Content-Length", std::to_string(length));
+    return;
+  }
+  if (length == 0) {
+    if (auto end = fetch->waitForEnd(); !end) return sendError(res, end.error());
+    res.set_content("", "application/octet-stream");
+    return;
+  }
+  auto download = std::make_shared<Download>(Download{fetch, {}});
+  res.set_content_provider(
+      length, "application/octet-stream",
+      [this, download](size_t offset, size_t len, httplib::DataSink& sink) {
+        if (download->buffer.empty()) download->buffer.resize(kReadBuffer);
+        size_t got = 0;
+        if (!download->fetch->read(*driver, *blobs, offset, download->buffer.data(),
+                                   std::min(len, download->buffer.size()), &got)) {
+          return false;
+        }
+        return sink.write(download->buffer.data(), got);
+      });
+}
+
+NodeProxyService::NodeProxyService(const common::NodeProxyConfig& config, common::Logger& logger,
+                                   common::Metrics& metrics)
+    : impl_(std::make_unique<Impl>(config, logger, metrics)) {}
+
+NodeProxyService::~NodeProxyService() { stop(); }
+
+common::Status NodeProxyService::open() {
+  auto& s = *impl_;
+  auto split = splitUrl(s.config.upstreamRegistry);
+  if (!split) {
+    return Error{ErrorCode::InvalidArgument,
+                 "nodeProxy.upstreamRegistry is not a URL: " + s.config.upstreamRegistry};
+  }
+  s.base = split->first;
+  s.basePath = split->second == "/" ? "" : split->second;
+  while (!s.basePath.empty() && s.basePath.back() == '/') s.basePath.pop_back();
+  std::error_code ec;
+  std::filesystem::create_directories(s.config.cacheDir, ec);
+  if (ec) {
+    return Error{ErrorCode::Unavailable,
+                 "cannot create node cache directory " + s.config.cacheDir + ": " + ec.message()};
+  }
+  // The cache can be refetched, so it is not fsynced.
+  s.driver = std::make_unique<FilesystemDriver>(s.config.cacheDir, parseDurability("none"));
+  s.blobs = std::make_unique<BlobStore>(*s.driver);
+  s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, 3600);
+  (void)s.driver->remove(paths::repository(kCacheRepository));  // sessions of a previous run
+  if (auto prefixes = s.driver->list(paths::blobAlgorithmDir("sha256"))) {
+    for (const auto& prefix : *prefixes) {
+      auto hexes = s.driver->list(paths::blobAlgorithmDir("sha256") + "/" + prefix);
+      if (!hexes) continue;
+      for (const auto& hex : *hexes) {
+        auto digest = Digest::parse("sha256:" + hex);
+        if (!digest) continue;
+        if (auto info = s.driver->stat(paths::blobData(*digest))) {
+          s.lru.use(digest->str(), "", info->size, info->modifiedUnixSeconds);
+        }
+      }
+    }
+  }
+  s.logger.info("node proxy cache opened", {{"path", s.config.cacheDir},
+                                            {"bytes", s.lru.totalBytes()},
+                                            {"registry", s.config.upstreamRegistry}});
+  return {};
+}
+
+void NodeProxyService::registerRoutes(httplib::Server& server) {
+  Impl* s = impl_.get();
+  server.Get(kV2Pattern, [s](const httplib::Request& req, httplib::Response& res) {
+    s->requests.inc();
+    res.set_header("Docker-Distribution-API-Version", "registry/2.0");
+    if (auto digest = blobDigestOf(req.path)) return s->serveBlob(req, res, *digest);
+    s->forward(req, res);
+  });
+  auto refuse = [](const httplib::Request&, httplib::Response& res) {
+    sendError(res, Error{ErrorCode::Unsupported,
+                         "the node-local endpoint is pull-only; push to the registry"});
+  };
+  server.Post(kV2Pattern, refuse);
+  server.Put(kV2Pattern, refuse);
+  server.Patch(kV2Pattern, refuse);
+  server.Delete(kV2Pattern, refuse);
+}
+
+void NodeProxyService::stop() {
+  impl_->stopping = true;
+  impl_->fetches.stop();
+}
+
+}  // namespace berth::registry
