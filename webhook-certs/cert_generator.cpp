@@ -133,6 +133,7 @@ common::Result<GeneratedCertificates> generateCertificates(const CertificateRequ
   }
   std::string san;
   for (const auto& n : names) san += (san.empty() ? "DNS:" : ",DNS:") + n;
+  for (const auto& ip : request.ipAddresses) san += ",IP:" + ip;
   // keyEncipherment only means something for RSA key exchange.
   const std::string keyUsage = request.keyType == KeyType::Rsa
                                    ? "critical,digitalSignature,keyEncipherment"

@@ -16,6 +16,9 @@ struct CertificateRequest {
   std::vector<std::string> extraDnsNames;
   int days = 365;
   KeyType keyType = KeyType::Ecdsa;
+  // IP addresses, for a webhook the API server reaches by URL (clientConfig.url) or a registry
+  // on 127.0.0.1; validated by the caller.
+  std::vector<std::string> ipAddresses;
 };
 
 // PEM texts of a new CA and of a serving certificate it signed.

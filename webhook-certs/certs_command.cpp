@@ -1,5 +1,6 @@
 #include "webhook-certs/certs_command.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -105,7 +106,8 @@ int generateCommand(const std::vector<std::string>& argv, std::ostream& out, std
       "ca.crt, ca.key, tls.crt and tls.key (keys with mode 0600) into DIR.",
       {{"service", "NAME", "the webhook Service's name"},
        {"namespace", "NS", "the Service's namespace"},
-       {"dns", "NAME", "an extra DNS name (repeatable)", true},
+       {"dns", "NAME", "an extra DNS name", true},
+       {"ip", "ADDRESS", "an IP address SAN (IPv4 or IPv6)", true},
        {"days", "N", "validity in days (default 365)"},
        {"key-type", "TYPE", "ecdsa (P-256, default) or rsa (2048 bits)"},
        {"out", "DIR", "directory for the files (created if missing)"},
@@ -150,6 +152,14 @@ int generateCommand(const std::vector<std::string>& argv, std::ostream& out, std
       return 2;
     }
     request.extraDnsNames.push_back(dns);
+  }
+  for (const auto& ip : args.all("ip")) {
+    unsigned char buffer[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, ip.c_str(), buffer) != 1 && inet_pton(AF_INET6, ip.c_str(), buffer) != 1) {
+      err << prefix << "--ip '" << ip << "' is not an IPv4 or IPv6 address\n";
+      return 2;
+    }
+    request.ipAddresses.push_back(ip);
   }
   if (auto days = args.get("days")) {
     if (!parseCount(*days, kMaxDays, request.days) || request.days == 0) {

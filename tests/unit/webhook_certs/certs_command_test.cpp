@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -91,6 +93,20 @@ TEST_F(CertsCommandTest, GenerateWritesFourFilesWithKeysPrivate) {
   EXPECT_EQ(check.code, 0) << check.out;
   EXPECT_NE(check.out.find("hook.example.com"), std::string::npos);
   EXPECT_NE(check.out.find("ok\n"), std::string::npos);
+}
+
+TEST_F(CertsCommandTest, GenerateAddsIpAddressSans) {
+  ASSERT_EQ(certs(generateArgs({"--ip", "127.0.0.1", "--ip", "::1"})).code, 0);
+  const std::string pem = readFile(dir_.file("certs/tls.crt"));
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  ASSERT_NE(cert, nullptr);
+  EXPECT_EQ(X509_check_ip_asc(cert, "127.0.0.1", 0), 1);
+  EXPECT_EQ(X509_check_ip_asc(cert, "::1", 0), 1);
+  EXPECT_EQ(X509_check_ip_asc(cert, "10.0.0.1", 0), 0);
+  X509_free(cert);
+  expectUsageError(generateArgs({"--ip", "localhost"}), "--ip 'localhost' is not an IPv4 or IPv6");
 }
 
 TEST_F(CertsCommandTest, GenerateOverwritesKeysThatWereReadable) {
