@@ -1,6 +1,8 @@
 // `berth serve` as users start it: health endpoints, clean shutdown, and every config error.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "tests/support/http.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -115,6 +117,20 @@ TEST(ServeCommandTest, CheckConfigValidatesWithoutServing) {
   auto r = runCommand({berthBinary(), "serve", "--config", config, "--check-config"});
   EXPECT_EQ(r.exitCode, 0) << r.err;
   expectContains(r.out, "config and policy are valid");
+}
+
+TEST(ServeCommandTest, EveryExampleConfigIsValid) {
+  // run.sh starts berth with examples/config/default.yaml from the repository root.
+  size_t checked = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(testing::sourcePath("examples/config"))) {
+    auto r = runCommand({"/bin/sh", "-c",
+                         "cd " + testing::sourcePath("") + " && " + berthBinary() +
+                             " serve --check-config --config " + entry.path().string()});
+    EXPECT_EQ(r.exitCode, 0) << entry.path() << ": " << r.err;
+    ++checked;
+  }
+  EXPECT_GE(checked, 1u);
 }
 
 }  // namespace
