@@ -58,23 +58,31 @@ bool BlobFetch::read(StorageDriver& driver, BlobStore& blobs, uint64_t offset, c
   auto available = [&] {
     return phase_ == Phase::Done ? length_ : std::min(written_, length_ - 1);
   };
-  changed_.wait(lock, [&] {
-    return aborted_ || phase_ == Phase::Failed || phase_ == Phase::Done || available() > offset;
-  });
-  if (aborted_ || phase_ == Phase::Failed || available() <= offset) return false;
-  const uint64_t limit = available();
-  const bool done = phase_ == Phase::Done;
-  const std::string path = dataPath_;
-  lock.unlock();
-  // Once committed, the upload file has moved into the blob store.
-  auto reader = done ? blobs.open(digest_, offset) : driver.reader(path, offset);
-  if (!reader && !done) reader = blobs.open(digest_, offset);
-  if (!reader) return false;
-  const size_t want = static_cast<size_t>(std::min<uint64_t>(size, limit - offset));
-  auto n = (*reader)->read(buffer, want);
-  if (!n || *n == 0) return false;
-  *got = *n;
-  return true;
+  while (true) {
+    changed_.wait(lock, [&] {
+      return aborted_ || phase_ == Phase::Failed || phase_ == Phase::Done || available() > offset;
+    });
+    if (aborted_ || phase_ == Phase::Failed || available() <= offset) return false;
+    const uint64_t limit = available();
+    const bool done = phase_ == Phase::Done;
+    const std::string path = dataPath_;
+    lock.unlock();
+    // Once committed, the upload file has moved into the blob store.
+    auto reader = done ? blobs.open(digest_, offset) : driver.reader(path, offset);
+    if (!reader && !done) reader = blobs.open(digest_, offset);
+    if (!reader) return false;
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(size, limit - offset));
+    auto n = (*reader)->read(buffer, want);
+    if (!n) return false;
+    if (*n > 0) {
+      *got = *n;
+      return true;
+    }
+    if (done) return false;  // a committed blob shorter than its length
+    // The writer may still hold the bytes it counted in a buffer: look again shortly.
+    lock.lock();
+    changed_.wait_for(lock, std::chrono::milliseconds(20));
+  }
 }
 
 BlobFetches::~BlobFetches() { stop(); }
