@@ -17,6 +17,7 @@
 # Only processes this library started are stopped, by their PID (plus the containerd shims and
 # container processes of its own containerd, found by its private socket and its cgroups).
 
+export PATH="$PATH:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_CACHE="${BERTH_E2E_CACHE:-$HOME/.cache/berth-e2e}"
 E2E_KUBE_BIN="$E2E_CACHE/kube-v1.20.2/bin"
@@ -617,7 +618,12 @@ e2e_teardown() {
   # Give the kubelet a chance to stop Pods itself (unmounting their volumes).
   if [[ -n ${E2E_KUBECONFIG:-} ]] && grep -q '^kubelet ' "$E2E_RUN/state/pids"; then
     kubectl --kubeconfig "$E2E_KUBECONFIG" --request-timeout 5s delete pods --all \
-      --all-namespaces --grace-period 0 --wait=false >/dev/null 2>&1 || true
+      --all-namespaces --grace-period 1 --wait=false >/dev/null 2>&1 || true
+    local deadline=$((SECONDS + 20))
+    while ((SECONDS < deadline)) && [[ -n "$(kubectl --kubeconfig "$E2E_KUBECONFIG" \
+        --request-timeout 5s get pods --all-namespaces -o name 2>/dev/null)" ]]; do
+      sleep 0.5
+    done
   fi
   # Stop in reverse start order.
   local names=() n pid
