@@ -5,8 +5,12 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
+
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 
 #include "common/yaml_reader.h"
 #include "policy/compiled_policy.h"
@@ -261,10 +265,49 @@ void readDocument(const YAML::Node& root, const std::string& file, LoadContext& 
   policy.documents.push_back(std::move(doc));
 }
 
+// yaml-cpp 0.7 (Debian 12) loops forever in LoadAll, allocating, when a document has a stray
+// ',' after its top-level node (",", "{a: b},"): the parser hands out the same empty document
+// again and again. This pass over the events finds a document that starts where the previous one
+// did, so LoadAll runs only on text it finishes.
+class DocumentStarts : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  YAML::Mark start;
+};
+
+std::optional<YAML::Mark> stuckDocument(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  int previous = -1;
+  while (parser.HandleNextDocument(starts)) {
+    if (starts.start.pos <= previous) return starts.start;
+    previous = starts.start.pos;
+  }
+  return std::nullopt;
+}
+
 void readText(const std::string& text, const std::string& file, LoadContext& ctx,
               CompiledPolicy& policy) {
   std::vector<YAML::Node> documents;
   try {
+    if (auto stuck = stuckDocument(text)) {
+      ctx.errors.push_back(common::yamlPosition(file, *stuck) +
+                           ": invalid YAML: unexpected ',' after the document's top-level node");
+      return;
+    }
     documents = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     ctx.errors.push_back(common::yamlPosition(file, e.mark) + ": invalid YAML: " + e.msg);

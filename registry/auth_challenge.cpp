@@ -54,12 +54,11 @@ class Scanner {
     std::string out;
     ++pos_;  // the opening quote
     while (!done()) {
-      const char c = text_[pos_++];
+      char c = text_[pos_++];
       if (c == '"') return out;
       if (c == '\\') {
         if (done()) break;
-        out += text_[pos_++];
-        continue;
+        c = text_[pos_++];  // quoted-pair escapes HTAB, SP, VCHAR and obs-text, not controls
       }
       if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f) {
         return Error{ErrorCode::InvalidArgument,

@@ -1,8 +1,8 @@
 // HTTP adapter for /v2/<name>/blobs/<digest>: GET (ranges), HEAD, DELETE.
 #include <memory>
-#include <vector>
 
 #include "registry/http_exchange.h"
+#include "registry/large_buffer.h"
 #include "registry/upload_range.h"
 
 namespace berth::registry {
@@ -21,7 +21,7 @@ struct Download {
   uint64_t first;  // the first byte of the (range of the) blob that is sent
   std::unique_ptr<StorageReader> reader;
   uint64_t position = 0;  // offset within what is sent
-  std::vector<char> buffer;
+  std::unique_ptr<LargeBuffer> buffer;  // allocated on the first read (HEAD needs none)
 };
 
 // httplib asks for content from `offset` on; the reader follows, reopening only on a jump.
@@ -32,11 +32,11 @@ bool provide(Download& d, size_t offset, size_t length, httplib::DataSink& sink)
     d.reader = std::move(reader).value();
     d.position = offset;
   }
-  if (d.buffer.empty()) d.buffer.resize(kReadBuffer);
-  auto n = d.reader->read(d.buffer.data(), std::min(length, d.buffer.size()));
+  if (!d.buffer) d.buffer = std::make_unique<LargeBuffer>(kReadBuffer);
+  auto n = d.reader->read(d.buffer->data(), std::min(length, d.buffer->size()));
   if (!n || *n == 0) return false;  // a blob shorter than its stat: abort the response
   d.position += *n;
-  return sink.write(d.buffer.data(), *n);
+  return sink.write(d.buffer->data(), *n);
 }
 
 common::Status getBlob(RegistryContext& ctx, Exchange& ex) {

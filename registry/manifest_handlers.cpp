@@ -77,8 +77,9 @@ common::Status getManifest(RegistryContext& ctx, Exchange& ex) {
   }
   BERTH_TRY_ASSIGN(Digest digest, resolve(ctx, ex.route));
   ex.digest = digest.str();
-  BERTH_TRY_ASSIGN(std::string bytes, ctx.manifests.get(ex.route.name, digest));
-  const std::string mediaType = storedManifestMediaType(bytes);
+  BERTH_TRY_ASSIGN(ManifestStore::Served manifest,
+                   ctx.manifests.getForServing(ex.route.name, digest));
+  const std::string& mediaType = manifest.mediaType;
   if (!acceptable(ex.req, mediaType)) {
     return Error{ErrorCode::ManifestUnknown,
                  "manifest media type " + mediaType + " is not in the request's Accept header",
@@ -87,8 +88,8 @@ common::Status getManifest(RegistryContext& ctx, Exchange& ex) {
   ex.res.status = 200;
   ex.res.set_header("Docker-Content-Digest", digest.str());
   ex.res.set_header("ETag", "\"" + digest.str() + "\"");
-  if (!head) ex.bytesOut = bytes.size();
-  ex.res.set_content(std::move(bytes), mediaType);
+  if (!head) ex.bytesOut = manifest.bytes->size();
+  ex.res.set_content(*manifest.bytes, mediaType);
   return {};
 }
 

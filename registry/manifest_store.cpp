@@ -31,6 +31,11 @@ std::vector<Digest> digestsIn(StorageDriver& driver, const std::string& dir,
 
 constexpr const char* kAlgorithms[] = {"sha256", "sha512"};
 
+// Memory for cached manifests: thousands of typical (2-10 KiB) manifests, well under the RSS
+// budget; larger manifests are served from disk.
+constexpr size_t kServedCacheBytes = 4 << 20;
+constexpr size_t kServedMaxEntryBytes = 256 << 10;
+
 }  // namespace
 
 ManifestStore::ManifestStore(StorageDriver& driver, BlobStore& blobs, int64_t maxManifestBytes)
@@ -52,6 +57,28 @@ common::Result<std::string> ManifestStore::get(const std::string& repository,
       driver_.getContent(paths::blobData(digest), static_cast<uint64_t>(maxManifestBytes_) * 4);
   if (!bytes && bytes.error().code == ErrorCode::NotFound) return manifestUnknown(digest.str());
   return bytes;
+}
+
+common::Result<ManifestStore::Served> ManifestStore::getForServing(const std::string& repository,
+                                                                   const Digest& digest) {
+  if (!exists(repository, digest)) return manifestUnknown(digest.str());
+  const std::string key = digest.str();
+  {
+    std::lock_guard lock(servedMutex_);
+    if (auto it = served_.find(key); it != served_.end()) return it->second;
+  }
+  BERTH_TRY_ASSIGN(std::string bytes, get(repository, digest));
+  Served entry{std::make_shared<const std::string>(std::move(bytes)), {}};
+  entry.mediaType = storedManifestMediaType(*entry.bytes);
+  if (entry.bytes->size() <= kServedMaxEntryBytes) {
+    std::lock_guard lock(servedMutex_);
+    if (servedBytes_ + entry.bytes->size() > kServedCacheBytes) {
+      served_.clear();  // rare enough that a full reset beats tracking recency
+      servedBytes_ = 0;
+    }
+    if (served_.emplace(key, entry).second) servedBytes_ += entry.bytes->size();
+  }
+  return entry;
 }
 
 common::Result<Digest> ManifestStore::resolveTag(const std::string& repository,

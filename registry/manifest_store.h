@@ -1,7 +1,11 @@
 #pragma once
 
+#include <cstddef>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -23,6 +27,12 @@ class ManifestStore {
   bool exists(const std::string& repository, const Digest& digest);
   // MANIFEST_UNKNOWN when the repository has no such revision.
   common::Result<std::string> get(const std::string& repository, const Digest& digest);
+  // Like get, with the media type the bytes declare (or imply).
+  struct Served {
+    std::shared_ptr<const std::string> bytes;
+    std::string mediaType;
+  };
+  common::Result<Served> getForServing(const std::string& repository, const Digest& digest);
   // MANIFEST_UNKNOWN for an unknown tag.
   common::Result<Digest> resolveTag(const std::string& repository, const std::string& tag);
 
@@ -47,6 +57,12 @@ class ManifestStore {
   StorageDriver& driver_;
   BlobStore& blobs_;
   int64_t maxManifestBytes_;
+  // Manifest bytes and media types by digest, so a pull reads no file and parses no JSON for
+  // the content. Content-addressed entries never go stale; whether the repository holds the
+  // revision is still checked on disk for every request. Bounded by kServedCacheBytes.
+  std::mutex servedMutex_;
+  std::unordered_map<std::string, Served> served_;
+  size_t servedBytes_ = 0;
 };
 
 }  // namespace berth::registry

@@ -2,9 +2,12 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <shared_mutex>
 
+#include "registry/large_buffer.h"
 #include "registry/paths.h"
 #include "registry/repository_walker.h"
 #include "registry/upload_range.h"
@@ -94,21 +97,31 @@ common::Status UploadStore::stream(const std::string& repository, const std::str
                                    const BodySource& body, uint64_t* bytesRead) {
   BERTH_TRY_ASSIGN(auto writer, driver_.writer(paths::uploadData(repository, id), true));
   if (s.hashed != writer->size()) s.hashValid = false;
-  std::string buffer;
-  buffer.reserve(kWriteBuffer);
+  LargeBuffer buffer(kWriteBuffer);
+  size_t buffered = 0;
   common::Status written;
   uint64_t received = 0;
   auto flush = [&]() {
-    if (buffer.empty() || !written) return;
-    written = writer->write(buffer);
-    buffer.clear();
+    if (buffered == 0 || !written) return;
+    written = writer->write({buffer.data(), buffered});
+    buffered = 0;
   };
   const bool complete = body([&](const char* data, size_t size) {
     received += size;
     if (!written) return true;  // keep draining the body so the connection stays usable
     if (s.hashValid) s.hasher.update(data, size);
-    buffer.append(data, size);
-    if (buffer.size() >= kWriteBuffer) flush();
+    if (buffered == 0 && size >= kWriteBuffer / 2) {
+      written = writer->write({data, size});  // already large: skip the copy
+      return true;
+    }
+    while (size > 0 && written) {
+      const size_t n = std::min(size, kWriteBuffer - buffered);
+      std::memcpy(buffer.data() + buffered, data, n);
+      buffered += n;
+      data += n;
+      size -= n;
+      if (buffered == kWriteBuffer) flush();
+    }
     return true;
   });
   flush();
@@ -153,7 +166,7 @@ common::Result<Digest> UploadStore::digestOfUpload(const std::string& repository
   }
   Hasher hasher(algorithm);
   BERTH_TRY_ASSIGN(auto reader, driver_.reader(paths::uploadData(repository, id), 0));
-  std::string buffer(kWriteBuffer, '\0');
+  LargeBuffer buffer(kWriteBuffer);
   while (true) {
     BERTH_TRY_ASSIGN(size_t n, reader->read(buffer.data(), buffer.size()));
     if (n == 0) break;

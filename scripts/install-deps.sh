@@ -7,7 +7,8 @@ build_packages=(cmake g++ make pkg-config libcpp-httplib-dev libssl-dev libyaml-
                 libre2-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
                 libcrypt-dev)
 # Real registry clients and peers used by the integration tests.
-test_packages=(skopeo umoci podman docker-registry apache2-utils curl openssl unzip)
+test_packages=(skopeo umoci podman docker-registry apache2-utils curl openssl unzip
+               clang libclang-rt-14-dev)  # clang: the libFuzzer targets in fuzz/
 
 wanted=("${build_packages[@]}")
 if [[ "${1:-build}" == "test" ]]; then

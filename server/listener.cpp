@@ -6,6 +6,13 @@
 
 namespace berth::server {
 
+namespace {
+
+// httplib 0.11 bounds each header line (8 KiB) but not how many there are.
+constexpr size_t kMaxHeaderBytes = 64 * 1024;
+
+}  // namespace
+
 Listener::Listener(Options options, common::Logger& logger)
     : options_(std::move(options)), logger_(logger) {}
 
@@ -41,6 +48,16 @@ common::Status Listener::prepare() {
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
   if (options_.payloadMaxBytes > 0) server_->set_payload_max_length(options_.payloadMaxBytes);
+  // Requests whose header fields add up to more than kMaxHeaderBytes are refused before any
+  // handler (or body read) runs.
+  server_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    size_t total = 0;
+    for (const auto& [name, value] : req.headers) total += name.size() + value.size() + 4;
+    if (total <= kMaxHeaderBytes) return httplib::Server::HandlerResponse::Unhandled;
+    res.status = 431;
+    res.set_header("Connection", "close");
+    return httplib::Server::HandlerResponse::Handled;
+  });
   return {};
 }
 

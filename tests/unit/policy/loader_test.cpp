@@ -165,5 +165,22 @@ TEST(PolicyLoaderTest, RewriteTargetsAreCollected) {
             (std::vector<std::string>{"localhost:7000", "mirror.example.com/cache"}));
 }
 
+// Found by fuzz/policy_load_fuzzer (fuzz/regressions/policy_load/): yaml-cpp 0.7's LoadAll loops
+// forever on a stray ',' after a document's top-level node.
+TEST(PolicyLoaderTest, StrayCommaAfterADocumentIsAnErrorNotAHang) {
+  for (const std::string text : {",", "\"x\",", "{a: b},", "apiVersion: berth.dev/v1\n---\n,\n"}) {
+    auto loaded = loadPolicyText(text, "stray.yaml", LoadOptions{});
+    ASSERT_FALSE(loaded) << text;
+    expectContains(loaded.error().message, "stray.yaml:");
+    expectContains(loaded.error().message, "invalid YAML");
+  }
+  // Commas inside flow collections are fine.
+  auto flow = loadPolicyText(
+      "apiVersion: berth.dev/v1\nkind: ImagePolicy\nmetadata: {name: flow}\n"
+      "spec:\n  rules:\n    - {name: a, action: allow, match: {images: ['x', 'y']}}\n",
+      "flow.yaml", LoadOptions{});
+  EXPECT_TRUE(flow) << (flow ? "" : flow.error().message);
+}
+
 }  // namespace
 }  // namespace berth::policy

@@ -102,5 +102,20 @@ TEST(ChallengeFormatTest, DropsControlCharactersThatCouldSplitTheHeader) {
   EXPECT_EQ(text.find('\n'), std::string::npos);
 }
 
+// fuzz/auth_challenge_fuzzer: a quoted-pair may escape HTAB, SP, VCHAR and obs-text (RFC 9110),
+// never a control character; "\\<CR><LF>" in an upstream realm must not reach a token request.
+TEST(WwwAuthenticateTest, QuotedPairsDoNotSmuggleControlCharacters) {
+  for (const std::string& header : {std::string("Bearer realm=\"https://a/t\\\r\\\nHost: evil\""),
+                                   std::string("Bearer realm=\"x\\\0y\"", 19),
+                                   std::string("Bearer realm=\"x\\\x7f\"")}) {
+    auto parsed = parseWwwAuthenticate(header);
+    ASSERT_FALSE(parsed) << header;
+    EXPECT_NE(parsed.error().message.find("control character"), std::string::npos);
+  }
+  auto escaped = parseWwwAuthenticate("Bearer realm=\"a\\\tb\\ c\\\"d\"");
+  ASSERT_TRUE(escaped) << escaped.error().message;
+  EXPECT_EQ((*escaped)[0].param("realm"), "a\tb c\"d");
+}
+
 }  // namespace
 }  // namespace berth::registry

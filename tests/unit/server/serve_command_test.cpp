@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
 
 #include "tests/support/http.h"
 #include "tests/support/process.h"
@@ -131,6 +133,27 @@ TEST(ServeCommandTest, EveryExampleConfigIsValid) {
     ++checked;
   }
   EXPECT_GE(checked, 1u);
+}
+
+TEST(ServeCommandTest, RunScriptStartsBerthWithTheExamplePolicies) {
+  testing::TempDir dir;
+  const std::string ready = dir.file("ready.json");
+  const std::string storage = dir.file("storage");
+  testing::ChildProcess run({"/usr/bin/env", "BERTH_BIN=" + berthBinary(),
+                             testing::sourcePath("run.sh"), "--registry-listen", "127.0.0.1:0",
+                             "--storage", storage, "--ready-file", ready},
+                            dir.file("run.log"));
+  for (int i = 0; i < 400 && !std::filesystem::exists(ready) && run.running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_TRUE(std::filesystem::exists(ready)) << testing::readFile(dir.file("run.log"));
+  const auto ports = nlohmann::json::parse(testing::readFile(ready));
+  testing::HttpClient http("127.0.0.1", ports["registryPort"].get<int>());
+  EXPECT_EQ(http.get("/v2/").status, 200);
+  EXPECT_EQ(http.get("/readyz").status, 200);
+  EXPECT_EQ(run.terminate(), 0);
+  const std::string log = testing::readFile(dir.file("run.log"));
+  expectContains(log, "\"policies\":5");
 }
 
 }  // namespace
