@@ -60,11 +60,12 @@ class HostileWebhookTest : public ::testing::Test {
     policyDir_ = nullptr;
   }
 
-  // The pod-create fixture with one container's image and the namespace replaced.
+  // The pod-create fixture with a single container, its image and the namespace replaced.
   static std::string podReview(const std::string& ns, const json& image) {
     auto review = json::parse(admissionFixture("pod-create.json"));
     review["request"]["namespace"] = ns;
     review["request"]["object"]["metadata"]["namespace"] = ns;
+    review["request"]["object"]["spec"].erase("initContainers");
     auto& containers = review["request"]["object"]["spec"]["containers"];
     containers = json::array({containers[0]});
     containers[0]["image"] = image;
