@@ -1,5 +1,7 @@
 #include "common/args.h"
 
+#include <ostream>
+
 namespace berth::common {
 
 Args::Args(std::string usage, std::string description, std::vector<Flag> flags)
@@ -58,6 +60,24 @@ Status Args::parse(const std::vector<std::string>& argv) {
     slot.push_back(value);
   }
   return {};
+}
+
+std::optional<int> Args::parseOrExit(const std::vector<std::string>& argv,
+                                     const std::string& prefix, std::ostream& out,
+                                     std::ostream& err, bool positionalAllowed) {
+  if (auto parsed = parse(argv); !parsed) {
+    err << prefix << parsed.error().message << "\n";
+    return 2;
+  }
+  if (help_) {
+    out << helpText();
+    return 0;
+  }
+  if (!positionalAllowed && !positional_.empty()) {
+    err << prefix << "unexpected argument '" << positional_[0] << "'\n";
+    return 2;
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> Args::get(const std::string& name) const {

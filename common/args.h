@@ -1,5 +1,6 @@
 #pragma once
 
+#include <iosfwd>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,6 +25,14 @@ class Args {
 
   // Parses argv after the subcommand words. "--help"/"-h" sets helpRequested().
   Status parse(const std::vector<std::string>& argv);
+
+  // The start every subcommand shares: parses argv, then prints a usage error as
+  // "<prefix><message>" to `err` (exit code 2) or the help text to `out` (exit code 0). A
+  // positional argument is a usage error unless `positionalAllowed`. Returns the exit code when
+  // the command should stop here, nullopt when it should go on.
+  std::optional<int> parseOrExit(const std::vector<std::string>& argv, const std::string& prefix,
+                                 std::ostream& out, std::ostream& err,
+                                 bool positionalAllowed = false);
 
   bool helpRequested() const { return help_; }
   std::string helpText() const;

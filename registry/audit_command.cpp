@@ -68,18 +68,7 @@ void summarise(std::istream& in, AuditSummary& summary, std::ostream& err) {
 
 int auditCommand(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   common::Args args = auditArgs();
-  if (auto parsed = args.parse(argv); !parsed) {
-    err << kCommand << parsed.error().message << "\n";
-    return 2;
-  }
-  if (args.helpRequested()) {
-    out << args.helpText();
-    return 0;
-  }
-  if (!args.positional().empty()) {
-    err << kCommand << "unexpected argument '" << args.positional()[0] << "'\n";
-    return 2;
-  }
+  if (auto exit = args.parseOrExit(argv, kCommand, out, err)) return *exit;
   const std::string output = args.get("output").value_or("table");
   if (output != "table" && output != "json") {
     err << kCommand << "invalid --output '" << output << "': use table or json\n";

@@ -43,14 +43,8 @@ bool parseSeconds(const std::string& text, int64_t& out) {
 
 int gcCommand(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
   common::Args args = gcArgs();
-  if (auto parsed = args.parse(argv); !parsed) {
-    err << "berth gc: " << parsed.error().message << "\n";
-    return 2;
-  }
-  if (args.helpRequested()) {
-    out << args.helpText();
-    return 0;
-  }
+  // A positional argument is reported with the --storage usage below.
+  if (auto exit = args.parseOrExit(argv, "berth gc: ", out, err, true)) return *exit;
   const auto storage = args.get("storage");
   if (!storage || !args.positional().empty()) {
     err << "berth gc: --storage DIR is required\n\n" << args.helpText();

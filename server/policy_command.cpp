@@ -23,14 +23,7 @@ int checkCommand(const std::vector<std::string>& argv, std::ostream& out, std::o
                     "Loads each policy file or directory (as Kubernetes mounts a ConfigMap) and\n"
                     "reports every error with its file, line and column. Exits 1 on any error.",
                     {{"rewrite-target", "HOST[:PORT][/PATH]", "default rewrite target"}});
-  if (auto parsed = args.parse(argv); !parsed) {
-    err << "berth policy check: " << parsed.error().message << "\n";
-    return 2;
-  }
-  if (args.helpRequested()) {
-    out << args.helpText();
-    return 0;
-  }
+  if (auto exit = args.parseOrExit(argv, "berth policy check: ", out, err, true)) return *exit;
   if (args.positional().empty()) {
     err << "berth policy check: name at least one policy file or directory\n";
     return 2;
@@ -113,18 +106,7 @@ int testCommand(const std::vector<std::string>& argv, std::ostream& out, std::os
        {"operation", "OP", "admit, push or pull (default admit)"},
        {"output", "FORMAT", "text or json (default text)"},
        {"rewrite-target", "HOST[:PORT][/PATH]", "default rewrite target"}});
-  if (auto parsed = args.parse(argv); !parsed) {
-    err << "berth policy test: " << parsed.error().message << "\n";
-    return 2;
-  }
-  if (args.helpRequested()) {
-    out << args.helpText();
-    return 0;
-  }
-  if (!args.positional().empty()) {
-    err << "berth policy test: unexpected argument '" << args.positional()[0] << "'\n";
-    return 2;
-  }
+  if (auto exit = args.parseOrExit(argv, "berth policy test: ", out, err)) return *exit;
   const auto path = args.get("policy");
   if (!path) {
     err << "berth policy test: --policy is required\n";

@@ -73,18 +73,7 @@ void applyFlags(const common::Args& args, common::Config& config) {
 
 int serveCommand(const std::vector<std::string>& argv) {
   common::Args args = serveArgs();
-  if (auto parsed = args.parse(argv); !parsed) {
-    std::cerr << "berth serve: " << parsed.error().message << "\n";
-    return 2;
-  }
-  if (args.helpRequested()) {
-    std::cout << args.helpText();
-    return 0;
-  }
-  if (!args.positional().empty()) {
-    std::cerr << "berth serve: unexpected argument '" << args.positional()[0] << "'\n";
-    return 2;
-  }
+  if (auto exit = args.parseOrExit(argv, "berth serve: ", std::cout, std::cerr)) return *exit;
   common::Config config;
   if (auto file = args.get("config")) {
     auto loaded = common::loadConfigFile(*file);

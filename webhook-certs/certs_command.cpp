@@ -115,18 +115,7 @@ int generateCommand(const std::vector<std::string>& argv, std::ostream& out, std
        {"secret-name", "NAME", "the Secret's name with --secret (default NAME-tls)"},
        {"ca-bundle", "", "print the base64 CA bundle for caBundle fields"}});
   const char* prefix = "berth certs generate: ";
-  if (auto parsed = args.parse(argv); !parsed) {
-    err << prefix << parsed.error().message << "\n";
-    return 2;
-  }
-  if (args.helpRequested()) {
-    out << args.helpText();
-    return 0;
-  }
-  if (!args.positional().empty()) {
-    err << prefix << "unexpected argument '" << args.positional()[0] << "'\n";
-    return 2;
-  }
+  if (auto exit = args.parseOrExit(argv, prefix, out, err)) return *exit;
   for (const char* required : {"service", "namespace", "out"}) {
     if (!args.get(required)) {
       err << prefix << "--" << required << " is required\n";
@@ -236,18 +225,7 @@ int checkCommand(const std::vector<std::string>& argv, std::ostream& out, std::o
        {"namespace", "NS", "the Service's namespace (with --service)"},
        {"min-days", "N", "fail when fewer days are left (default 0: only when expired)"}});
   const char* prefix = "berth certs check: ";
-  if (auto parsed = args.parse(argv); !parsed) {
-    err << prefix << parsed.error().message << "\n";
-    return 2;
-  }
-  if (args.helpRequested()) {
-    out << args.helpText();
-    return 0;
-  }
-  if (!args.positional().empty()) {
-    err << prefix << "unexpected argument '" << args.positional()[0] << "'\n";
-    return 2;
-  }
+  if (auto exit = args.parseOrExit(argv, prefix, out, err)) return *exit;
   if (!args.get("cert")) {
     err << prefix << "--cert is required\n";
     return 2;
