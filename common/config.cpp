@@ -114,6 +114,26 @@ void readNodeProxy(YamlMapReader& top, NodeProxyConfig& np, std::vector<std::str
   r.finish();
 }
 
+void readS3(YamlMapReader& parent, S3StorageConfig& s3, std::vector<std::string>& errors) {
+  YAML::Node node = parent.node("s3");
+  if (!node.IsDefined()) return;
+  YamlMapReader r(node, parent.file(), "registry.s3", errors);
+  if (auto v = r.string("endpoint")) s3.endpoint = *v;
+  if (auto v = r.string("region")) s3.region = *v;
+  s3.bucket = r.string("bucket", true).value_or("");
+  if (auto v = r.string("prefix")) s3.prefix = *v;
+  if (auto v = r.string("accessKey")) s3.accessKey = *v;
+  if (auto v = r.string("secretKey")) s3.secretKey = *v;
+  if (auto v = r.string("credentialsFile")) s3.credentialsFile = *v;
+  s3.pathStyle = r.boolean("pathStyle").value_or(!s3.endpoint.empty());
+  if (auto v = r.boolean("insecureSkipVerify")) s3.insecureSkipVerify = *v;
+  if (auto v = r.string("caFile")) s3.caFile = *v;
+  if (auto v = r.durationSeconds("timeout")) s3.timeoutSeconds = *v;
+  if (auto v = r.integer("maxAttempts", 1, 20)) s3.maxAttempts = *v;
+  if (auto v = r.integer("partSize", 5 << 20, 512 << 20)) s3.partSizeBytes = *v;
+  r.finish();
+}
+
 bool isHttpUrl(const std::string& url) {
   return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
 }
@@ -138,12 +158,36 @@ void validateProxy(const ProxyConfig& proxy, std::vector<std::string>& problems)
   }
 }
 
+void validateS3(const S3StorageConfig& s3, std::vector<std::string>& problems) {
+  if (!s3.enabled()) return;
+  if (!s3.endpoint.empty() && !isHttpUrl(s3.endpoint)) {
+    problems.push_back("registry.s3.endpoint must start with http:// or https://");
+  }
+  // A bucket name goes into host names and paths unescaped (the S3 naming rules).
+  const bool validBucket =
+      s3.bucket.size() >= 3 && s3.bucket.size() <= 63 &&
+      std::all_of(s3.bucket.begin(), s3.bucket.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '-';
+      });
+  if (!validBucket) {
+    problems.push_back("registry.s3.bucket must be 3 to 63 lowercase letters, digits, '.' or '-'");
+  }
+  if (s3.region.empty()) problems.push_back("registry.s3.region must not be empty");
+  if (s3.accessKey.empty() != s3.secretKey.empty()) {
+    problems.push_back("registry.s3: accessKey and secretKey go together; set both or neither");
+  }
+  if (!s3.prefix.empty() && (s3.prefix.front() == '/' || s3.prefix.find("//") != std::string::npos)) {
+    problems.push_back("registry.s3.prefix must not start with '/' or contain '//'");
+  }
+}
+
 void readRegistry(YamlMapReader& top, RegistryConfig& reg, std::vector<std::string>& errors) {
   YAML::Node node = top.node("registry");
   if (!node.IsDefined()) return;
   YamlMapReader r(node, top.file(), "registry", errors);
   if (auto v = r.string("listen")) reg.listen = *v;
   if (auto v = r.string("storage")) reg.storage = *v;
+  readS3(r, reg.s3, errors);
   readTls(r, "tls", reg.tls, errors);
   if (auto v = r.string("durability")) {
     if (*v != "fsync" && *v != "none") {
@@ -277,7 +321,10 @@ std::vector<std::string> validateConfig(const Config& config) {
   if (auto hp = parseHostPort(config.webhook.listen); !hp) {
     problems.push_back("webhook.listen: " + hp.error().message);
   }
-  if (config.registry.storage.empty()) problems.push_back("registry.storage must not be empty");
+  if (config.registry.storage.empty() && !config.registry.s3.enabled()) {
+    problems.push_back("registry.storage must not be empty");
+  }
+  validateS3(config.registry.s3, problems);
   auto pair = [&](const TlsFiles& tls, const std::string& what) {
     if (tls.certFile.empty() != tls.keyFile.empty()) {
       problems.push_back(what + ": a certificate and a key go together; set both or neither");

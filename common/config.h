@@ -60,9 +60,35 @@ struct ProxyConfig {
   bool enabled() const { return !upstreams.empty(); }
 };
 
+// An S3-compatible bucket as the registry's storage (registry.s3). Several `berth serve`
+// replicas may share one bucket; docs/STORAGE.md says why that is safe.
+struct S3StorageConfig {
+  std::string endpoint;  // http(s)://HOST[:PORT]; empty: https://s3.<region>.amazonaws.com
+  std::string region = "us-east-1";
+  std::string bucket;    // set: the S3 driver is used and registry.storage is ignored
+  std::string prefix;    // key prefix inside the bucket, e.g. "berth/"
+  // Credentials, first found wins: accessKey+secretKey here, credentialsFile (the AWS shared
+  // credentials format, profile [default]), then AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
+  std::string accessKey;
+  std::string secretKey;
+  std::string credentialsFile;
+  // Path-style (https://host/bucket/key) or virtual-host (https://bucket.host/key) addressing.
+  // Default: path-style with a custom endpoint (IP addresses, no wildcard DNS), virtual-host on AWS.
+  bool pathStyle = false;
+  bool insecureSkipVerify = false;  // https without certificate verification (tests only)
+  std::string caFile;               // CA bundle for the endpoint's certificate
+  int64_t timeoutSeconds = 60;      // connect, read and write timeouts of one request
+  int64_t maxAttempts = 6;          // tries of one request on 5xx, 429, SlowDown, lost connections
+  // Upload sessions are stored as objects of this size (the last one smaller) and assembled by a
+  // multipart copy: at least 5 MiB (the S3 minimum part), and 10000 parts bound a blob's size.
+  int64_t partSizeBytes = 8 << 20;
+  bool enabled() const { return !bucket.empty(); }
+};
+
 struct RegistryConfig {
   std::string listen = "127.0.0.1:5000";
   std::string storage = "./berth-data";
+  S3StorageConfig s3;
   TlsFiles tls;
   // "fsync": blobs, manifests and tags are fsynced before they become visible (durable across
   // power loss); "none": rename only (still consistent after a process crash).

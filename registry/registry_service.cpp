@@ -4,13 +4,11 @@
 
 #include <chrono>
 #include <condition_variable>
-#include <filesystem>
 #include <thread>
 
 #include "registry/audit_log.h"
 #include "registry/auth.h"
 #include "registry/blob_store.h"
-#include "registry/fs_driver.h"
 #include "registry/garbage_collector.h"
 #include "registry/http_exchange.h"
 #include "registry/manifest_store.h"
@@ -18,6 +16,7 @@
 #include "registry/proxy_service.h"
 #include "registry/registry_metrics.h"
 #include "registry/router.h"
+#include "registry/storage_factory.h"
 #include "registry/upload_store.h"
 
 namespace berth::registry {
@@ -60,7 +59,7 @@ struct RegistryService::Impl {
   common::Logger& logger;
   RegistryMetrics metrics;
   common::Metrics& metricsRegistry;
-  std::unique_ptr<FilesystemDriver> driver;
+  std::unique_ptr<StorageDriver> driver;
   std::unique_ptr<BlobStore> blobs;
   std::unique_ptr<UploadStore> uploads;
   std::unique_ptr<ManifestStore> manifests;
@@ -236,14 +235,8 @@ RegistryService::~RegistryService() { stop(); }
 
 common::Status RegistryService::open() {
   auto& s = *impl_;
-  std::error_code ec;
-  std::filesystem::create_directories(s.config.storage, ec);
-  if (ec) {
-    return Error{ErrorCode::Unavailable,
-                 "cannot create storage directory " + s.config.storage + ": " + ec.message()};
-  }
-  s.driver =
-      std::make_unique<FilesystemDriver>(s.config.storage, parseDurability(s.config.durability));
+  BERTH_TRY_ASSIGN(OpenedStorage storage, openStorage(s.config));
+  s.driver = std::move(storage.driver);
   s.blobs = std::make_unique<BlobStore>(*s.driver);
   s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, s.config.uploadExpirySeconds);
   s.manifests = std::make_unique<ManifestStore>(*s.driver, *s.blobs, s.config.maxManifestBytes);
@@ -261,7 +254,7 @@ common::Status RegistryService::open() {
   }
   BERTH_TRY_ASSIGN(StoreUsage usage, measureStore(*s.driver));
   s.metrics.setStored(usage.bytes, usage.blobs);
-  s.logger.info("registry storage opened", {{"path", s.config.storage},
+  s.logger.info("registry storage opened", {{"path", storage.description},
                                             {"durability", s.config.durability},
                                             {"blobs", usage.blobs},
                                             {"bytes", usage.bytes},
