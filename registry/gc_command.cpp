@@ -6,9 +6,10 @@
 #include <ostream>
 
 #include "common/args.h"
+#include "common/config.h"
 #include "common/log.h"
-#include "registry/fs_driver.h"
 #include "registry/garbage_collector.h"
+#include "registry/storage_factory.h"
 
 namespace berth::registry {
 
@@ -16,11 +17,14 @@ namespace {
 
 common::Args gcArgs() {
   return common::Args(
-      "berth gc --storage DIR [--dry-run] [--grace-period SECONDS] [--upload-expiry SECONDS]",
+      "berth gc (--storage DIR | --config FILE) [--dry-run] [--grace-period SECONDS]\n"
+      "         [--upload-expiry SECONDS]",
       "Deletes blobs that no manifest references and upload sessions that were abandoned.\n"
-      "Blobs younger than the grace period are kept, so a push in progress is never broken.",
+      "Blobs younger than the grace period are kept, so a push in progress is never broken.\n"
+      "With --config, the storage is the config's: its registry.s3 bucket or registry.storage.",
       {
-          {"storage", "DIR", "registry storage directory (required)"},
+          {"storage", "DIR", "registry storage directory"},
+          {"config", "FILE", "a berth config file whose registry storage to collect"},
           {"dry-run", "", "report what would be deleted, delete nothing"},
           {"grace-period", "SECONDS", "keep unreferenced blobs younger than this (default 3600)"},
           {"upload-expiry", "SECONDS", "expire uploads idle longer than this (default 86400)"},
@@ -46,12 +50,30 @@ int gcCommand(const std::vector<std::string>& argv, std::ostream& out, std::ostr
   // A positional argument is reported with the --storage usage below.
   if (auto exit = args.parseOrExit(argv, "berth gc: ", out, err, true)) return *exit;
   const auto storage = args.get("storage");
-  if (!storage || !args.positional().empty()) {
-    err << "berth gc: --storage DIR is required\n\n" << args.helpText();
+  const auto configFile = args.get("config");
+  if ((!storage && !configFile) || !args.positional().empty()) {
+    err << "berth gc: --storage DIR or --config FILE is required\n\n" << args.helpText();
     return 2;
   }
-  if (!std::filesystem::is_directory(*storage)) {
-    err << "berth gc: " << *storage << " is not a directory\n";
+  common::RegistryConfig registry;
+  if (configFile) {
+    auto config = common::loadConfigFile(*configFile);
+    if (!config) {
+      err << "berth gc: " << config.error().message << "\n";
+      return 2;
+    }
+    registry = config->registry;
+    if (storage && registry.s3.enabled()) {
+      err << "berth gc: --storage and the registry.s3 bucket of " << *configFile
+          << " exclude each other\n";
+      return 2;
+    }
+  } else {
+    registry.durability = "fsync";
+  }
+  if (storage) registry.storage = *storage;
+  if (!registry.s3.enabled() && !std::filesystem::is_directory(registry.storage)) {
+    err << "berth gc: " << registry.storage << " is not a directory\n";
     return 2;
   }
   GcOptions options;
@@ -63,9 +85,13 @@ int gcCommand(const std::vector<std::string>& argv, std::ostream& out, std::ostr
       return 2;
     }
   }
-  FilesystemDriver driver(*storage, Durability::Fsync);
+  auto opened = openStorage(registry);
+  if (!opened) {
+    err << "berth gc: " << opened.error().message << "\n";
+    return 1;
+  }
   common::Logger logger(common::LogLevel::Warn, stderr);
-  GarbageCollector gc(driver, logger);
+  GarbageCollector gc(*opened->driver, logger);
   const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();

@@ -61,6 +61,8 @@ class StorageDriverContract : public ::testing::TestWithParam<DriverCase> {
  protected:
   void SetUp() override {
     environment_ = GetParam().make();
+    // A store that is not there (no S3 server in this run) skips rather than fails.
+    if (!environment_) GTEST_SKIP() << GetParam().name << " is not available";
     driver_ = environment_->open();
   }
   void append(StorageDriver& driver, const std::string& path, std::string_view bytes,
