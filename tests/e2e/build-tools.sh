@@ -25,7 +25,8 @@ STAMP_WANT="kube=$KUBE_VERSION recipe=$RECIPE go=golang-1.19 reflect2=debian-1.0
 log() { printf '[build-tools] %s\n' "$*" >&2; }
 
 packages=(golang-1.19-go rsync etcd-server containerd runc golang-github-modern-go-reflect2-dev
-          dpkg-dev gcc libc6-dev make skopeo umoci docker-registry openssl curl jq iproute2)
+          dpkg-dev gcc libc6-dev make skopeo umoci docker-registry openssl curl jq iproute2
+          apache2-utils)
 
 install_missing_packages() {
   local missing=() p

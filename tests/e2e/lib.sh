@@ -2,7 +2,7 @@
 # The e2e harness library: a real kube-apiserver (with etcd) and a real node (kubelet with
 # containerd and runc) on 127.0.0.1, everything private to one run directory.
 #
-# Sourced by tests (see smoke_test.sh) and by cluster.sh. Typical use:
+# Sourced by tests (see redirection_test.sh) and by cluster.sh. Typical use:
 #
 #   source tests/e2e/lib.sh
 #   e2e_setup                 # run dir, lock, trap EXIT -> e2e_teardown
@@ -191,7 +191,7 @@ e2e_stop_pid() {
 e2e_stop() {
   local name=$1 n pid
   while read -r n pid; do
-    [[ $n == "$name" ]] && e2e_stop_pid "$pid" "${2:-10}"
+    if [[ $n == "$name" ]]; then e2e_stop_pid "$pid" "${2:-10}"; fi
   done <"$E2E_RUN/state/pids"
 }
 
@@ -236,34 +236,44 @@ e2e_static_image() {
   echo "$dir/layout"
 }
 
-# e2e_push LAYOUT TAG REGISTRY/REPO:TAG
+# e2e_push LAYOUT TAG REGISTRY/REPO:TAG [USER:PASSWORD]
 e2e_push() {
-  skopeo copy --quiet --dest-tls-verify=false "oci:$1:$2" "docker://$3" >&2 ||
+  local creds=()
+  [[ -n ${4:-} ]] && creds=(--dest-creds "$4")
+  skopeo copy --quiet --dest-tls-verify=false "${creds[@]}" "oci:$1:$2" "docker://$3" >&2 ||
     e2e_fail "skopeo copy oci:$1:$2 -> $3"
 }
 
-# e2e_upstream_registry: Debian's docker-registry (CNCF distribution) on 127.0.0.1, the stand-in
-# for a public registry. Sets E2E_UPSTREAM (host:port).
+# e2e_upstream_registry NAME [USER PASSWORD]: Debian's docker-registry (CNCF distribution) on
+# 127.0.0.1, the stand-in for a public registry; with USER and PASSWORD it requires htpasswd
+# Basic auth. Sets E2E_UPSTREAM_ADDR (host:port); `e2e_stop NAME` stops it.
 e2e_upstream_registry() {
-  local port
+  local name=$1 user=${2:-} password=${3:-} port auth=""
   port=$(e2e_free_ports 1)
-  mkdir -p "$E2E_RUN/upstream"
-  cat >"$E2E_RUN/upstream/config.yml" <<EOF
+  mkdir -p "$E2E_RUN/$name"
+  if [[ -n $user ]]; then
+    htpasswd -Bbn "$user" "$password" >"$E2E_RUN/$name/htpasswd" 2>/dev/null ||
+      e2e_fail "htpasswd (apache2-utils) is needed for the Basic auth upstream"
+    auth="auth: {htpasswd: {realm: $name, path: $E2E_RUN/$name/htpasswd}}"
+  fi
+  cat >"$E2E_RUN/$name/config.yml" <<EOF
 version: 0.1
 log:
   level: warn
 storage:
   filesystem:
-    rootdirectory: $E2E_RUN/upstream/data
+    rootdirectory: $E2E_RUN/$name/data
   delete:
     enabled: true
 http:
   addr: 127.0.0.1:$port
+$auth
 EOF
-  e2e_start upstream docker-registry serve "$E2E_RUN/upstream/config.yml"
-  E2E_UPSTREAM=127.0.0.1:$port
-  e2e_wait 30 "the upstream registry" curl -fsS "http://$E2E_UPSTREAM/v2/" ||
-    e2e_fail "upstream registry did not start"
+  e2e_start "$name" docker-registry serve "$E2E_RUN/$name/config.yml"
+  E2E_UPSTREAM_ADDR=127.0.0.1:$port
+  # With auth on, /v2/ answers 401: any answer means it is up.
+  e2e_wait 30 "the $name registry" curl -sS -o /dev/null "http://$E2E_UPSTREAM_ADDR/v2/" ||
+    e2e_fail "the $name registry did not start"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -379,7 +389,8 @@ e2e_pause_image() {
 
 e2e_containerd_up() {
   local d="$E2E_RUN/containerd"
-  mkdir -p "$d/root" "$d/state" "$d/runc" "$d/opt" "$E2E_RUN/cni/bin" "$E2E_RUN/cni/conf"
+  mkdir -p "$d/root" "$d/state" "$d/runc" "$d/opt" "$d/certs.d" "$E2E_RUN/cni/bin" \
+    "$E2E_RUN/cni/conf"
   E2E_CONTAINERD_SOCK="$d/containerd.sock"
   # A no-op CNI network of its own: test Pods use hostNetwork, but the CRI plugin reports the
   # network "not ready" (and kubelet the Node NotReady) until some CNI config loads.
@@ -432,6 +443,9 @@ oom_score = 0
   BinaryName = "$(command -v runc)"
   Root = "$d/runc"
   SystemdCgroup = false
+[$cri.registry]
+  # Per-host mirror configuration (hosts.toml), read at every pull: tests add mirrors here.
+  config_path = "$d/certs.d"
 [$cri.cni]
   bin_dir = "$E2E_RUN/cni/bin"
   conf_dir = "$E2E_RUN/cni/conf"
@@ -525,7 +539,8 @@ e2e_node_prepare() {
 # in a local registry (Debian's docker-registry, also the test's "upstream").
 e2e_cluster_up() {
   local t0=$SECONDS
-  e2e_upstream_registry
+  e2e_upstream_registry upstream
+  E2E_UPSTREAM=$E2E_UPSTREAM_ADDR
   e2e_pause_image "$E2E_UPSTREAM"
   e2e_etcd_up
   e2e_apiserver_up
@@ -651,6 +666,7 @@ e2e_teardown() {
 # e2e_berth_up BERTH POLICY_DIR [SERVE_FLAGS...]: `berth serve` with its registry and webhooks on
 # free ports of 127.0.0.1. The API server calls the webhook by URL (no Service): `berth certs
 # generate` makes no IP SANs, so the URL names localhost (a --dns SAN) rather than 127.0.0.1.
+# Rewrites go to E2E_BERTH_REWRITE_TARGET when set, else to Berth's registry.
 # Sets E2E_BERTH_REGISTRY (host:port), E2E_BERTH_WEBHOOK_PORT, E2E_BERTH_CA_BUNDLE.
 e2e_berth_up() {
   local berth=$1 policies=$2
@@ -667,7 +683,7 @@ e2e_berth_up() {
   "$berth" policy check "$policies" >&2 || e2e_fail "berth policy check $policies"
   e2e_start berth "$berth" serve \
     --registry-listen "$E2E_BERTH_REGISTRY" --storage "$d/storage" \
-    --policy "$policies" --rewrite-target "$E2E_BERTH_REGISTRY" \
+    --policy "$policies" --rewrite-target "${E2E_BERTH_REWRITE_TARGET:-$E2E_BERTH_REGISTRY}" \
     --webhook-listen "127.0.0.1:$hook_port" \
     --webhook-tls-cert "$d/certs/tls.crt" --webhook-tls-key "$d/certs/tls.key" "$@"
   e2e_wait 30 "berth registry" curl -fsS "http://$E2E_BERTH_REGISTRY/v2/" ||
