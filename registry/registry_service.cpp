@@ -80,6 +80,9 @@ struct RegistryService::Impl {
   common::Status authorize(Exchange& ex);
   void record(const Exchange& ex, double seconds);
   void maintain();
+  // Measuring reads the size of every blob: one HEAD request each on S3, too many at startup
+  // for a large bucket, so the stored-bytes gauges are left out there.
+  bool measuresStore() const { return !config.s3.enabled(); }
 };
 
 common::Status RegistryService::Impl::authorize(Exchange& ex) {
@@ -196,7 +199,10 @@ void RegistryService::Impl::record(const Exchange& ex, double seconds) {
 
 // Upload expiry every minute (or sooner for short expiries) and, when configured, online GC.
 void RegistryService::Impl::maintain() {
-  const int64_t expiryTick = std::clamp<int64_t>(config.uploadExpirySeconds / 2, 1, 60);
+  // Each expiry pass walks the repository tree: a few directory reads on a disk, but paid LIST
+  // requests on S3, made by every replica; there it runs every 15 minutes at most.
+  const int64_t expiryTick = std::clamp<int64_t>(config.uploadExpirySeconds / 2, 1,
+                                                 config.s3.enabled() ? 900 : 60);
   int64_t nextExpiry = nowSeconds() + expiryTick;
   int64_t nextGc = config.gcIntervalSeconds > 0 ? nowSeconds() + config.gcIntervalSeconds : 0;
   std::unique_lock lock(maintenanceMutex);
@@ -220,7 +226,9 @@ void RegistryService::Impl::maintain() {
         logger.error("gc failed",
                      {{"error", report.error().message}, {"detail", report.error().detail}});
       }
-      if (auto usage = measureStore(*driver)) metrics.setStored(usage->bytes, usage->blobs);
+      if (measuresStore()) {
+        if (auto usage = measureStore(*driver)) metrics.setStored(usage->bytes, usage->blobs);
+      }
       nextGc = now + config.gcIntervalSeconds;
     }
     lock.lock();
@@ -252,8 +260,11 @@ common::Status RegistryService::open() {
                                              s.metricsRegistry);
     BERTH_TRY(s.proxy->open());
   }
-  BERTH_TRY_ASSIGN(StoreUsage usage, measureStore(*s.driver));
-  s.metrics.setStored(usage.bytes, usage.blobs);
+  StoreUsage usage;
+  if (s.measuresStore()) {
+    BERTH_TRY_ASSIGN(usage, measureStore(*s.driver));
+    s.metrics.setStored(usage.bytes, usage.blobs);
+  }
   s.logger.info("registry storage opened", {{"path", storage.description},
                                             {"durability", s.config.durability},
                                             {"blobs", usage.blobs},
