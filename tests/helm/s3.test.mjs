@@ -2,7 +2,7 @@
 // credentials from an existing Secret, registry.s3 in its config), and the values schema's
 // checks of it. The filesystem default (a one-replica StatefulSet) is covered in chart.test.mjs.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 
@@ -88,5 +88,28 @@ describe("storage.s3", () => {
       assert.match(r.stderr, new RegExp(message), r.stderr);
     }
     assert.equal(template(S3).status, 0);
+  });
+});
+
+describe("NOTES.txt with storage.s3", () => {
+  test("names the Deployment, its replicas and the bucket", () => {
+    const dir = tempDir();
+    try {
+      const chart = join(dir, "berth");
+      cpSync(CHART, chart, { recursive: true });
+      const notes = readFileSync(join(chart, "templates", "NOTES.txt"), "utf8");
+      writeFileSync(join(chart, "templates", "_notes.tpl"), `{{- define "notes-under-test" -}}\n${notes}{{- end }}\n`);
+      writeFileSync(join(chart, "templates", "zz-notes.yaml"),
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: {{ include "notes-under-test" . | toJson }}\n');
+      const r = helm(["template", RELEASE, chart, "--namespace", NAMESPACE, "--show-only",
+                      "templates/zz-notes.yaml", ...S3.flatMap((s) => ["--set", s])]);
+      assert.equal(r.status, 0, r.stderr);
+      const text = parseYaml(r.stdout).data.notes;
+      assert.match(text, /\(Deployment rel-berth-registry, 2 replicas on bucket berth-images\)/);
+      assert.match(text, /rollout status deployment\/rel-berth-registry/);
+      assert.doesNotMatch(text, /statefulset/);
+    } finally {
+      removeDir(dir);
+    }
   });
 });
