@@ -345,29 +345,43 @@ describe("workloads", () => {
     assert.equal(svc.spec.ports[0].targetPort, "https");
     assert.ok(c.ports.some((p) => p.name === "https" && p.containerPort === 8443));
   });
-  test("node proxy: off by default; when on, a hostNetwork DaemonSet with exactly the planned flags", () => {
-    assert.equal(find(render(), "DaemonSet"), undefined);
-    const ds = find(render({ set: ["nodeProxy.enabled=true"] }), "DaemonSet");
+  test("node proxy: on by default, a hostNetwork DaemonSet whose config is only the node endpoint", () => {
+    assert.equal(find(render({ set: ["nodeProxy.enabled=false"] }), "DaemonSet"), undefined);
+    const objects = render();
+    const ds = find(objects, "DaemonSet");
     const spec = ds.spec.template.spec;
     assert.equal(spec.hostNetwork, true);
     assert.equal(spec.dnsPolicy, "ClusterFirstWithHostNet");
-    assert.deepEqual(spec.containers[0].args, [
-      "serve", "--node-proxy-listen", "127.0.0.1:5005", "--upstream-registry",
-      `http://${FULLNAME}-registry.${NAMESPACE}.svc.cluster.local:5000`, "--log-level", "info"]);
+    assert.deepEqual(spec.containers[0].args, ["serve", "--config", "/etc/berth/config.yaml"]);
     assert.equal(spec.containers[0].livenessProbe.httpGet.host, "127.0.0.1");
-    // Every flag must exist in `berth serve --help`, except the two planned ones while Berth
-    // lacks them, which the chart README must then say.
-    const help = berth(["serve", "--help"]).stdout;
-    const planned = ["--node-proxy-listen", "--upstream-registry"];
-    for (const flag of spec.containers[0].args.filter((a) => a.startsWith("--"))) {
-      if (planned.includes(flag) && !help.includes(flag)) continue;
-      assert.ok(help.includes(`${flag} `), `berth serve has no ${flag}`);
-    }
-    if (!planned.every((f) => help.includes(f))) {
-      const readme = readFileSync(join(CHART, "README.md"), "utf8");
-      assert.match(readme, /These two flags do not exist in Berth yet/);
-      assert.equal(parseYaml(readFileSync(join(CHART, "values.yaml"), "utf8")).nodeProxy.enabled, false);
-    }
+    assert.equal(spec.containers[0].livenessProbe.httpGet.port, 5005);
+    const mount = spec.containers[0].volumeMounts.find((m) => m.mountPath === "/etc/berth/config.yaml");
+    assert.equal(mount.subPath, "node-proxy.yaml");
+    const config = parseYaml(find(objects, "ConfigMap", `${FULLNAME}-config`).data["node-proxy.yaml"]);
+    assert.deepEqual(Object.keys(config).sort(), ["logLevel", "nodeProxy"]);
+    assert.equal(config.nodeProxy.listen, "127.0.0.1:5005");
+    assert.equal(config.nodeProxy.upstreamRegistry,
+                 `http://${FULLNAME}-registry.${NAMESPACE}.svc.cluster.local:5000`);
+    assert.equal(config.nodeProxy.cacheDir, "/var/lib/berth/node-cache");
+    // The kubelet evicts a Pod whose emptyDir outgrows its sizeLimit: the cache bound stays below.
+    const data = spec.volumes.find((v) => v.name === "data");
+    assert.ok(Number(data.emptyDir.sizeLimit) > config.nodeProxy.cacheMaxBytes);
+    assert.ok(ds.spec.template.metadata.annotations["checksum/config"]);
+  });
+  test("pull-through upstreams: the default mirror policy's registries, credentials from a Secret", () => {
+    const config = (objects) => parseYaml(find(objects, "ConfigMap", `${FULLNAME}-config`).data["registry.yaml"]);
+    const policies = find(render(), "ConfigMap", `${FULLNAME}-policies`).data;
+    const mirrored = [...Object.values(policies).join("\n").matchAll(/images: \['([a-z\\.]+)\//g)]
+      .map((m) => m[1].replaceAll("\\", ""));
+    const hosts = config(render()).registry.proxy.upstreams.map((u) => u.host);
+    assert.ok(mirrored.length >= 3, `mirror rules found: ${mirrored}`);
+    for (const host of mirrored) assert.ok(hosts.includes(host), `${host} is rewritten but not proxied`);
+    assert.equal(config(render()).registry.proxy.dockerConfigJson, undefined);
+    const withSecret = render({ set: ["registry.proxy.dockerConfigSecret=upstream-creds"] });
+    assert.equal(config(withSecret).registry.proxy.dockerConfigJson, "/etc/berth/upstream-auth/.dockerconfigjson");
+    const volume = find(withSecret, "StatefulSet").spec.template.spec.volumes.find((v) => v.name === "upstream-auth");
+    assert.equal(volume.secret.secretName, "upstream-creds");
+    assert.equal(config(render({ set: ["registry.proxy.upstreams=null"] })).registry.proxy, undefined);
   });
   test("ingress, service monitor and network policies point at the right Services and ports", () => {
     const objects = render({ files: [join(CHART, "..", "..", "examples", "helm", "values-prod.yaml")] });
@@ -395,8 +409,9 @@ describe("workloads", () => {
 });
 
 describe("policies", () => {
+  // The node endpoint applies no policy, so its DaemonSet has no policy volume.
   const policyMounts = (objects) =>
-    podSpecs(objects).map(({ owner, spec }) => {
+    podSpecs(objects).filter(({ owner }) => !owner.startsWith("DaemonSet/")).map(({ owner, spec }) => {
       const volume = spec.volumes.find((v) => v.name === "policies");
       const mount = spec.containers[0].volumeMounts.find((m) => m.name === "policies");
       return { owner, volume, mount };
@@ -489,14 +504,14 @@ describe("berth config rendered from values", () => {
   }
 
   for (const c of VALUES_CASES) {
-    test(`${c.name}: registry.yaml and webhook.yaml pass berth serve --check-config`, () => {
+    test(`${c.name}: registry.yaml, webhook.yaml and node-proxy.yaml pass berth serve --check-config`, () => {
       const objects = render({ files: c.files });
       const dir = tempDir();
       try {
         const files = materialise(objects, dir);
         writeFiles(join(dir, "auth"), { htpasswd: "ci-bot:$2y$05$abcdefghijklmnopqrstuu5a8OAPPjPnQ3WcbpU6Vqk1yhKEM9hIC\n" });
         writeFiles(join(dir, "tls"), { "tls.crt": "", "tls.key": "" });
-        for (const key of ["registry.yaml", "webhook.yaml"]) {
+        for (const key of ["registry.yaml", "webhook.yaml", "node-proxy.yaml"]) {
           const r = berth(["serve", "--config", files[key], "--check-config"]);
           assert.equal(r.status, 0, `${key}: ${r.stdout}${r.stderr}`);
         }

@@ -29,7 +29,7 @@ const EXPECTED = {
 // Files that are not Kubernetes API objects, with the reason and a check of their own.
 const NOT_KUBERNETES = {
   "kind-cluster.yaml": "a kind cluster config (kind.x-k8s.io), read by the kind CLI, not the API server",
-  "registry-mirror-hosts.toml": "a containerd hosts.toml for the nodes",
+  "docker-hub-mirror-hosts.toml": "a containerd hosts.toml for the nodes",
 };
 
 describe("examples/manifests", () => {
@@ -49,15 +49,15 @@ describe("examples/manifests", () => {
     }
   });
 
-  test("the exceptions: kind config enables certs.d, hosts.toml targets the registry port", () => {
+  test("the exceptions: kind config enables certs.d, hosts.toml names the node endpoint as mirror", () => {
     const kind = parseYaml(readFileSync(join(MANIFESTS, "kind-cluster.yaml"), "utf8"));
     assert.equal(kind.apiVersion, "kind.x-k8s.io/v1alpha4");
     assert.equal(kind.kind, "Cluster");
     assert.match(kind.containerdConfigPatches.join("\n"), /config_path = "\/etc\/containerd\/certs\.d"/);
-    const hosts = readFileSync(join(MANIFESTS, "registry-mirror-hosts.toml"), "utf8");
-    const objects = renderWalkthrough();
-    const port = find(objects, "Service", "berth-registry").spec.ports[0].port;
-    assert.match(hosts, new RegExp(`^server = "http://REGISTRY_CLUSTER_IP:${port}"$`, "m"));
+    const hosts = readFileSync(join(MANIFESTS, "docker-hub-mirror-hosts.toml"), "utf8");
+    const config = parseYaml(find(renderWalkthrough(), "ConfigMap", "berth-config").data["node-proxy.yaml"]);
+    assert.match(hosts, /^server = "https:\/\/registry-1\.docker\.io"$/m);
+    assert.match(hosts, new RegExp(`^\\[host\\."http://localhost:${config.nodeProxy.listen.split(":")[1]}"\\]$`, "m"));
     assert.match(hosts, /capabilities = \["pull", "resolve"\]/);
     for (const file of Object.keys(NOT_KUBERNETES)) assert.ok(files.includes(file), `${file} exists`);
   });
@@ -93,7 +93,7 @@ describe("examples/README.md", () => {
     for (const file of readdirSync(MANIFESTS)) assert.ok(README.includes(`manifests/${file}`), `README mentions ${file}`);
     for (const file of readdirSync(join(REPO, "examples", "helm"))) assert.ok(README.includes(`helm/${file}`), `README mentions ${file}`);
     const objects = renderWalkthrough();
-    for (const [kind, name] of [["StatefulSet", "berth-registry"], ["Deployment", "berth-webhook"], ["Service", "berth-registry"]]) {
+    for (const [kind, name] of [["StatefulSet", "berth-registry"], ["Deployment", "berth-webhook"], ["Service", "berth-registry"], ["DaemonSet", "berth-node-proxy"]]) {
       assert.ok(find(objects, kind, name), `${kind}/${name}`);
       assert.ok(README.includes(name), `README uses ${name}`);
     }
