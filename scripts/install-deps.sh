@@ -10,9 +10,17 @@ build_packages=(cmake g++ make pkg-config libcpp-httplib-dev libssl-dev libyaml-
 test_packages=(skopeo umoci podman docker-registry apache2-utils curl openssl unzip
                clang libclang-rt-14-dev)  # clang: the libFuzzer targets in fuzz/
 
+# The e2e tests (root only): a kube-apiserver and kubelet built with Go from Debian's source,
+# etcd, containerd and runc as the node, jq; wget for debootstrap (the Ceph root). Installed
+# here, before test.sh starts tests/e2e/build-tools.sh and tests/e2e/ceph/build-root.sh side by
+# side, so that those two never run apt on the host at the same time.
+e2e_packages=(golang-1.19-go rsync etcd-server containerd runc golang-github-modern-go-reflect2-dev
+              dpkg-dev gcc libc6-dev jq iproute2 wget)
+
 wanted=("${build_packages[@]}")
 if [[ "${1:-build}" == "test" ]]; then
   wanted+=("${test_packages[@]}")
+  [[ $(id -u) == 0 ]] && wanted+=("${e2e_packages[@]}")
 fi
 
 missing=()

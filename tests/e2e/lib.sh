@@ -692,38 +692,6 @@ e2e_berth_up() {
     "https://localhost:$hook_port/healthz" || e2e_fail "berth webhook did not start"
 }
 
-# e2e_berth_webhooks LABEL=VALUE: registers Berth as the mutating and validating webhook for
-# Pods in namespaces carrying the label.
-e2e_berth_webhooks() {
-  local key=${1%%=*} value=${1#*=} kind path extra
-  for kind in Mutating Validating; do
-    path=validate extra=""
-    [[ $kind == Mutating ]] && path=mutate extra="  reinvocationPolicy: IfNeeded"
-    e2e_kubectl apply -f - >/dev/null <<EOF || e2e_fail "cannot register the $kind webhook"
-apiVersion: admissionregistration.k8s.io/v1
-kind: ${kind}WebhookConfiguration
-metadata: {name: berth-e2e}
-webhooks:
-- name: $path.berth.dev
-  admissionReviewVersions: [v1]
-  sideEffects: None
-  failurePolicy: Fail
-  timeoutSeconds: 10
-$extra
-  clientConfig:
-    url: https://localhost:$E2E_BERTH_WEBHOOK_PORT/$path
-    caBundle: $E2E_BERTH_CA_BUNDLE
-  namespaceSelector:
-    matchLabels: {$key: "$value"}
-  rules:
-  - operations: [CREATE, UPDATE]
-    apiGroups: [""]
-    apiVersions: [v1]
-    resources: [pods]
-EOF
-  done
-}
-
 # e2e_pod_yaml NS NAME IMAGE: a hostNetwork Pod bound to the node (no scheduler runs).
 e2e_pod_yaml() {
   cat <<EOF
