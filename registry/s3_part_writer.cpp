@@ -1,6 +1,7 @@
 #include "registry/s3_part_writer.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace berth::registry::s3 {
 
@@ -8,7 +9,7 @@ using common::Error;
 using common::ErrorCode;
 
 PartWriter::PartWriter(Objects& objects, std::string fileKey, uint64_t partSize)
-    : objects_(objects), fileKey_(std::move(fileKey)), partSize_(partSize) {}
+    : objects_(objects), fileKey_(std::move(fileKey)), partSize_(partSize), buffer_(partSize) {}
 
 common::Result<std::unique_ptr<StorageWriter>> PartWriter::open(Objects& objects,
                                                                 std::string fileKey,
@@ -26,11 +27,11 @@ common::Result<std::unique_ptr<StorageWriter>> PartWriter::open(Objects& objects
       return Error{ErrorCode::Internal, "storage failure",
                    tail.key + " changed while an append opened it"};
     }
-    writer->buffer_ = std::move(got.bytes);
+    std::memcpy(writer->buffer_.data(), got.bytes.data(), got.bytes.size());
+    writer->used_ = got.bytes.size();
     writer->base_ = tail.offset;
     writer->parts_ -= 1;
   }
-  writer->buffer_.reserve(partSize);
   return std::unique_ptr<StorageWriter>(std::move(writer));
 }
 
@@ -46,16 +47,16 @@ common::Status PartWriter::store(std::string_view bytes) {
 
 common::Status PartWriter::write(std::string_view data) {
   while (!data.empty()) {
-    const size_t room = partSize_ - buffer_.size();
-    const size_t n = std::min(room, data.size());
-    buffer_.append(data.data(), n);
+    const size_t n = std::min(partSize_ - used_, data.size());
+    std::memcpy(buffer_.data() + used_, data.data(), n);
+    used_ += n;
     data.remove_prefix(n);
     dirty_ = true;
-    if (buffer_.size() == partSize_) {
-      BERTH_TRY(store(buffer_));
-      base_ += buffer_.size();
+    if (used_ == partSize_) {
+      BERTH_TRY(store({buffer_.data(), used_}));
+      base_ += used_;
       ++parts_;
-      buffer_.clear();
+      used_ = 0;
       dirty_ = false;
     }
   }
@@ -65,7 +66,7 @@ common::Status PartWriter::write(std::string_view data) {
 common::Status PartWriter::commit() {
   // A new file with no bytes still exists afterwards (an upload session just started): an
   // empty part at offset 0 says so, and the first bytes replace it.
-  if (dirty_ || !created_) BERTH_TRY(store(buffer_));
+  if (dirty_ || !created_) BERTH_TRY(store({buffer_.data(), used_}));
   dirty_ = false;
   return {};
 }

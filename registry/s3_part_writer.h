@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "registry/large_buffer.h"
 #include "registry/s3_objects.h"
 #include "registry/s3_parts.h"
 #include "registry/storage_driver.h"
@@ -23,7 +24,7 @@ class PartWriter final : public StorageWriter {
                                                              uint64_t partSize);
 
   common::Status write(std::string_view data) override;
-  uint64_t size() const override { return base_ + buffer_.size(); }
+  uint64_t size() const override { return base_ + used_; }
   common::Status commit() override;
 
  private:
@@ -35,7 +36,10 @@ class PartWriter final : public StorageWriter {
   uint64_t partSize_;
   uint64_t base_ = 0;  // file offset of buffer_[0]
   size_t parts_ = 0;   // parts before base_
-  std::string buffer_;
+  // Mapped from the kernel, so only the pages a request fills become resident, and all of them
+  // are returned when the writer goes (large_buffer.h says why not malloc).
+  LargeBuffer buffer_;
+  size_t used_ = 0;       // bytes in buffer_
   bool dirty_ = false;    // buffer_ holds bytes no part has
   bool created_ = false;  // some part exists, so commit() of nothing need not store one
 };
