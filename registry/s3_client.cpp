@@ -231,7 +231,15 @@ std::optional<Response> Client::Impl::once(httplib::Client& http, const Request&
     req.headers = std::move(sent);
     req.body = std::string(request.body);
     if (!request.body.empty()) req.set_header("Content-Type", "application/xml");
-    req.content_receiver = [&](const char* data, size_t size, uint64_t, uint64_t) {
+    int status = 0;
+    req.response_handler = [&](const httplib::Response& head) {
+      status = head.status;
+      return true;
+    };
+    req.content_receiver = [&](const char* data, size_t size, uint64_t offset, uint64_t) {
+      if (request.bodySink && status >= 200 && status < 300) {
+        return request.bodySink(status, data, size, offset);
+      }
       if (response.body.size() + size > request.maxResponseBytes) {
         tooLarge = true;
         return false;

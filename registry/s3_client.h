@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -44,6 +45,10 @@ struct Request {
   // CopyObject, UploadPartCopy and CompleteMultipartUpload may fail after S3 sent "200 OK":
   // the body is then an <Error>. Only for these is a 200 body read as one.
   bool errorMayFollow200 = false;
+  // When set, the body of a 2xx answer goes here instead of into Response::body: `offset`
+  // counts from the start of this try's body, so a retried try writes over what a failed one
+  // left. Returning false abandons the request. Error bodies still go to Response::body.
+  std::function<bool(int status, const char* data, size_t size, uint64_t offset)> bodySink;
 };
 
 struct Response {

@@ -68,20 +68,14 @@ common::Status S3Driver::putContent(const std::string& path, std::string_view co
 common::Result<std::unique_ptr<StorageReader>> S3Driver::reader(const std::string& path,
                                                                 uint64_t offset) {
   const std::string k = key(path);
-  // The first window is read right away: one request both finds the object and starts it.
-  auto first = objects_.getRange(k, offset, s3::S3Reader::kFirstWindow);
-  if (first) {
-    std::vector<s3::Piece> pieces{{k, first->objectSize}};
-    return std::unique_ptr<StorageReader>(std::make_unique<s3::S3Reader>(
-        objects_, std::move(pieces), offset, std::move(first->bytes)));
-  }
-  if (!isNotFound(first.error())) return std::move(first).error();
+  auto object = s3::S3Reader::openObject(objects_, k, offset);
+  if (object || !isNotFound(object.error())) return object;
   BERTH_TRY_ASSIGN(auto parts, s3::listParts(objects_, k));
   if (parts.empty()) return notFound(path);
   std::vector<s3::Piece> pieces;
   for (const auto& part : parts) pieces.push_back({part.key, part.size});
   return std::unique_ptr<StorageReader>(
-      std::make_unique<s3::S3Reader>(objects_, std::move(pieces), offset, std::string()));
+      std::make_unique<s3::S3Reader>(objects_, std::move(pieces), offset));
 }
 
 common::Result<std::unique_ptr<StorageWriter>> S3Driver::writer(const std::string& path,

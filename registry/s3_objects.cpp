@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 
 #include <charconv>
+#include <cstring>
 #include <ctime>
 
 #include "registry/s3_time.h"
@@ -119,6 +120,59 @@ common::Result<RangeRead> Objects::getRange(const std::string& key, uint64_t off
                      std::to_string(response.status) + ")"};
   }
   out.bytes = std::move(response.body);
+  return out;
+}
+
+common::Result<Objects::RangeInto> Objects::getRangeInto(const std::string& key, uint64_t offset,
+                                                          uint64_t length, char* destination) {
+  Request request{"GET", key, {}, {}, {}};
+  request.headers.emplace_back(
+      "Range", "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1));
+  size_t received = 0;
+  uint64_t wholeSize = 0;  // a 200 answer: the whole object, of which the range is kept
+  request.bodySink = [&](int status, const char* data, size_t size, uint64_t at) {
+    if (at == 0) received = 0;  // a retried try starts over
+    uint64_t from = at;
+    if (status == 200) {
+      wholeSize = at + size;
+      // Keep only [offset, offset + length) of the whole object.
+      const uint64_t start = std::max(at, offset);
+      const uint64_t end = std::min(at + size, offset + length);
+      if (start >= end) return true;
+      data += start - at;
+      size = static_cast<size_t>(end - start);
+      from = start - offset;
+    }
+    if (from + size > length) return false;  // more than was asked for
+    std::memcpy(destination + from, data, size);
+    received = std::max<size_t>(received, static_cast<size_t>(from + size));
+    return true;
+  };
+  BERTH_TRY_ASSIGN(Response response, client_.send(request));
+  RangeInto out;
+  if (response.status == 416) {
+    const std::string range = response.header("content-range");  // "bytes */SIZE"
+    const size_t slash = range.rfind('/');
+    if (slash == std::string::npos ||
+        !parseNumber(std::string_view(range).substr(slash + 1), out.objectSize)) {
+      out.objectSize = offset;
+    }
+    return out;
+  }
+  if (!response.ok()) return failure(request, response);
+  out.bytes = received;
+  if (response.status == 200) {
+    out.objectSize = wholeSize;
+    return out;
+  }
+  const std::string range = response.header("content-range");  // "bytes A-B/SIZE"
+  const size_t slash = range.rfind('/');
+  if (response.status != 206 || slash == std::string::npos ||
+      !parseNumber(std::string_view(range).substr(slash + 1), out.objectSize)) {
+    return Error{ErrorCode::Internal, "storage failure",
+                 "S3 GET " + key + ": unexpected answer to a range request (" +
+                     std::to_string(response.status) + ")"};
+  }
   return out;
 }
 

@@ -39,6 +39,13 @@ class Objects {
   common::Result<std::string> get(const std::string& key, uint64_t maxBytes);
   // Up to `length` bytes from `offset`; empty at or after the end of the object.
   common::Result<RangeRead> getRange(const std::string& key, uint64_t offset, uint64_t length);
+  // As getRange, into `destination` (room for `length` bytes); returns how many came.
+  struct RangeInto {
+    size_t bytes = 0;
+    uint64_t objectSize = 0;
+  };
+  common::Result<RangeInto> getRangeInto(const std::string& key, uint64_t offset, uint64_t length,
+                                         char* destination);
   common::Status put(const std::string& key, std::string_view body);
   // Server-side copy; `size` is the source's, so objects over 5 GiB go through a multipart
   // copy. `freshen` also replaces the metadata, which a copy onto itself needs (touch).

@@ -8,31 +8,41 @@ namespace berth::registry::s3 {
 using common::Error;
 using common::ErrorCode;
 
-S3Reader::S3Reader(Objects& objects, std::vector<Piece> pieces, uint64_t position,
-                   std::string prefetched)
-    : objects_(objects),
-      pieces_(std::move(pieces)),
-      position_(position),
-      window_(std::move(prefetched)) {
-  if (!window_.empty()) nextWindow_ = std::min<uint64_t>(kFirstWindow * 2, kMaxWindow);
+common::Result<std::unique_ptr<StorageReader>> S3Reader::openObject(Objects& objects,
+                                                                    const std::string& key,
+                                                                    uint64_t offset) {
+  auto reader = std::make_unique<S3Reader>(objects, std::vector<Piece>{Piece{key}}, offset);
+  // One request both finds the object and starts reading it.
+  BERTH_TRY(reader->fill());
+  return std::unique_ptr<StorageReader>(std::move(reader));
 }
 
+S3Reader::S3Reader(Objects& objects, std::vector<Piece> pieces, uint64_t position)
+    : objects_(objects), pieces_(std::move(pieces)), position_(position) {}
+
 common::Status S3Reader::fill() {
-  window_.clear();
+  filled_ = 0;
   used_ = 0;
   uint64_t start = 0;
-  for (const auto& piece : pieces_) {
-    if (position_ < start + piece.size) {
+  for (auto& piece : pieces_) {
+    if (position_ - start < piece.size) {  // pieces before were skipped whole
       const uint64_t offset = position_ - start;
-      const uint64_t length = std::min(nextWindow_, piece.size - offset);
-      BERTH_TRY_ASSIGN(RangeRead got, objects_.getRange(piece.key, offset, length));
-      // A piece shorter than when the reader opened: its bytes changed under the reader.
-      if (got.bytes.empty()) {
+      const uint64_t length =
+          piece.size == Piece::kUnknownSize ? nextWindow_ : std::min(nextWindow_, piece.size - offset);
+      BERTH_TRY_ASSIGN(auto got, objects_.getRangeInto(piece.key, offset, length, window_.data()));
+      const bool learnt = piece.size == Piece::kUnknownSize;
+      piece.size = got.objectSize;
+      if (got.bytes == 0) {
+        if (learnt && offset >= piece.size) {  // opened at or after the end
+          start += piece.size;
+          continue;
+        }
+        // A piece shorter than when the reader opened: its bytes changed under the reader.
         return Error{ErrorCode::Internal, "storage failure",
                      piece.key + " ended at " + std::to_string(offset) + " of " +
                          std::to_string(piece.size) + " bytes"};
       }
-      window_ = std::move(got.bytes);
+      filled_ = got.bytes;
       nextWindow_ = std::min(nextWindow_ * 2, kMaxWindow);
       return {};
     }
@@ -42,8 +52,8 @@ common::Status S3Reader::fill() {
 }
 
 common::Result<size_t> S3Reader::read(char* buffer, size_t size) {
-  if (used_ == window_.size()) BERTH_TRY(fill());
-  const size_t n = std::min(size, window_.size() - used_);
+  if (used_ == filled_) BERTH_TRY(fill());
+  const size_t n = std::min(size, filled_ - used_);
   std::memcpy(buffer, window_.data() + used_, n);
   used_ += n;
   position_ += n;

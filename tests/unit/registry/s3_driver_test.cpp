@@ -139,6 +139,20 @@ TEST_F(S3DriverTest, ClientErrorsAreNotRetried) {
   EXPECT_EQ(put.error().message, "storage failure");
 }
 
+TEST_F(S3DriverTest, ACopyThatFailsAfter200IsRetriedNotTakenForDone) {
+  ASSERT_TRUE(driver_->putContent("/from", "bytes"));
+  fake_.failNextCopiesAfter200(2);
+  ASSERT_TRUE(driver_->move("/from", "/to"));
+  EXPECT_EQ(driver_->getContent("/to", 10).value_or(""), "bytes");
+  ASSERT_TRUE(driver_->putContent("/from", "bytes"));
+  fake_.failNextCopiesAfter200(100, "AccessDenied");
+  auto moved = driver_->move("/from", "/elsewhere");
+  ASSERT_FALSE(moved);
+  EXPECT_NE(moved.error().detail.find("AccessDenied"), std::string::npos) << moved.error().detail;
+  EXPECT_TRUE(driver_->stat("/from")) << "the source stays when the copy failed";
+  fake_.failNext(0);
+}
+
 TEST_F(S3DriverTest, ListFollowsContinuationTokens) {
   fake_.setPageSize(2);
   for (int i = 0; i < 7; ++i) {

@@ -28,7 +28,7 @@ class FakeS3 {
       const_cast<httplib::Request&>(req).ranges.clear();  // ranges are answered here
       std::lock_guard lock(mutex_);
       ++requests_;
-      if (failNext_ > 0) {
+      if (failNext_ > 0 && (!failCopiesOnly_ || req.has_header("x-amz-copy-source"))) {
         --failNext_;
         error(res, failStatus_, failCode_);
         return;
@@ -58,6 +58,14 @@ class FakeS3 {
     failNext_ = count;
     failStatus_ = status;
     failCode_ = std::move(code);
+    failCopiesOnly_ = false;
+  }
+  // The next `count` copies (CopyObject, UploadPartCopy) answer "200 OK" with an <Error> body,
+  // as S3 does when a copy fails after the headers went out.
+  void failNextCopiesAfter200(int count, std::string code = "InternalError") {
+    failNext(count, 200, std::move(code));
+    std::lock_guard lock(mutex_);
+    failCopiesOnly_ = true;
   }
   void setPageSize(size_t size) {
     std::lock_guard lock(mutex_);
@@ -332,6 +340,7 @@ class FakeS3 {
   int nextUpload_ = 0;
   int failNext_ = 0;
   int failStatus_ = 503;
+  bool failCopiesOnly_ = false;
   std::string failCode_;
   size_t pageSize_ = 1000;
   int requests_ = 0;
