@@ -53,6 +53,11 @@ s3curl() { # METHOD PATH: a signed request to radosgw
     -H "x-amz-content-sha256: $(printf '' | sha256sum | cut -d' ' -f1)" -X "$1" "$S3_ENDPOINT$2"
 }
 [[ "$(s3curl PUT /berth-replicas)" == 200 ]] || { echo "cannot create the bucket" >&2; exit 1; }
+s3list() { # PREFIX: the ListObjectsV2 answer for the keys under PREFIX
+  curl -sS --aws-sigv4 "aws:amz:$S3_REGION:s3" --user "$S3_ACCESS_KEY:$S3_SECRET_KEY" \
+    -H "x-amz-content-sha256: $(printf '' | sha256sum | cut -d' ' -f1)" \
+    "$S3_ENDPOINT/berth-replicas?list-type=2&prefix=${1//\//%2F}"  # signed as SigV4 encodes it
+}
 
 # --- two replicas -------------------------------------------------------------------------
 config() { # NAME
@@ -186,11 +191,18 @@ concurrent_pushes_of_one_tag() {
 replica_killed_mid_push() {
   layout "$WORK/big" 96 4 >/dev/null
   push "$WORK/big" a team/killed:v1 &
-  local pusher=$!
-  sleep 1.5
+  local pusher=$! i
+  # Killed once the layer's upload session has stored a part: the push is surely mid-way.
+  for ((i = 0; i < 300; i++)); do
+    s3list registry/repositories/team/killed/_uploads/ | grep -q '\.part-0000000000000[1-9]' && break
+    sleep 0.05
+  done
   kill -9 "${PID[a]}"
   wait "${PID[a]}" 2>/dev/null || true
-  if wait "$pusher"; then echo "the push finished before the kill; nothing was interrupted"; fi
+  if wait "$pusher"; then
+    echo "the push finished before the kill: nothing was interrupted"
+    return 1
+  fi
   start a
   # Whatever was stored, nothing visible is torn: the tag is absent or whole.
   if skopeo inspect --raw --tls-verify=false "$(ref b team/killed:v1)" >/dev/null 2>&1; then
@@ -204,7 +216,11 @@ gc_while_pushing() {
   local digest report
   digest="$(layout "$WORK/gc" 40 5)"
   push "$WORK/gc" b team/gc:v1 &
-  local pusher=$!
+  local pusher=$! i
+  for ((i = 0; i < 300; i++)); do  # until the layer's upload is under way
+    s3list registry/repositories/team/gc/_uploads/ | grep -q '\.part-' && break
+    sleep 0.05
+  done
   # The default grace period (an hour) keeps every blob this push has stored so far.
   report="$(AWS_ACCESS_KEY_ID="$S3_ACCESS_KEY" AWS_SECRET_ACCESS_KEY="$S3_SECRET_KEY" \
     "$BERTH" gc --config "$WORK/a.yaml")"
