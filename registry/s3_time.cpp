@@ -1,7 +1,5 @@
 #include "registry/s3_time.h"
 
-#include <cstdio>
-#include <cstring>
 #include <ctime>
 
 namespace berth::registry::s3 {
