@@ -10,10 +10,21 @@ add_library(berth_settings INTERFACE)
 target_include_directories(berth_settings INTERFACE ${PROJECT_SOURCE_DIR})
 target_link_libraries(berth_settings INTERFACE berth_warnings Threads::Threads)
 
-option(BERTH_SANITIZE "Build with a sanitizer: address, thread or undefined" "")
+# Sanitizer builds (scripts/sanitizer-tests.sh): `address` is AddressSanitizer with UBSan,
+# `thread` is ThreadSanitizer. Every finding aborts (-fno-sanitize-recover), so a test program or
+# a berth child process fails on it instead of printing a warning and carrying on.
+set(BERTH_SANITIZE "" CACHE STRING "Sanitizers: empty, address (ASan + UBSan) or thread (TSan)")
+set_property(CACHE BERTH_SANITIZE PROPERTY STRINGS "" address thread)
+if(BERTH_SANITIZE STREQUAL "address")
+  set(BERTH_SANITIZE_FLAGS -fsanitize=address,undefined -fno-sanitize-recover=all)
+elseif(BERTH_SANITIZE STREQUAL "thread")
+  set(BERTH_SANITIZE_FLAGS -fsanitize=thread)
+elseif(BERTH_SANITIZE)
+  message(FATAL_ERROR "BERTH_SANITIZE must be empty, address or thread, not '${BERTH_SANITIZE}'")
+endif()
 if(BERTH_SANITIZE)
-  add_compile_options(-fsanitize=${BERTH_SANITIZE} -fno-omit-frame-pointer)
-  add_link_options(-fsanitize=${BERTH_SANITIZE})
+  add_compile_options(${BERTH_SANITIZE_FLAGS} -fno-omit-frame-pointer)
+  add_link_options(${BERTH_SANITIZE_FLAGS})
 endif()
 
 # berth_module(NAME SOURCES... DEPS ...) declares one folder's static library.
