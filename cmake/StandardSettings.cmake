@@ -33,3 +33,13 @@ function(berth_module name)
   add_library(${name} STATIC ${ARG_SOURCES})
   target_link_libraries(${name} PUBLIC berth_settings ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
 endfunction()
+
+# Precompiled headers for every Berth target (each compiles its own): the heavy third-party
+# headers are most of a translation unit's compile time. Off by default; the sanitizer builds
+# (scripts/sanitizer-tests.sh) turn it on to fit the CI budget.
+option(BERTH_PRECOMPILE_HEADERS "Precompile the heavy third-party headers" OFF)
+if(BERTH_PRECOMPILE_HEADERS)
+  target_precompile_headers(berth_settings INTERFACE
+    <nlohmann/json.hpp> <string> <string_view> <vector> <map> <memory> <functional> <optional>
+    <filesystem> <mutex> <thread>)
+endif()
