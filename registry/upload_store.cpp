@@ -223,9 +223,12 @@ common::Result<size_t> UploadStore::expire(int64_t nowUnixSeconds, bool dryRun) 
     if (!ids) continue;
     for (const auto& id : *ids) {
       auto info = driver_.stat(paths::uploadData(repo.name, id));
-      // A session directory without data is debris of a crash during start: expire it too.
-      const int64_t modified = info ? info->modifiedUnixSeconds : 0;
-      if (nowUnixSeconds - modified <= expirySeconds_) continue;
+      // A session directory without data is either being started right now (start() creates
+      // the directory, then the file) or the debris of a crash in between: judge it by the
+      // directory's own age, so the first is left alone and the second expires like any other.
+      if (!info) info = driver_.stat(paths::uploadDir(repo.name, id));
+      if (!info) continue;  // completed or cancelled meanwhile
+      if (nowUnixSeconds - info->modifiedUnixSeconds <= expirySeconds_) continue;
       ++removed;
       if (!dryRun) {
         BERTH_TRY(driver_.remove(paths::uploadDir(repo.name, id)));
