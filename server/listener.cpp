@@ -1,7 +1,12 @@
 #include "server/listener.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
+#include <chrono>
+#include <thread>
+
+#include "server/elastic_thread_pool.h"
 #include "webhook-certs/tls_reloader.h"
 
 namespace berth::server {
@@ -10,6 +15,10 @@ namespace {
 
 // httplib 0.11 bounds each header line (8 KiB) but not how many there are.
 constexpr size_t kMaxHeaderBytes = 64 * 1024;
+
+// Threads added above Options::threads for connections that find none idle end after this long
+// without work.
+constexpr std::chrono::seconds kExtraThreadIdleExit{60};
 
 }  // namespace
 
@@ -35,7 +44,10 @@ common::Status Listener::prepare() {
     server_ = std::make_unique<httplib::Server>();
   }
   const size_t threads = options_.threads;
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  const size_t maxThreads = options_.maxThreads;
+  server_->new_task_queue = [threads, maxThreads] {
+    return new ElasticThreadPool(threads, maxThreads, kExtraThreadIdleExit);
+  };
   server_->set_keep_alive_max_count(10000);
   server_->set_keep_alive_timeout(30);
   server_->set_read_timeout(30, 0);
@@ -43,9 +55,10 @@ common::Status Listener::prepare() {
   server_->set_tcp_nodelay(true);
   // httplib's default also sets SO_REUSEPORT, which would let a second server silently share
   // the port (and half the connections); a busy port must be an error instead.
-  server_->set_socket_options([](socket_t sock) {
+  server_->set_socket_options([this](socket_t sock) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    listenSocket_ = sock;  // the last one offered is the one httplib binds
   });
   if (options_.payloadMaxBytes > 0) server_->set_payload_max_length(options_.payloadMaxBytes);
   // Requests whose header fields add up to more than kMaxHeaderBytes are refused before any
@@ -75,11 +88,25 @@ common::Result<int> Listener::bind() {
     return common::Error{common::ErrorCode::Unavailable,
                          options_.name + ": cannot listen on " + options_.address};
   }
+  // httplib 0.11 listens with a backlog of 5. When more clients connect at once (64 keep-alive
+  // connections from wrk; every node of a cluster after a rollout) the kernel drops the rest of
+  // the handshakes and those clients wait a 1 s SYN-ACK retransmission: p99 latencies of
+  // 200-700 ms and timeouts, with the server idle. Listening again only raises the backlog.
+  if (listenSocket_ >= 0) ::listen(listenSocket_, SOMAXCONN);
   return port;
 }
 
 void Listener::startServing() {
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  listenReturned_ = false;
+  thread_ = std::thread([this] {
+    server_->listen_after_bind();
+    listenReturned_ = true;
+  });
+  // httplib's stop() does nothing to a server whose accept loop has not started yet, so a stop()
+  // right after this would be lost and the join would wait forever.
+  while (!server_->is_running() && !listenReturned_) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
 }
 
 void Listener::stop() {

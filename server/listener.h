@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -19,15 +20,16 @@ class TlsReloader;
 
 namespace berth::server {
 
-// One HTTP or HTTPS listener with its own thread pool, started on a background thread.
+// One HTTP or HTTPS listener with its own elastic thread pool, started on a background thread.
 class Listener {
  public:
   struct Options {
     std::string name;  // "registry", "webhook": for logs
     std::string address;
     common::TlsFiles tls;
-    size_t threads = 32;
+    size_t threads = 32;  // kept alive; one connection holds one for as long as it stays open
     size_t payloadMaxBytes = 0;  // 0: unlimited (the handlers stream and bound what they read)
+    size_t maxThreads = 1024;    // threads are added up to this; further connections queue
   };
 
   Listener(Options options, common::Logger& logger);
@@ -51,6 +53,8 @@ class Listener {
   std::unique_ptr<webhook_certs::TlsReloader> tls_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
+  int listenSocket_ = -1;
+  std::atomic<bool> listenReturned_{false};
 };
 
 }  // namespace berth::server
