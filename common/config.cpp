@@ -181,6 +181,17 @@ void validateS3(const S3StorageConfig& s3, std::vector<std::string>& problems) {
   }
 }
 
+// readTimeout: between 1 s (a client on a slow link still gets a chance) and 1 h.
+void readReadTimeout(YamlMapReader& r, int64_t& seconds) {
+  auto v = r.durationSeconds("readTimeout");
+  if (!v) return;
+  if (*v < 1 || *v > 3600) {
+    r.error(r.node("readTimeout"), "'readTimeout' must be between 1s and 1h");
+    return;
+  }
+  seconds = *v;
+}
+
 void readRegistry(YamlMapReader& top, RegistryConfig& reg, std::vector<std::string>& errors) {
   YAML::Node node = top.node("registry");
   if (!node.IsDefined()) return;
@@ -199,6 +210,7 @@ void readRegistry(YamlMapReader& top, RegistryConfig& reg, std::vector<std::stri
   if (auto v = r.integer("maxManifestBytes", 1024, 64 << 20)) reg.maxManifestBytes = *v;
   if (auto v = r.durationSeconds("gcInterval")) reg.gcIntervalSeconds = *v;
   if (auto v = r.integer("threads", 0, 4096)) reg.threads = *v;
+  readReadTimeout(r, reg.readTimeoutSeconds);
   readAuth(r, reg.auth, errors);
   readProxy(r, reg.proxy, errors);
   YAML::Node audit = r.node("audit");
@@ -229,6 +241,7 @@ void readWebhook(YamlMapReader& top, WebhookConfig& webhook, std::vector<std::st
   if (auto v = r.string("registryUrl")) webhook.registryUrl = *v;
   if (auto v = r.integer("maxBodyBytes", 1024, 64 << 20)) webhook.maxBodyBytes = *v;
   if (auto v = r.integer("threads", 0, 4096)) webhook.threads = *v;
+  readReadTimeout(r, webhook.readTimeoutSeconds);
   r.finish();
 }
 

@@ -97,6 +97,8 @@ struct RegistryConfig {
   int64_t maxManifestBytes = 4 * 1024 * 1024;
   int64_t gcIntervalSeconds = 0;  // 0: no online garbage collection
   int64_t threads = 0;            // 0: chosen from the core count
+  // A client that sends nothing for this long in the middle of a request is disconnected.
+  int64_t readTimeoutSeconds = 30;
   RegistryAuthConfig auth;
   AuditConfig audit;
   ProxyConfig proxy;
@@ -114,6 +116,7 @@ struct WebhookConfig {
   std::string registryUrl;  // where the webhook resolves tags to digests; default: the registry
   int64_t maxBodyBytes = 3 * 1024 * 1024;
   int64_t threads = 0;
+  int64_t readTimeoutSeconds = 30;  // as registry.readTimeout
 };
 
 // The node-local pull-only endpoint (`berth serve --node-proxy-listen`): when enabled, the

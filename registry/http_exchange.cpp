@@ -31,7 +31,6 @@ bool hasBody(const httplib::Request& req) {
 // it buffered with the headers.
 constexpr uint64_t kDirectMinBody = 256 * 1024;
 constexpr size_t kDirectRead = 1 << 20;
-constexpr int kDirectTimeoutMs = 30 * 1000;  // the listener's read timeout
 
 // Only bodies httplib would pass through unchanged: no TLS, no chunking, no decompression.
 bool directReadable(const httplib::Request& req, std::optional<uint64_t> length) {
@@ -84,7 +83,7 @@ int connectionSocket(const httplib::Request& req) {
 // Reads exactly `length` bytes (never into the next request) in pieces of up to kDirectRead.
 // False when the peer closes or stalls first; the connection is then shut down for reading so
 // httplib does not parse the rest of the body as a request.
-bool readDirect(int fd, uint64_t length, const ChunkSink& sink) {
+bool readDirect(int fd, uint64_t length, int timeoutMs, const ChunkSink& sink) {
   LargeBuffer buffer(kDirectRead);
   while (length > 0) {
     const ssize_t n = ::recv(fd, buffer.data(), std::min<uint64_t>(length, kDirectRead),
@@ -97,7 +96,7 @@ bool readDirect(int fd, uint64_t length, const ChunkSink& sink) {
     if (n < 0 && errno == EINTR) continue;
     if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) break;
     pollfd waiting{fd, POLLIN, 0};
-    const int ready = ::poll(&waiting, 1, kDirectTimeoutMs);
+    const int ready = ::poll(&waiting, 1, timeoutMs);
     if (ready == 0 || (ready < 0 && errno != EINTR)) break;
   }
   if (length == 0) return true;
@@ -128,7 +127,7 @@ BodySource Exchange::body() {
       const int fd = connectionSocket(req);
       if (fd < 0) return true;
       tookOver = true;
-      directComplete = readDirect(fd, *length - bytesIn, counted);
+      directComplete = readDirect(fd, *length - bytesIn, readTimeoutMs, counted);
       return false;  // ends httplib's read loop; the body has been consumed
     });
     return tookOver ? directComplete : complete;

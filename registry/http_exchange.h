@@ -59,6 +59,7 @@ struct Exchange {
   uint64_t bytesIn = 0;
   uint64_t bytesOut = 0;
   bool bodyConsumed = false;
+  int readTimeoutMs = 30 * 1000;  // registry.readTimeout, for the body reads done here
 
   // The request body as a stream; may be used once.
   BodySource body();

@@ -152,6 +152,7 @@ void RegistryService::Impl::dispatch(const httplib::Request& req, httplib::Respo
   // httplib's own non-const object, handed to us by const reference.
   const_cast<httplib::Request&>(req).ranges.clear();
   Exchange ex{req, res, reader, {}, {}, {}, {}, 0, 0, false};
+  ex.readTimeoutMs = static_cast<int>(config.readTimeoutSeconds * 1000);
   res.set_header("Docker-Distribution-API-Version", "registry/2.0");
   std::string operation = "invalid";
   common::Status outcome;

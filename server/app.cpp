@@ -106,10 +106,10 @@ common::Status App::start() {
   s.registry = std::make_unique<registry::RegistryService>(s.config.registry, *s.policy, s.logger,
                                                            s.metrics);
   BERTH_TRY(s.registry->open());
-  s.registryListener = std::make_unique<Listener>(
-      Listener::Options{"registry", s.config.registry.listen, s.config.registry.tls,
-                        defaultThreads(s.config.registry.threads, 64), 0},
-      s.logger);
+  Listener::Options registryOptions{"registry", s.config.registry.listen, s.config.registry.tls,
+                                    defaultThreads(s.config.registry.threads, 64), 0};
+  registryOptions.readTimeoutSeconds = s.config.registry.readTimeoutSeconds;
+  s.registryListener = std::make_unique<Listener>(std::move(registryOptions), s.logger);
   BERTH_TRY(s.registryListener->prepare());
   addOperationalRoutes(s.registryListener->server(), s.ready, s.metrics);
   s.registry->registerRoutes(s.registryListener->server());
@@ -128,11 +128,11 @@ common::Status App::start() {
     }
     s.webhook = std::make_unique<admission::WebhookService>(
         s.config.webhook, s.config.policy, s.selfRegistry, *s.policy, s.logger, s.metrics);
-    s.webhookListener = std::make_unique<Listener>(
-        Listener::Options{"webhook", s.config.webhook.listen, s.config.webhook.tls,
-                          defaultThreads(s.config.webhook.threads, 32),
-                          static_cast<size_t>(s.config.webhook.maxBodyBytes)},
-        s.logger);
+    Listener::Options webhookOptions{"webhook", s.config.webhook.listen, s.config.webhook.tls,
+                                     defaultThreads(s.config.webhook.threads, 32),
+                                     static_cast<size_t>(s.config.webhook.maxBodyBytes)};
+    webhookOptions.readTimeoutSeconds = s.config.webhook.readTimeoutSeconds;
+    s.webhookListener = std::make_unique<Listener>(std::move(webhookOptions), s.logger);
     BERTH_TRY(s.webhookListener->prepare());
     addOperationalRoutes(s.webhookListener->server(), s.ready, s.metrics);
     s.webhook->registerRoutes(s.webhookListener->server());

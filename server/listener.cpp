@@ -50,7 +50,7 @@ common::Status Listener::prepare() {
   };
   server_->set_keep_alive_max_count(10000);
   server_->set_keep_alive_timeout(30);
-  server_->set_read_timeout(30, 0);
+  server_->set_read_timeout(options_.readTimeoutSeconds, 0);
   server_->set_write_timeout(30, 0);
   server_->set_tcp_nodelay(true);
   // httplib's default also sets SO_REUSEPORT, which would let a second server silently share

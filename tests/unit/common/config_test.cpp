@@ -96,6 +96,28 @@ polcy: {}
   expectContains(e, "bad.yaml:11:1: config: unknown key 'polcy'");
 }
 
+TEST(ConfigTest, ReadTimeoutsAreDurationsWithinBounds) {
+  auto config = parseConfigText("registry: {readTimeout: 2m}\nwebhook: {readTimeout: 5s}\n", "t.yaml");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->registry.readTimeoutSeconds, 120);
+  EXPECT_EQ(config->webhook.readTimeoutSeconds, 5);
+  auto defaults = parseConfigText("", "empty.yaml");
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->registry.readTimeoutSeconds, 30);
+  EXPECT_EQ(defaults->webhook.readTimeoutSeconds, 30);
+
+  auto bad = parseConfigText("registry:\n  readTimeout: 0s\nwebhook:\n  readTimeout: 2h\n",
+                             "bad.yaml");
+  ASSERT_FALSE(bad);
+  expectContains(bad.error().message,
+                 "bad.yaml:2:16: registry: 'readTimeout' must be between 1s and 1h");
+  expectContains(bad.error().message,
+                 "bad.yaml:4:16: webhook: 'readTimeout' must be between 1s and 1h");
+  auto notDuration = parseConfigText("registry: {readTimeout: soon}\n", "nd.yaml");
+  ASSERT_FALSE(notDuration);
+  expectContains(notDuration.error().message, "'readTimeout' must be a duration");
+}
+
 TEST(ConfigTest, InvalidYamlIsAnError) {
   auto config = parseConfigText("registry: {listen: [\n", "broken.yaml");
   ASSERT_FALSE(config);
