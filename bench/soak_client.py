@@ -47,19 +47,19 @@ class Shared:
         self.failures = []
         self.latencies = []
 
-    def add_blob(self, item):
+    def _keep(self, pool, item):
+        # A bounded sample: past 20,000 items a random old one is replaced.
         with self.lock:
-            if len(self.blobs) < 20000:
-                self.blobs.append(item)
+            if len(pool) < 20000:
+                pool.append(item)
             else:
-                self.blobs[random.randrange(len(self.blobs))] = item
+                pool[random.randrange(len(pool))] = item
+
+    def add_blob(self, item):
+        self._keep(self.blobs, item)
 
     def add_manifest(self, item):
-        with self.lock:
-            if len(self.manifests) < 20000:
-                self.manifests.append(item)
-            else:
-                self.manifests[random.randrange(len(self.manifests))] = item
+        self._keep(self.manifests, item)
 
     def pick_blob(self):
         with self.lock:
