@@ -467,7 +467,7 @@ def run(args, work, servers):
             order = list(registries.items())
             order = order[rnd % len(order):] + order[:rnd % len(order)]  # rotate who goes first
             for name, reg in order:
-                settle_page_cache([path] + chunks)
+                settle_page_cache(chunks or [path])  # the files this push sends
                 started = time.monotonic()
                 fn = (lambda: reg.push_monolithic(path, digest)) if kind == "monolithic" else (
                     lambda: reg.push_chunked(chunks, digest))
