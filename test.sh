@@ -31,5 +31,17 @@ for pid in "${e2e_prep_pids[@]}"; do
   wait "$pid" || echo "e2e tools: a preparation step failed (logs in $log_dir); the e2e tests retry it"
 done
 
+echo "test.sh: built, e2e tools ready at ${SECONDS}s"
+
 # Integration tests start their own servers on port 0, so they can run side by side.
 ctest --test-dir "$build_dir" --output-on-failure -j"$(nproc)" --timeout 900 "$@"
+echo "test.sh: ctest done at ${SECONDS}s"
+
+# The unit and integration tests again, built with AddressSanitizer + UBSan and then with
+# ThreadSanitizer (docs/RELIABILITY.md). Last, on a machine no other test is loading: sanitized
+# code runs several times slower and the integration tests have timeouts. BERTH_SKIP_SANITIZERS=1
+# leaves them out, for a quick local run; CI always runs them.
+if [[ -z ${BERTH_SKIP_SANITIZERS:-} ]]; then
+  scripts/sanitizer-tests.sh all
+  echo "test.sh: sanitizer tests done at ${SECONDS}s"
+fi

@@ -7,8 +7,10 @@ build_packages=(cmake g++ make pkg-config libcpp-httplib-dev libssl-dev libyaml-
                 libre2-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
                 libcrypt-dev)
 # Real registry clients and peers used by the integration tests.
+# clang, ninja and lld: the libFuzzer targets in fuzz/ and the sanitizer builds
+# (scripts/sanitizer-tests.sh).
 test_packages=(skopeo umoci podman docker-registry apache2-utils curl openssl unzip
-               clang libclang-rt-14-dev)  # clang: the libFuzzer targets in fuzz/
+               clang libclang-rt-14-dev ninja-build lld)
 
 # The e2e tests (root only): a kube-apiserver and kubelet built with Go from Debian's source,
 # etcd, containerd and runc as the node, jq; wget for debootstrap (the Ceph root). Installed
