@@ -1,6 +1,7 @@
 #include "admission/admission_review.h"
 
 #include "admission/json_patch.h"
+#include "common/base64.h"
 
 namespace berth::admission {
 namespace {
@@ -129,7 +130,7 @@ std::string encodeAdmissionReview(const AdmissionResponse& response) {
   }
   if (!response.patch.empty()) {
     r["patchType"] = "JSONPatch";
-    r["patch"] = base64Encode(response.patch);
+    r["patch"] = common::base64Encode(response.patch);
   }
   if (!response.warnings.empty()) r["warnings"] = response.warnings;
   if (!response.auditAnnotations.empty()) r["auditAnnotations"] = response.auditAnnotations;

@@ -24,7 +24,4 @@ class JsonPatch {
   nlohmann::json operations_ = nlohmann::json::array();
 };
 
-// Standard base64 with padding (RFC 4648 section 4), as AdmissionResponse.patch expects.
-std::string base64Encode(std::string_view bytes);
-
 }  // namespace berth::admission

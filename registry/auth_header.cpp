@@ -2,7 +2,7 @@
 
 #include <strings.h>
 
-#include "registry/auth_base64.h"
+#include "common/base64.h"
 
 namespace berth::registry {
 namespace {
@@ -35,7 +35,7 @@ Error malformed(const std::string& why) {
 }
 
 common::Result<Credentials> parseBasic(std::string_view encoded) {
-  auto decoded = base64Decode(encoded);
+  auto decoded = common::base64Decode(encoded);
   if (!decoded) return malformed("Basic credentials are not valid base64");
   const size_t colon = decoded->find(':');
   if (colon == std::string::npos) return malformed("Basic credentials lack a ':'");

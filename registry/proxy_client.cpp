@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "registry/auth_base64.h"
+#include "common/base64.h"
 #include "registry/auth_challenge.h"
 #include "registry/manifest.h"
 #include "registry/proxy_upstreams.h"
@@ -125,7 +125,7 @@ common::Result<UpstreamReply> UpstreamClient::send(bool head, const std::string&
         authorization = "Bearer " + token;
       } else if (first.isScheme("Basic") && credential_) {
         authorization =
-            "Basic " + base64Encode(credential_->username + ":" + credential_->password);
+            "Basic " + common::base64Encode(credential_->username + ":" + credential_->password);
       } else {
         return reply;
       }
@@ -221,7 +221,7 @@ common::Result<std::string> UpstreamClient::fetchToken(const std::string& header
   auto client = makeClient(split->first, upstream_.insecure, timeoutSeconds_);
   httplib::Headers headers;
   if (credential_) {
-    headers.emplace("Authorization", "Basic " + base64Encode(credential_->username + ":" +
+    headers.emplace("Authorization", "Basic " + common::base64Encode(credential_->username + ":" +
                                                              credential_->password));
   }
   auto res = client->Get(target.c_str(), headers);

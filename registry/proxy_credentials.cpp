@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "registry/auth_base64.h"
+#include "common/base64.h"
 
 namespace berth::registry {
 
@@ -38,7 +38,7 @@ common::Result<std::map<std::string, UpstreamCredential>> parseDockerConfigJson(
     for (const auto& [key, entry] : auths->items()) {
       UpstreamCredential cred;
       if (entry.contains("auth") && !entry.at("auth").get<std::string>().empty()) {
-        auto decoded = base64Decode(entry.at("auth").get<std::string>());
+        auto decoded = common::base64Decode(entry.at("auth").get<std::string>());
         const auto colon = decoded ? decoded->find(':') : std::string::npos;
         if (colon == std::string::npos) {
           return Error{ErrorCode::InvalidArgument,

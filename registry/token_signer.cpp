@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "registry/auth_base64.h"
+#include "common/base64.h"
 
 namespace berth::registry {
 namespace {
@@ -114,8 +114,8 @@ std::string TokenSigner::sign(const TokenClaims& claims) const {
                         {"jti", claims.id},        {"access", access}};
   // Names come from clients: replace invalid UTF-8 rather than throw.
   const std::string text = payload.dump(-1, ' ', false, json::error_handler_t::replace);
-  std::string input = base64UrlEncode(kHeader) + "." + base64UrlEncode(text);
-  const std::string signature = base64UrlEncode(mac(input));
+  std::string input = common::base64UrlEncode(kHeader) + "." + common::base64UrlEncode(text);
+  const std::string signature = common::base64UrlEncode(mac(input));
   return input + "." + signature;
 }
 
@@ -128,8 +128,8 @@ common::Result<TokenClaims> TokenSigner::verify(std::string_view token,
     return invalid("malformed token");
   }
   const std::string_view signingInput = token.substr(0, lastDot);
-  auto header = base64UrlDecode(token.substr(0, firstDot));
-  auto signature = base64UrlDecode(token.substr(lastDot + 1));
+  auto header = common::base64UrlDecode(token.substr(0, firstDot));
+  auto signature = common::base64UrlDecode(token.substr(lastDot + 1));
   if (!header || !signature) return invalid("malformed token");
   const json headerJson = json::parse(*header, nullptr, false);
   if (headerJson.is_discarded() || !headerJson.is_object()) return invalid("malformed token");
@@ -142,7 +142,7 @@ common::Result<TokenClaims> TokenSigner::verify(std::string_view token,
       CRYPTO_memcmp(signature->data(), computed.data(), computed.size()) != 0) {
     return invalid("invalid token signature");
   }
-  auto payload = base64UrlDecode(token.substr(firstDot + 1, lastDot - firstDot - 1));
+  auto payload = common::base64UrlDecode(token.substr(firstDot + 1, lastDot - firstDot - 1));
   if (!payload) return invalid("malformed token");
   bool audienceMatches = false;
   TokenClaims claims;

@@ -11,6 +11,7 @@
 #include <ostream>
 
 #include "common/args.h"
+#include "common/base64.h"
 #include "webhook-certs/cert_checker.h"
 #include "webhook-certs/cert_generator.h"
 #include "webhook-certs/openssl_util.h"
@@ -89,13 +90,13 @@ std::string secretYaml(const std::string& name, const std::string& namespaceName
          "type: kubernetes.io/tls\n"
          "data:\n"
          "  tls.crt: " +
-         base64(certs.certPem) +
+         common::base64Encode(certs.certPem) +
          "\n"
          "  tls.key: " +
-         base64(certs.keyPem) +
+         common::base64Encode(certs.keyPem) +
          "\n"
          "  ca.crt: " +
-         base64(certs.caCertPem) + "\n";
+         common::base64Encode(certs.caCertPem) + "\n";
 }
 
 int generateCommand(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
@@ -210,7 +211,7 @@ int generateCommand(const std::vector<std::string>& argv, std::ostream& out, std
     out << secretYaml(args.get("secret-name").value_or(request.service + "-tls"),
                       request.namespaceName, certs);
   }
-  if (args.has("ca-bundle")) out << base64(certs.caCertPem) << "\n";
+  if (args.has("ca-bundle")) out << common::base64Encode(certs.caCertPem) << "\n";
   return 0;
 }
 

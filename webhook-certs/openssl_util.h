@@ -37,8 +37,6 @@ common::Result<PkeyPtr> parsePrivateKey(const std::string& pem, const std::strin
 std::string certificateToPem(X509* certificate);
 std::string privateKeyToPem(EVP_PKEY* key);
 
-// Standard base64 on one line, for Secret data and caBundle fields.
-std::string base64(const std::string& bytes);
 
 // "2026-01-31T12:00:00Z"
 std::string formatTime(const ASN1_TIME* time);

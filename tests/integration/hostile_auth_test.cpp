@@ -6,7 +6,7 @@
 #include <chrono>
 #include <nlohmann/json.hpp>
 
-#include "registry/auth_base64.h"
+#include "common/base64.h"
 #include "registry/token_signer.h"
 #include "tests/integration/hostile_support.h"
 #include "tests/support/http.h"
@@ -31,7 +31,7 @@ std::string codeOf(const HttpResponse& response) {
 }
 
 Headers basic(const std::string& user, const std::string& password) {
-  return {{"Authorization", "Basic " + registry::base64Encode(user + ":" + password)}};
+  return {{"Authorization", "Basic " + common::base64Encode(user + ":" + password)}};
 }
 
 Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
@@ -109,8 +109,8 @@ TEST_F(HostileAuthTest, MissingUnknownAndMalformedCredentialsGet401) {
       basic("", ""),
       {{"Authorization", "Basic"}},
       {{"Authorization", "Basic !!!not-base64!!!"}},
-      {{"Authorization", "Basic " + registry::base64Encode("no-colon-at-all")}},
-      {{"Authorization", "Basic " + registry::base64Encode("alice\xff:wonderland")}},
+      {{"Authorization", "Basic " + common::base64Encode("no-colon-at-all")}},
+      {{"Authorization", "Basic " + common::base64Encode("alice\xff:wonderland")}},
       {{"Authorization", "Bearer"}},
       {{"Authorization", "Bearer not.a.token"}},
       {{"Authorization", "Digest username=\"alice\""}},
@@ -148,11 +148,11 @@ TEST_F(HostileAuthTest, ExpiredAndForgedTokensAreRefused) {
        craftToken("another-key-that-is-also-at-least-32-bytes", "alice", "team/app", {"pull"},
                   now - 5, now + 600)},
       {"unknown user", craftToken(kTokenKey, "mallory", "team/app", {"pull"}, now - 5, now + 600)},
-      {"alg none", registry::base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." +
+      {"alg none", common::base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." +
                        good.substr(good.find('.') + 1, good.rfind('.') - good.find('.') - 1) +
                        "."},
       {"payload swapped", good.substr(0, good.find('.') + 1) +
-                              registry::base64UrlEncode(
+                              common::base64UrlEncode(
                                   R"({"iss":"berth","sub":"alice","aud":"berth","exp":9999999999,)"
                                   R"("iat":0,"access":[{"type":"repository","name":"team/app",)"
                                   R"("actions":["*"]}]})") +

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
-#include "registry/auth_base64.h"
+#include "common/base64.h"
 #include "tests/support/http.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
@@ -24,7 +24,7 @@ bool contains(const std::string& text, const std::string& part) {
 }
 
 Headers basic(const std::string& user, const std::string& password) {
-  return {{"Authorization", "Basic " + registry::base64Encode(user + ":" + password)}};
+  return {{"Authorization", "Basic " + common::base64Encode(user + ":" + password)}};
 }
 
 std::string sha256Hex(const std::string& data) {

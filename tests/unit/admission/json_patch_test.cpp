@@ -12,17 +12,6 @@ TEST(JsonPatchTest, EscapesPointerTokens) {
   EXPECT_EQ(escapePointerToken(""), "");
 }
 
-TEST(JsonPatchTest, Base64MatchesRfc4648Vectors) {
-  EXPECT_EQ(base64Encode(""), "");
-  EXPECT_EQ(base64Encode("f"), "Zg==");
-  EXPECT_EQ(base64Encode("fo"), "Zm8=");
-  EXPECT_EQ(base64Encode("foo"), "Zm9v");
-  EXPECT_EQ(base64Encode("foob"), "Zm9vYg==");
-  EXPECT_EQ(base64Encode("fooba"), "Zm9vYmE=");
-  EXPECT_EQ(base64Encode("foobar"), "Zm9vYmFy");
-  EXPECT_EQ(base64Encode(std::string("\xff\xfe\x00", 3)), "//4A");
-}
-
 TEST(JsonPatchTest, BuildsOperationsInOrder) {
   JsonPatch patch;
   EXPECT_TRUE(patch.empty());

@@ -4,7 +4,7 @@
 
 #include "common/log.h"
 #include "registry/auth.h"
-#include "registry/auth_base64.h"
+#include "common/base64.h"
 #include "registry/auth_challenge.h"
 #include "registry/token_signer.h"
 #include "tests/unit/registry/auth_test_support.h"
@@ -20,7 +20,7 @@ using Query = std::multimap<std::string, std::string>;
 const std::string kHost = "registry.example:5000";
 
 std::string basic(const std::string& user, const std::string& password) {
-  return "Basic " + base64Encode(user + ":" + password);
+  return "Basic " + common::base64Encode(user + ":" + password);
 }
 
 class AuthorizerTest : public ::testing::Test {
@@ -188,7 +188,8 @@ TEST_F(AuthorizerTest, IssuesTokensGrantingTheIntersection) {
   const std::string token = body["token"];
   const size_t first = token.find('.') + 1;
   const auto claims =
-      nlohmann::json::parse(*base64UrlDecode(token.substr(first, token.rfind('.') - first)));
+      nlohmann::json::parse(
+          *common::base64UrlDecode(token.substr(first, token.rfind('.') - first)));
   EXPECT_EQ(claims["sub"], "reader");
   EXPECT_EQ(claims["aud"], "berth-test");
   EXPECT_EQ(claims["iss"], "berth");

@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "registry/auth_base64.h"
+#include "common/base64.h"
 #include "registry/token_key.h"
 #include "registry/token_signer.h"
 #include "tests/support/temp_dir.h"
@@ -44,12 +44,14 @@ TEST(TokenSignerTest, SignsAndVerifies) {
 TEST(TokenSignerTest, HeaderAndClaimsAreStandardJwt) {
   TokenSigner signer(std::string(32, 'k'));
   const std::string token = signer.sign(sampleClaims());
-  const auto header = nlohmann::json::parse(*base64UrlDecode(token.substr(0, token.find('.'))));
+  const auto header =
+      nlohmann::json::parse(*common::base64UrlDecode(token.substr(0, token.find('.'))));
   EXPECT_EQ(header["alg"], "HS256");
   EXPECT_EQ(header["typ"], "JWT");
   const size_t first = token.find('.') + 1;
   const auto payload =
-      nlohmann::json::parse(*base64UrlDecode(token.substr(first, token.rfind('.') - first)));
+      nlohmann::json::parse(
+          *common::base64UrlDecode(token.substr(first, token.rfind('.') - first)));
   for (const char* claim : {"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "access"}) {
     EXPECT_TRUE(payload.contains(claim)) << claim;
   }
@@ -85,7 +87,7 @@ TEST(TokenSignerTest, RejectsTamperedTokens) {
   const size_t last = token.rfind('.');
 
   // Grant ourselves another repository, keep the signature.
-  const std::string forgedPayload = base64UrlEncode(
+  const std::string forgedPayload = common::base64UrlEncode(
       nlohmann::json(
           {{"iss", "berth"},
            {"sub", "alice"},
@@ -102,7 +104,7 @@ TEST(TokenSignerTest, RejectsTamperedTokens) {
   EXPECT_FALSE(signer.verify(flipped, kExpected));
 
   // "alg":"none" with an empty signature must not pass.
-  const std::string none = base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." +
+  const std::string none = common::base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." +
                            token.substr(first, last - first) + ".";
   EXPECT_EQ(signer.verify(none, kExpected).error().message, "unsupported token algorithm");
 

@@ -1,9 +1,9 @@
-#include "registry/auth_base64.h"
+#include "common/base64.h"
 
 #include <array>
 #include <cstdint>
 
-namespace berth::registry {
+namespace berth::common {
 namespace {
 
 constexpr std::string_view kStandard =
@@ -83,4 +83,4 @@ std::string base64UrlEncode(std::string_view data) { return encode(data, kUrl, f
 
 std::optional<std::string> base64UrlDecode(std::string_view text) { return decode(text, kUrl); }
 
-}  // namespace berth::registry
+}  // namespace berth::common
