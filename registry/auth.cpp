@@ -116,6 +116,9 @@ class HtpasswdAuthorizer final : public Authorizer {
   std::string challenge(const std::string& host, const std::string& repository, AccessAction action,
                         const std::string& error) const;
   AuthDecision deny(int status, std::string message, std::string challengeValue) const;
+  // What an identified client may do; authorize() adds who it is.
+  AuthDecision decide(const Identity& identity, const std::string& host,
+                      const std::string& repository, AccessAction action) const;
   common::Result<Identity> identify(const Credentials& credentials);
   ActionSet tokenGrants(const TokenClaims& claims, const std::string& repository) const;
 
@@ -200,7 +203,15 @@ AuthDecision HtpasswdAuthorizer::authorize(const std::string& authorization,
     return deny(401, identified.error().message,
                 challenge(host, repository, action, bearer ? "invalid_token" : ""));
   }
-  const Identity& identity = *identified;
+  // Refusals name the client too: the audit log records who was refused.
+  AuthDecision decision = decide(*identified, host, repository, action);
+  decision.principal = identified->principal;
+  return decision;
+}
+
+AuthDecision HtpasswdAuthorizer::decide(const Identity& identity, const std::string& host,
+                                        const std::string& repository,
+                                        AccessAction action) const {
   const Principal& who = identity.principal;
   if (repository.empty()) {
     // Registry-wide requests (the /v2/ ping, the catalog) need a signed-in user or a token, even
@@ -210,7 +221,6 @@ AuthDecision HtpasswdAuthorizer::authorize(const std::string& authorization,
     }
     AuthDecision decision;
     decision.allowed = true;
-    decision.principal = who;
     return decision;
   }
   const ActionSet needed = actionBit(action);
@@ -221,7 +231,6 @@ AuthDecision HtpasswdAuthorizer::authorize(const std::string& authorization,
   if ((have & needed) != 0) {
     AuthDecision decision;
     decision.allowed = true;
-    decision.principal = who;
     return decision;
   }
   const std::string what = describe(action, repository);

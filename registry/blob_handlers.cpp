@@ -41,7 +41,6 @@ bool provide(Download& d, size_t offset, size_t length, httplib::DataSink& sink)
 
 common::Status getBlob(RegistryContext& ctx, Exchange& ex) {
   const bool head = ex.req.method == "HEAD";
-  if (!head) ex.operation = "pull-blob";
   ex.digest = ex.route.reference;
   BERTH_TRY_ASSIGN(Digest digest, Digest::parse(ex.route.reference));
   BERTH_TRY_ASSIGN(uint64_t size, ctx.blobs.sizeIn(ex.route.name, digest));
@@ -81,7 +80,6 @@ common::Status getBlob(RegistryContext& ctx, Exchange& ex) {
 }
 
 common::Status deleteBlob(RegistryContext& ctx, Exchange& ex) {
-  ex.operation = "delete-blob";
   ex.digest = ex.route.reference;
   BERTH_TRY_ASSIGN(Digest digest, Digest::parse(ex.route.reference));
   BERTH_TRY(ctx.blobs.unlink(ex.route.name, digest));

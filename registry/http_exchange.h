@@ -54,7 +54,7 @@ struct Exchange {
   const httplib::ContentReader* reader;  // null for requests without a body
   Route route;
   Principal principal;
-  std::string operation;  // audit operation ("pull-manifest"); empty: not audited
+  std::string operation;  // auditOperation() of the request; empty: not audited
   std::string digest;     // the content's digest, when known
   uint64_t bytesIn = 0;
   uint64_t bytesOut = 0;

@@ -71,7 +71,6 @@ common::Result<Digest> resolve(RegistryContext& ctx, const Route& route) {
 
 common::Status getManifest(RegistryContext& ctx, Exchange& ex) {
   const bool head = ex.req.method == "HEAD";
-  if (!head) ex.operation = "pull-manifest";
   if (!ctx.manifests.repositoryExists(ex.route.name)) {
     return Error{ErrorCode::NameUnknown, "repository name not known to registry", ex.route.name};
   }
@@ -112,7 +111,6 @@ common::Status checkReferences(RegistryContext& ctx, const std::string& reposito
 }
 
 common::Status putManifest(RegistryContext& ctx, Exchange& ex) {
-  ex.operation = "push-manifest";
   const auto limit = static_cast<uint64_t>(ctx.config.maxManifestBytes);
   auto body = ex.readBody(limit);
   if (!body) {
@@ -168,7 +166,6 @@ common::Status deleteManifest(RegistryContext& ctx, Exchange& ex) {
     return Error{ErrorCode::NameUnknown, "repository name not known to registry", ex.route.name};
   }
   if (!ex.route.referenceIsDigest) {
-    ex.operation = "delete-tag";
     std::lock_guard tagLock(ctx.tagLocks.forTag(ex.route.name, ex.route.reference));
     BERTH_TRY_ASSIGN(Digest digest, ctx.manifests.resolveTag(ex.route.name, ex.route.reference));
     ex.digest = digest.str();
@@ -177,7 +174,6 @@ common::Status deleteManifest(RegistryContext& ctx, Exchange& ex) {
     }
     BERTH_TRY(ctx.manifests.removeTag(ex.route.name, ex.route.reference));
   } else {
-    ex.operation = "delete-manifest";
     ex.digest = ex.route.reference;
     BERTH_TRY_ASSIGN(Digest digest, Digest::parse(ex.route.reference));
     if (!ctx.manifests.exists(ex.route.name, digest)) {

@@ -344,7 +344,6 @@ common::Status ProxyService::Impl::serveBlob(Exchange& ex, const UpstreamTarget&
     return {};
   }
   metrics.blobMisses.inc();
-  ex.operation = "pull-blob";
   ex.digest = digest.str();
   // The fetch outlives this request when the client goes away: the next pull finds it cached.
   auto fetch = fetches.join(digest, [this, t, who = requesterOf(ex)](BlobFetch& f) {

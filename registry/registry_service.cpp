@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "registry/audit_log.h"
+#include "registry/audit_operation.h"
 #include "registry/auth.h"
 #include "registry/blob_store.h"
 #include "registry/garbage_collector.h"
@@ -163,6 +164,8 @@ void RegistryService::Impl::dispatch(const httplib::Request& req, httplib::Respo
     } else {
       ex.route = std::move(route).value();
       operation = std::string(routeKindName(ex.route.kind)) + "-" + lower(req.method);
+      ex.operation =
+          auditOperation(ex.route, req.method, req.has_param("mount"), req.has_param("digest"));
       outcome = handle(ex);
     }
   } catch (const std::exception& e) {
@@ -193,7 +196,8 @@ void RegistryService::Impl::record(const Exchange& ex, double seconds) {
   event.reference = ex.route.reference;
   event.digest = ex.digest;
   event.status = ex.res.status;
-  event.bytes = ex.bytesIn + (ex.res.status < 300 ? ex.bytesOut : 0);
+  // Content moved: a refused or failed request stored and served nothing.
+  event.bytes = ex.res.status < 300 ? ex.bytesIn + ex.bytesOut : 0;
   event.durationSeconds = seconds;
   audit->record(event);
 }

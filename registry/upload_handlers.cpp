@@ -78,7 +78,6 @@ common::Status handleUploadStart(RegistryContext& ctx, Exchange& ex) {
     return Error{ErrorCode::Unsupported, "method not allowed on uploads", ex.req.method};
   }
   if (ex.hasParam("mount")) {
-    ex.operation = "mount-blob";
     BERTH_TRY_ASSIGN(Digest digest, Digest::parse(ex.param("mount")));
     ex.digest = digest.str();
     if (ex.hasParam("from") && !policy::isValidRepositoryPath(ex.param("from"))) {
@@ -95,7 +94,6 @@ common::Status handleUploadStart(RegistryContext& ctx, Exchange& ex) {
     return startSession(ctx, ex);  // the spec's fallback when a mount is not possible
   }
   if (ex.hasParam("digest")) {
-    ex.operation = "push-blob";
     BERTH_TRY_ASSIGN(Digest digest, digestParam(ex));
     ex.digest = digest.str();
     BERTH_TRY_ASSIGN(UploadState state, ctx.uploads.start(ex.route.name));
@@ -137,7 +135,6 @@ common::Status handleUpload(RegistryContext& ctx, Exchange& ex) {
     return {};
   }
   if (m == "PUT") {
-    ex.operation = "push-blob";
     auto digest = digestParam(ex);
     if (!digest) {
       ex.drainBody();

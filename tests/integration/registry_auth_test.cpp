@@ -7,6 +7,8 @@
 #include <openssl/sha.h>
 
 #include <filesystem>
+#include <sstream>
+#include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "common/base64.h"
@@ -169,6 +171,41 @@ TEST_F(RegistryAuthTest, BasicCredentialsWorkDirectlyAndPermissionsGive403) {
   const HttpResponse allowed =
       client.request("POST", "/v2/team/app/blobs/uploads/", "", basic("alice", "wonderland"));
   EXPECT_EQ(allowed.status, 202) << allowed.body;
+}
+
+// A refused attempt is evidence too: it is audited with its 401 or 403 and whoever was
+// authenticated, under the repository it was aimed at.
+TEST_F(RegistryAuthTest, RefusedAttemptsAreAudited) {
+  HttpClient client("127.0.0.1", server_->registryPort());
+  const std::string blob = "/v2/audit/refused/blobs/sha256:" + std::string(64, 'a');
+  EXPECT_EQ(client.get("/v2/audit/refused/manifests/v1").status, 401);
+  EXPECT_EQ(client.get("/v2/audit/refused/manifests/v1", basic("reader", "wrong")).status, 401);
+  Headers readerPut = basic("reader", "readonly");
+  readerPut.emplace("Content-Type", "application/vnd.oci.image.manifest.v1+json");
+  EXPECT_EQ(client.request("PUT", "/v2/audit/refused/manifests/v1", "{}", readerPut).status, 403);
+  EXPECT_EQ(client.request("DELETE", blob, "", basic("reader", "readonly")).status, 403);
+  // Not content: a HEAD is not audited, allowed or refused.
+  EXPECT_EQ(client.request("HEAD", blob, "", {}).status, 401);
+
+  std::vector<nlohmann::json> refused;
+  std::istringstream lines(readFile(dir_->file("audit.log")));
+  for (std::string line; std::getline(lines, line);) {
+    auto event = nlohmann::json::parse(line);
+    if (event["repository"] == "audit/refused") refused.push_back(std::move(event));
+  }
+  ASSERT_EQ(refused.size(), 4u) << readFile(dir_->file("audit.log"));
+  const std::vector<std::tuple<std::string, std::string, int>> expected = {
+      {"pull-manifest", "", 401},
+      {"pull-manifest", "", 401},
+      {"push-manifest", "reader", 403},
+      {"delete-blob", "reader", 403}};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const auto& [operation, user, status] = expected[i];
+    EXPECT_EQ(refused[i]["operation"], operation) << refused[i].dump();
+    EXPECT_EQ(refused[i]["user"], user) << refused[i].dump();
+    EXPECT_EQ(refused[i]["status"], status) << refused[i].dump();
+    EXPECT_EQ(refused[i]["bytes"], 0) << refused[i].dump();
+  }
 }
 
 TEST_F(RegistryAuthTest, SkopeoLogsInPushesAndPullsWithTokens) {

@@ -13,4 +13,5 @@ berth_test(registry_auth_test unit
 berth_test(registry_audit_test unit
   SOURCES ${CMAKE_CURRENT_LIST_DIR}/audit_log_test.cpp
           ${CMAKE_CURRENT_LIST_DIR}/audit_command_test.cpp
+          ${CMAKE_CURRENT_LIST_DIR}/audit_operation_test.cpp
   DEPS berth_registry dep_json)

@@ -130,6 +130,8 @@ TEST_F(AuthorizerTest, WrongPasswordUnknownUserAndMalformedHeaderAre401) {
     EXPECT_EQ(decision.status, 401);
     EXPECT_EQ(decision.message, "invalid user name or password");
     EXPECT_FALSE(decision.challenge.empty());
+    // Unproven names are not recorded as the client's.
+    EXPECT_TRUE(decision.principal.anonymous());
   }
   const AuthDecision malformed =
       auth->authorize("Basic !!!", kHost, "team/app", AccessAction::Pull);
@@ -147,7 +149,8 @@ TEST_F(AuthorizerTest, PullOnlyUserPushingGets403WithAClearMessage) {
   EXPECT_FALSE(push.allowed);
   EXPECT_EQ(push.status, 403);
   EXPECT_EQ(push.message, "user 'reader' may not push to repository 'team/app'");
-  EXPECT_EQ(push.principal.account, "");
+  // Refused, but identified: the audit line names who tried.
+  EXPECT_EQ(push.principal.account, "reader");
   const AuthDecision del = auth->authorize(reader, kHost, "team/app", AccessAction::Delete);
   EXPECT_EQ(del.status, 403);
   EXPECT_EQ(del.message, "user 'reader' may not delete from repository 'team/app'");
@@ -229,6 +232,7 @@ TEST_F(AuthorizerTest, TokenOfAUserWithoutPermissionIs403) {
   const AuthDecision push = auth->authorize(token, kHost, "team/app", AccessAction::Push);
   EXPECT_EQ(push.status, 403);
   EXPECT_EQ(push.message, "user 'reader' may not push to repository 'team/app'");
+  EXPECT_EQ(push.principal.account, "reader");
 }
 
 TEST_F(AuthorizerTest, ExpiredTamperedAndForeignTokensAre401InvalidToken) {
