@@ -85,6 +85,10 @@ struct S3StorageConfig {
   bool enabled() const { return !bucket.empty(); }
 };
 
+// registry.readTimeout and webhook.readTimeout when not set; also what the listener and the
+// registry's own body reads use when a caller passes no configuration.
+inline constexpr int64_t kDefaultReadTimeoutSeconds = 30;
+
 struct RegistryConfig {
   std::string listen = "127.0.0.1:5000";
   std::string storage = "./berth-data";
@@ -98,7 +102,7 @@ struct RegistryConfig {
   int64_t gcIntervalSeconds = 0;  // 0: no online garbage collection
   int64_t threads = 0;            // 0: chosen from the core count
   // A client that sends nothing for this long in the middle of a request is disconnected.
-  int64_t readTimeoutSeconds = 30;
+  int64_t readTimeoutSeconds = kDefaultReadTimeoutSeconds;
   RegistryAuthConfig auth;
   AuditConfig audit;
   ProxyConfig proxy;
@@ -116,7 +120,7 @@ struct WebhookConfig {
   std::string registryUrl;  // where the webhook resolves tags to digests; default: the registry
   int64_t maxBodyBytes = 3 * 1024 * 1024;
   int64_t threads = 0;
-  int64_t readTimeoutSeconds = 30;  // as registry.readTimeout
+  int64_t readTimeoutSeconds = kDefaultReadTimeoutSeconds;  // as registry.readTimeout
 };
 
 // The node-local pull-only endpoint (`berth serve --node-proxy-listen`): when enabled, the

@@ -59,7 +59,8 @@ struct Exchange {
   uint64_t bytesIn = 0;
   uint64_t bytesOut = 0;
   bool bodyConsumed = false;
-  int readTimeoutMs = 30 * 1000;  // registry.readTimeout, for the body reads done here
+  // registry.readTimeout, for the body reads done here.
+  int readTimeoutMs = static_cast<int>(common::kDefaultReadTimeoutSeconds * 1000);
 
   // The request body as a stream; may be used once.
   BodySource body();

@@ -30,7 +30,8 @@ class Listener {
     size_t threads = 32;  // kept alive; one connection holds one for as long as it stays open
     size_t payloadMaxBytes = 0;  // 0: unlimited (the handlers stream and bound what they read)
     size_t maxThreads = 1024;    // threads are added up to this; further connections queue
-    time_t readTimeoutSeconds = 30;  // a client silent this long mid-request is disconnected
+    // A client silent this long mid-request is disconnected.
+    time_t readTimeoutSeconds = common::kDefaultReadTimeoutSeconds;
   };
 
   Listener(Options options, common::Logger& logger);
