@@ -36,6 +36,11 @@ std::unique_ptr<httplib::Client> makeClient(const std::string& base, bool insecu
   return client;
 }
 
+// The Authorization value for HTTP Basic (RFC 7617).
+std::string basicAuthorization(const UpstreamCredential& credential) {
+  return "Basic " + common::base64Encode(credential.username + ":" + credential.password);
+}
+
 std::string urlEncode(const std::string& text) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
@@ -124,8 +129,7 @@ common::Result<UpstreamReply> UpstreamClient::send(bool head, const std::string&
         BERTH_TRY_ASSIGN(std::string token, fetchToken(challenge));
         authorization = "Bearer " + token;
       } else if (first.isScheme("Basic") && credential_) {
-        authorization =
-            "Basic " + common::base64Encode(credential_->username + ":" + credential_->password);
+        authorization = basicAuthorization(*credential_);
       } else {
         return reply;
       }
@@ -221,8 +225,7 @@ common::Result<std::string> UpstreamClient::fetchToken(const std::string& header
   auto client = makeClient(split->first, upstream_.insecure, timeoutSeconds_);
   httplib::Headers headers;
   if (credential_) {
-    headers.emplace("Authorization", "Basic " + common::base64Encode(credential_->username + ":" +
-                                                             credential_->password));
+    headers.emplace("Authorization", basicAuthorization(*credential_));
   }
   auto res = client->Get(target.c_str(), headers);
   if (!res) {
