@@ -7,12 +7,12 @@
 #include <openssl/sha.h>
 
 #include <filesystem>
-#include <sstream>
 #include <tuple>
 #include <nlohmann/json.hpp>
 
 #include "common/base64.h"
 #include "tests/support/http.h"
+#include "tests/support/json_lines.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -188,9 +188,7 @@ TEST_F(RegistryAuthTest, RefusedAttemptsAreAudited) {
   EXPECT_EQ(client.request("HEAD", blob, "", {}).status, 401);
 
   std::vector<nlohmann::json> refused;
-  std::istringstream lines(readFile(dir_->file("audit.log")));
-  for (std::string line; std::getline(lines, line);) {
-    auto event = nlohmann::json::parse(line);
+  for (auto& event : readJsonLines(dir_->file("audit.log"))) {
     if (event["repository"] == "audit/refused") refused.push_back(std::move(event));
   }
   ASSERT_EQ(refused.size(), 4u) << readFile(dir_->file("audit.log"));

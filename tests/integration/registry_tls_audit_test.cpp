@@ -5,9 +5,9 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "tests/integration/registry_test_support.h"
+#include "tests/support/json_lines.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"
 
@@ -88,16 +88,6 @@ TEST(RegistryTlsTest, SkopeoPushesOverVerifiedTls) {
   EXPECT_NE(untrusted.err.find("certificate"), std::string::npos) << untrusted.err;
 }
 
-std::vector<nlohmann::json> auditLines(const std::string& path) {
-  std::vector<nlohmann::json> out;
-  std::istringstream in(readFile(path));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
-  }
-  return out;
-}
-
 TEST(RegistryAuditTest, RecordsWhoPushedAndPulledWhat) {
   TempDir dir;
   const std::string audit = dir.file("audit.log");
@@ -112,7 +102,7 @@ TEST(RegistryAuditTest, RecordsWhoPushedAndPulledWhat) {
   EXPECT_EQ(missing.status, 404);
   server.stop();
 
-  const auto lines = auditLines(audit);
+  const auto lines = readJsonLines(audit);
   const nlohmann::json* push = nullptr;
   const nlohmann::json* pull = nullptr;
   const nlohmann::json* miss = nullptr;
