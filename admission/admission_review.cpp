@@ -1,5 +1,7 @@
 #include "admission/admission_review.h"
 
+#include <cctype>
+
 #include "admission/json_patch.h"
 #include "common/base64.h"
 
@@ -118,6 +120,30 @@ common::Result<AdmissionRequest> decodeAdmissionReview(std::string_view body,
     return invalid(std::string("the request body is not valid JSON: ") + e.what());
   }
   return fromJson(root);
+}
+
+std::optional<std::string> findRequestUid(std::string_view prefix) {
+  const size_t request = prefix.find("\"request\"");
+  if (request == std::string_view::npos) return std::nullopt;
+  size_t at = prefix.find("\"uid\"", request);
+  if (at == std::string_view::npos) return std::nullopt;
+  at += 5;
+  auto skipSpace = [&] {
+    while (at < prefix.size() && std::isspace(static_cast<unsigned char>(prefix[at]))) ++at;
+  };
+  skipSpace();
+  if (at >= prefix.size() || prefix[at] != ':') return std::nullopt;
+  ++at;
+  skipSpace();
+  if (at >= prefix.size() || prefix[at] != '"') return std::nullopt;
+  const size_t start = ++at;
+  // A UID is a UUID from the API server: letters, digits and dashes, never escaped.
+  while (at < prefix.size() && at - start <= 128 &&
+         (std::isalnum(static_cast<unsigned char>(prefix[at])) || prefix[at] == '-')) {
+    ++at;
+  }
+  if (at >= prefix.size() || prefix[at] != '"' || at == start) return std::nullopt;
+  return std::string(prefix.substr(start, at - start));
 }
 
 std::string encodeAdmissionReview(const AdmissionResponse& response) {

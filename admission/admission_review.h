@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,8 +37,13 @@ struct AdmissionRequest {
   nlohmann::json oldObject;  // set for UPDATE and DELETE
 };
 
+// What the API server can send: it accepts request bodies up to 3 MiB, and an UPDATE review
+// carries the new object (up to that) and the stored old one (again up to that), both with
+// their managedFields, plus the review's own fields. 2 x 3 MiB and 2 MiB for the rest.
+inline constexpr size_t kDefaultMaxReviewBytes = 8 * 1024 * 1024;
+
 struct DecodeLimits {
-  size_t maxBodyBytes = 3 * 1024 * 1024;
+  size_t maxBodyBytes = kDefaultMaxReviewBytes;
   // Kubernetes objects nest about 15 levels; anything far deeper is an attack on the parser.
   int maxDepth = 64;
 };
@@ -58,6 +64,11 @@ struct AdmissionResponse {
   std::vector<std::string> warnings;
   std::map<std::string, std::string> auditAnnotations;
 };
+
+// request.uid from the first bytes of a review too large to decode, so that it can still be
+// answered with a denial instead of an HTTP error (which failurePolicy: Ignore would admit).
+// The API server writes the uid near the start of the document.
+std::optional<std::string> findRequestUid(std::string_view prefix);
 
 // The AdmissionReview v1 response document; the patch is base64-encoded here.
 std::string encodeAdmissionReview(const AdmissionResponse& response);

@@ -3,21 +3,11 @@
 #include <map>
 
 #include "admission/json_patch.h"
+#include "admission/registry_source.h"
 #include "policy/image_reference.h"
 
 namespace berth::admission {
 namespace {
-
-// The repository name inside our registry: images under the default rewrite target are served
-// under the rest of their name; others are proxied under their full name.
-std::string registryRepository(const policy::ImageReference& image, const std::string& target) {
-  std::string repository = image.repository();
-  if (repository.size() > target.size() + 1 && repository.compare(0, target.size(), target) == 0 &&
-      repository[target.size()] == '/') {
-    return repository.substr(target.size() + 1);
-  }
-  return repository;
-}
 
 struct PinOutcome {
   std::string image;  // the pinned reference, or empty on failure
@@ -28,9 +18,9 @@ PinOutcome pin(const std::string& image, const MutateContext& context) {
   auto reference = policy::parseImageReference(image);
   if (!reference) return {"", reference.error().message};
   if (reference->hasDigest()) return {image, ""};
-  const std::string repository =
-      registryRepository(*reference, context.policy.options.defaultRewriteTarget);
-  auto digest = context.resolver.resolve(repository, reference->tag, context.deadline);
+  auto repository = registrySourceOf(*reference, context.policy.options);
+  if (!repository) return {"", repository.error().message};
+  auto digest = context.resolver.resolve(*repository, reference->tag, context.deadline);
   if (!digest) return {"", digest.error().message};
   reference->digest = *digest;
   return {reference->str(), ""};

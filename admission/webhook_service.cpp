@@ -105,7 +105,10 @@ struct WebhookService::Impl {
     }
   }
 
-  void handle(Webhook webhook, const httplib::Request& req, httplib::Response& res);
+  void handle(Webhook webhook, const httplib::Request& req, httplib::Response& res,
+              const httplib::ContentReader& reader);
+  void refuseOversize(Webhook webhook, const httplib::Request& req, httplib::Response& res,
+                      std::string_view prefix, uint64_t bytes);
   void record(Webhook webhook, const AdmissionRequest& request, const Review& review,
               std::chrono::steady_clock::duration elapsed);
 
@@ -118,12 +121,49 @@ struct WebhookService::Impl {
   std::array<std::array<common::Histogram*, kKinds.size()>, kWebhookNames.size()> latency{};
 };
 
+// A review over webhook.maxBodyBytes is answered with a denial, not an HTTP error: under
+// failurePolicy: Ignore an error admits the object unchecked.
+void WebhookService::Impl::refuseOversize(Webhook webhook, const httplib::Request& req,
+                                          httplib::Response& res, std::string_view prefix,
+                                          uint64_t bytes) {
+  const size_t w = static_cast<size_t>(webhook);
+  const std::string why = "the AdmissionReview is " + std::to_string(bytes) +
+                          " bytes, more than webhook.maxBodyBytes (" +
+                          std::to_string(maxBodyBytes) + ")";
+  logger.warn("admission review too large; refused", {{"webhook", kWebhookNames[w]},
+                                                      {"remote", req.remote_addr},
+                                                      {"bytes", bytes}});
+  const auto uid = findRequestUid(prefix);
+  if (!uid) {
+    res.status = 413;
+    res.set_content("berth: " + why + " and names no request.uid\n", "text/plain; charset=utf-8");
+    decisions[w][resultIndex("bad_request")]->inc();
+    return;
+  }
+  AdmissionResponse response;
+  response.uid = *uid;
+  response.allowed = false;
+  response.code = 413;
+  response.message = "berth: " + why + "; the object cannot be checked, so it is refused";
+  res.set_content(encodeAdmissionReview(response), "application/json");
+  decisions[w][resultIndex("denied")]->inc();
+}
+
 void WebhookService::Impl::handle(Webhook webhook, const httplib::Request& req,
-                                  httplib::Response& res) {
+                                  httplib::Response& res, const httplib::ContentReader& reader) {
   const auto start = std::chrono::steady_clock::now();
   const size_t w = static_cast<size_t>(webhook);
+  // Bytes past the limit are counted and dropped: memory stays bounded by the limit.
+  std::string body;
+  uint64_t bytes = 0;
+  reader([&](const char* data, size_t length) {
+    bytes += length;
+    body.append(data, std::min(length, maxBodyBytes - std::min(maxBodyBytes, body.size())));
+    return true;
+  });
+  if (bytes > maxBodyBytes) return refuseOversize(webhook, req, res, body, bytes);
   const Deadline deadline = start + reviewBudget(req.get_param_value("timeout"));
-  auto decoded = decodeAdmissionReview(req.body, limits);
+  auto decoded = decodeAdmissionReview(body, limits);
   if (!decoded) {
     res.status = 400;
     res.set_content("berth: " + decoded.error().message + "\n", "text/plain; charset=utf-8");
@@ -180,20 +220,22 @@ WebhookService::~WebhookService() = default;
 
 void WebhookService::registerRoutes(httplib::Server& server) {
   Impl* impl = impl_.get();
-  server.Post("/mutate", [impl](const httplib::Request& req, httplib::Response& res) {
-    impl->handle(Webhook::Mutate, req, res);
+  server.Post("/mutate", [impl](const httplib::Request& req, httplib::Response& res,
+                                const httplib::ContentReader& reader) {
+    impl->handle(Webhook::Mutate, req, res, reader);
   });
-  server.Post("/validate", [impl](const httplib::Request& req, httplib::Response& res) {
-    impl->handle(Webhook::Validate, req, res);
+  server.Post("/validate", [impl](const httplib::Request& req, httplib::Response& res,
+                                  const httplib::ContentReader& reader) {
+    impl->handle(Webhook::Validate, req, res, reader);
   });
   // httplib refuses bodies over the listener's payload limit before any handler runs; say why.
-  const size_t limit = impl->maxBodyBytes;
+  const size_t limit = 2 * impl->maxBodyBytes;
   server.set_error_handler(httplib::Server::HandlerWithResponse(
       [limit](const httplib::Request& req, httplib::Response& res) {
         if (res.status != 413 || (req.path != "/mutate" && req.path != "/validate")) {
           return httplib::Server::HandlerResponse::Unhandled;
         }
-        res.set_content("berth: the request body is larger than webhook.maxBodyBytes (" +
+        res.set_content("berth: the request body is larger than twice webhook.maxBodyBytes (" +
                             std::to_string(limit) + " bytes)\n",
                         "text/plain; charset=utf-8");
         return httplib::Server::HandlerResponse::Handled;

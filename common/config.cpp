@@ -349,6 +349,19 @@ std::vector<std::string> validateConfig(const Config& config) {
     problems.push_back("registry.durability must be fsync or none");
   }
   validateProxy(config.registry.proxy, problems);
+  // Without an identity source every request is anonymous and allowed: rules written for users
+  // would be silently ignored and the registry left open.
+  const RegistryAuthConfig& auth = config.registry.auth;
+  if (auth.htpasswdFile.empty() && !auth.access.empty()) {
+    problems.push_back(
+        "registry.auth.access needs an identity source: set registry.auth.htpasswd, or remove "
+        "the rules (without one every client may push, pull and delete)");
+  }
+  if (auth.htpasswdFile.empty() && auth.anonymousPull) {
+    problems.push_back(
+        "registry.auth.anonymousPull needs registry.auth.htpasswd: without an identity source "
+        "every client may already push, pull and delete");
+  }
   if (config.nodeProxy.enabled()) {
     if (auto hp = parseHostPort(config.nodeProxy.listen); !hp) {
       problems.push_back("nodeProxy.listen: " + hp.error().message);

@@ -118,7 +118,9 @@ struct WebhookConfig {
   std::string listen = "127.0.0.1:8443";
   TlsFiles tls;  // the webhook listens only when a certificate and key are set
   std::string registryUrl;  // where the webhook resolves tags to digests; default: the registry
-  int64_t maxBodyBytes = 3 * 1024 * 1024;
+  // An UPDATE review carries two objects of up to 3 MiB each (the API server's request limit)
+  // and more; admission/admission_review.h kDefaultMaxReviewBytes says how this is derived.
+  int64_t maxBodyBytes = 8 * 1024 * 1024;
   int64_t threads = 0;
   int64_t readTimeoutSeconds = kDefaultReadTimeoutSeconds;  // as registry.readTimeout
 };

@@ -33,7 +33,21 @@ std::string rewriteInto(const std::string& target, const ImageReference& image) 
   return out;
 }
 
-// The upstream image that an image under a rewrite target mirrors, if it is one.
+// The configured upstream that the first path component under a rewrite target names: its
+// host with the port encoded as rewriteInto does, or its alias.
+const MirroredUpstream* upstreamNamed(const std::vector<MirroredUpstream>& upstreams,
+                                      std::string_view component) {
+  for (const auto& up : upstreams) {
+    std::string encoded = canonicalRegistryHost(up.host);
+    std::replace(encoded.begin(), encoded.end(), ':', '_');
+    if (encoded == component || (!up.alias.empty() && up.alias == component)) return &up;
+  }
+  return nullptr;
+}
+
+// The upstream image that an image under a rewrite target mirrors, if it is one. Only a
+// configured upstream counts; any other name under the target is a repository of Berth's own
+// and is judged as such.
 std::optional<ImageReference> unwrapMirrored(const CompiledPolicy& policy,
                                              const ImageReference& image,
                                              std::string* targetOut) {
@@ -43,19 +57,13 @@ std::optional<ImageReference> unwrapMirrored(const CompiledPolicy& policy,
         repository[target.size()] != '/') {
       continue;
     }
-    std::string inner = repository.substr(target.size() + 1);
+    const std::string inner = repository.substr(target.size() + 1);
     const auto slash = inner.find('/');
     if (slash == std::string::npos) continue;
-    std::string host = inner.substr(0, slash);
-    // Undo the port encoding of rewriteInto.
-    if (const auto underscore = host.rfind('_'); underscore != std::string::npos) {
-      const std::string port = host.substr(underscore + 1);
-      if (!port.empty() && std::all_of(port.begin(), port.end(), ::isdigit)) {
-        host = host.substr(0, underscore) + ":" + port;
-      }
-    }
-    if (host.find_first_of(".:") == std::string::npos && host != "localhost") continue;
-    std::string text = host + inner.substr(slash);
+    const MirroredUpstream* upstream =
+        upstreamNamed(policy.options.upstreams, std::string_view(inner).substr(0, slash));
+    if (upstream == nullptr) continue;
+    std::string text = upstream->host + inner.substr(slash);
     if (!image.tag.empty()) text += ":" + image.tag;
     if (!image.digest.empty()) text += "@" + image.digest;
     auto parsed = parseImageReference(text);
@@ -119,6 +127,12 @@ DocumentOutcome evaluateDocument(const CompiledPolicyDocument& doc, const ImageR
       case Action::ImmutableTags:
         break;
     }
+  }
+  if (op != Operation::Admit) {
+    // A document's default is written for Pods; at the registry only rules that name push or
+    // pull decide, so a "default: deny" allow-list for workloads does not stop nodes pulling.
+    outcome.reason = "no rule matched; allowed by default";
+    return outcome;
   }
   outcome.verdict = doc.defaultVerdict;
   outcome.reason = doc.defaultVerdict == Verdict::Deny

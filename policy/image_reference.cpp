@@ -84,6 +84,18 @@ Error invalid(std::string_view text, const std::string& why) {
 
 }  // namespace
 
+std::string canonicalRegistryHost(std::string_view host) {
+  std::string out(host);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  constexpr std::string_view kHttpsPort = ":443";
+  if (out.size() > kHttpsPort.size() &&
+      out.compare(out.size() - kHttpsPort.size(), kHttpsPort.size(), kHttpsPort) == 0) {
+    out.resize(out.size() - kHttpsPort.size());
+  }
+  if (out == "index.docker.io" || out == "registry-1.docker.io") out = "docker.io";
+  return out;
+}
+
 bool isValidRepositoryPath(std::string_view path) {
   if (path.empty() || path.size() > 255) return false;
   size_t start = 0;
@@ -162,10 +174,10 @@ common::Result<ImageReference> parseImageReference(std::string_view text) {
     ref.domain = std::string(rest.substr(0, firstSlash));
     path = rest.substr(firstSlash + 1);
     if (!isValidDomain(ref.domain)) return invalid(text, "bad registry host '" + ref.domain + "'");
+    ref.domain = canonicalRegistryHost(ref.domain);
   } else {
     ref.domain = "docker.io";
   }
-  if (ref.domain == "index.docker.io") ref.domain = "docker.io";
   if (path.empty()) return invalid(text, "missing repository name");
   for (char c : path) {
     if (std::isupper(static_cast<unsigned char>(c))) {

@@ -374,6 +374,15 @@ std::vector<std::string> listPolicyFiles(const std::string& path, std::string* e
 
 PolicySnapshot emptyPolicy(const LoadOptions& options) { return newPolicy(options); }
 
+LoadOptions loadOptionsFor(const common::Config& config) {
+  LoadOptions options;
+  options.defaultRewriteTarget = config.policy.rewriteTarget;
+  for (const auto& up : config.registry.proxy.upstreams) {
+    options.upstreams.push_back(MirroredUpstream{up.host, up.alias});
+  }
+  return options;
+}
+
 common::Result<PolicySnapshot> loadPolicyText(const std::string& text,
                                               const std::string& sourceName,
                                               const LoadOptions& options) {

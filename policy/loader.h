@@ -3,15 +3,31 @@
 #include <string>
 #include <vector>
 
+#include "common/config.h"
 #include "common/result.h"
 #include "policy/policy.h"
 
 namespace berth::policy {
 
+// A pull-through upstream of the registry (registry.proxy.upstreams[]), as the policy sees it.
+struct MirroredUpstream {
+  std::string host;   // as in image references: "docker.io", "127.0.0.1:5001"
+  std::string alias;  // an extra first path component that stands for the host; may be empty
+};
+
 struct LoadOptions {
   // Where rewrite rules without a target send images.
   std::string defaultRewriteTarget = "localhost:5005";
+  // Under a rewrite target, "<first>/<rest>" is the upstream image "<host>/<rest>" only when
+  // <first> names one of these (the host with ":" encoded as "_", or the alias). Any other name
+  // there is a repository of Berth's own: otherwise anyone who can push "registry.example.com/x"
+  // could make it pass as that upstream's image.
+  std::vector<MirroredUpstream> upstreams;
 };
+
+// The options `berth serve` loads policies with: the rewrite target and the registry's
+// pull-through upstreams, from the one configuration the registry and the webhook share.
+LoadOptions loadOptionsFor(const common::Config& config);
 
 // Loads a policy file, or every *.yaml/*.yml file of a directory (a mounted ConfigMap too) in
 // lexical order of file names. Never loads half: on any problem the error message lists every

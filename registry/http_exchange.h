@@ -15,6 +15,7 @@
 #include "registry/auth.h"
 #include "registry/blob_store.h"
 #include "registry/manifest_store.h"
+#include "registry/policy_gate.h"
 #include "registry/registry_metrics.h"
 #include "registry/router.h"
 #include "registry/storage_driver.h"
@@ -45,6 +46,7 @@ struct RegistryContext {
   Authorizer& auth;
   RegistryMetrics& metrics;
   TagLocks& tagLocks;
+  const PolicyGate& gate;
 };
 
 // One request in flight: the parsed route, who asked, and what the audit line will say.

@@ -2,7 +2,6 @@
 #include <shared_mutex>
 #include <sstream>
 
-#include "policy/engine.h"
 #include "registry/http_exchange.h"
 
 namespace berth::registry {
@@ -11,23 +10,6 @@ using common::Error;
 using common::ErrorCode;
 
 namespace {
-
-// The rule that makes `tag` immutable, if any. A policy that cannot judge the reference is
-// logged and treated as "not immutable": the name and tag already passed the spec grammar.
-std::optional<std::string> immutableRule(RegistryContext& ctx, const std::string& repository,
-                                         const std::string& tag) {
-  const policy::PolicySnapshot snapshot = ctx.policy.current();
-  if (!snapshot) return std::nullopt;
-  auto decision = policy::evaluateForRegistry(*snapshot, repository, tag, policy::Operation::Push);
-  if (!decision) {
-    ctx.logger.warn(
-        "cannot evaluate tag immutability",
-        {{"repository", repository}, {"tag", tag}, {"error", decision.error().message}});
-    return std::nullopt;
-  }
-  if (!decision->immutable) return std::nullopt;
-  return decision->immutableRule.value_or(decision->rule.value_or("immutable-tags"));
-}
 
 Error immutableError(const std::string& repository, const std::string& tag, const std::string& rule,
                      const std::string& what) {
@@ -136,7 +118,8 @@ common::Status putManifest(RegistryContext& ctx, Exchange& ex) {
   std::unique_lock<std::mutex> tagLock;
   if (!ex.route.referenceIsDigest) {
     tagLock = std::unique_lock(ctx.tagLocks.forTag(ex.route.name, ex.route.reference));
-    if (auto rule = immutableRule(ctx, ex.route.name, ex.route.reference)) {
+    BERTH_TRY_ASSIGN(auto rule, ctx.gate.immutableRule(ex.route.name, ex.route.reference));
+    if (rule) {
       auto current = ctx.manifests.resolveTag(ex.route.name, ex.route.reference);
       if (current && *current != digest) {
         return immutableError(ex.route.name, ex.route.reference, *rule,
@@ -169,7 +152,8 @@ common::Status deleteManifest(RegistryContext& ctx, Exchange& ex) {
     std::lock_guard tagLock(ctx.tagLocks.forTag(ex.route.name, ex.route.reference));
     BERTH_TRY_ASSIGN(Digest digest, ctx.manifests.resolveTag(ex.route.name, ex.route.reference));
     ex.digest = digest.str();
-    if (auto rule = immutableRule(ctx, ex.route.name, ex.route.reference)) {
+    BERTH_TRY_ASSIGN(auto rule, ctx.gate.immutableRule(ex.route.name, ex.route.reference));
+    if (rule) {
       return immutableError(ex.route.name, ex.route.reference, *rule, "it cannot be deleted");
     }
     BERTH_TRY(ctx.manifests.removeTag(ex.route.name, ex.route.reference));
@@ -182,7 +166,8 @@ common::Status deleteManifest(RegistryContext& ctx, Exchange& ex) {
     // Deleting by digest would drop its tags too: an immutable one forbids it.
     BERTH_TRY_ASSIGN(auto tags, ctx.manifests.tagsPointingAt(ex.route.name, digest));
     for (const auto& tag : tags) {
-      if (auto rule = immutableRule(ctx, ex.route.name, tag)) {
+      BERTH_TRY_ASSIGN(auto rule, ctx.gate.immutableRule(ex.route.name, tag));
+      if (rule) {
         return immutableError(ex.route.name, tag, *rule, "its manifest cannot be deleted");
       }
     }

@@ -88,19 +88,25 @@ bool BlobFetch::read(StorageDriver& driver, BlobStore& blobs, uint64_t offset, c
 BlobFetches::~BlobFetches() { stop(); }
 
 std::shared_ptr<BlobFetch> BlobFetches::join(const Digest& digest, Runner run) {
+  return join("", digest, std::move(run));
+}
+
+std::shared_ptr<BlobFetch> BlobFetches::join(const std::string& scope, const Digest& digest,
+                                             Runner run) {
+  const std::string key = scope + "@" + digest.str();
   std::lock_guard lock(mutex_);
-  if (auto it = inFlight_.find(digest.str()); it != inFlight_.end()) return it->second;
+  if (auto it = inFlight_.find(key); it != inFlight_.end()) return it->second;
   auto fetch = std::make_shared<BlobFetch>(digest);
   if (stopping_) {
     fetch->finished(Error{ErrorCode::Unavailable, "shutting down"});
     return fetch;
   }
-  inFlight_[digest.str()] = fetch;
+  inFlight_[key] = fetch;
   ++running_;
-  std::thread([this, fetch, run = std::move(run)] {
+  std::thread([this, key, fetch, run = std::move(run)] {
     run(*fetch);
     std::lock_guard done(mutex_);
-    inFlight_.erase(fetch->digest().str());
+    inFlight_.erase(key);
     --running_;
     idle_.notify_all();
   }).detach();

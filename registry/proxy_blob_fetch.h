@@ -64,6 +64,9 @@ class BlobFetches {
   ~BlobFetches();
   // The fetch for `digest`, starting `run` on a new thread when none is in flight.
   std::shared_ptr<BlobFetch> join(const Digest& digest, Runner run);
+  // The same, shared only by requests of one `scope` (a repository): a fetch proves that the
+  // blob belongs to the repository it is fetched for, and to no other.
+  std::shared_ptr<BlobFetch> join(const std::string& scope, const Digest& digest, Runner run);
   // Cuts waiting readers loose and waits for fetch threads to end.
   void stop();
 

@@ -1,5 +1,8 @@
 #include "registry/proxy_credentials.h"
 
+#include <fstream>
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 #include "common/base64.h"
@@ -70,6 +73,23 @@ std::optional<UpstreamCredential> selectCredential(
   if (best != nullptr) return UpstreamCredential{best->username, best->password};
   if (auto it = dockerConfig.find(upstream.host); it != dockerConfig.end()) return it->second;
   return std::nullopt;
+}
+
+common::Result<std::map<std::string, UpstreamCredential>> loadDockerConfigJson(
+    const std::string& path) {
+  if (path.empty()) return std::map<std::string, UpstreamCredential>();
+  std::ifstream in(path);
+  if (!in) {
+    return common::Error{common::ErrorCode::NotFound,
+                         "cannot read registry.proxy.dockerConfigJson " + path};
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  auto parsed = parseDockerConfigJson(text.str());
+  if (!parsed) {
+    return common::Error{common::ErrorCode::InvalidArgument, path + ": " + parsed.error().message};
+  }
+  return parsed;
 }
 
 }  // namespace berth::registry

@@ -23,6 +23,11 @@ struct UpstreamCredential {
 common::Result<std::map<std::string, UpstreamCredential>> parseDockerConfigJson(
     std::string_view text);
 
+// Reads and parses registry.proxy.dockerConfigJson; an empty path is an empty map. Errors name
+// the file.
+common::Result<std::map<std::string, UpstreamCredential>> loadDockerConfigJson(
+    const std::string& path);
+
 // The credential for `remoteName` at `upstream`: the configured entry with the longest path
 // prefix that matches whole components ("team" matches "team/app", not "teammate/app"), else
 // the docker config entry for the host, else nothing (anonymous).

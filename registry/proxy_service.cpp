@@ -242,10 +242,9 @@ void ProxyService::Impl::runBlobFetch(BlobFetch& fetch, const UpstreamTarget& t,
                                       const Requester& who) {
   const auto started = std::chrono::steady_clock::now();
   const std::string& repo = who.repository;
-  if (auto size = ctx.blobs.size(fetch.digest())) {  // a fetch that just ended stored it
-    std::shared_lock commit(ctx.blobs.commitLock());
+  if (auto size = ctx.blobs.sizeIn(repo, fetch.digest())) {  // a fetch that just ended stored it
     fetch.started(*size, "");
-    fetch.finished(ctx.blobs.link(repo, fetch.digest()));
+    fetch.finished({});
     return;
   }
   auto finish = [&](common::Status outcome, int status, uint64_t bytes) {
@@ -318,16 +317,12 @@ common::Status ProxyService::Impl::serveBlob(Exchange& ex, const UpstreamTarget&
     index.used(repo, digest, *size);
     return handleBlob(ctx, ex);
   }
-  if (auto size = ctx.blobs.size(digest)) {
-    // Identical bytes are already stored (another repository): link them instead of fetching.
-    std::shared_lock commit(ctx.blobs.commitLock());
-    BERTH_TRY(ctx.blobs.link(repo, digest));
-    metrics.blobHits.inc();
-    index.used(repo, digest, *size);
-    return handleBlob(ctx, ex);
-  }
+  // Neither stored bytes nor a digest the client names prove that the blob belongs to this
+  // repository: only its upstream can, so it is asked before anything is linked or served.
   const bool head = ex.req.method == "HEAD";
-  if (head) {
+  std::optional<uint64_t> stored;
+  if (auto size = ctx.blobs.size(digest)) stored = *size;
+  if (stored || head) {
     auto reply = client(t).blob(true, digest.str(), {}, {});
     if (!reply) {
       metrics.upstreamErrors.inc();
@@ -335,6 +330,14 @@ common::Status ProxyService::Impl::serveBlob(Exchange& ex, const UpstreamTarget&
     }
     if (reply->status != 200) {
       return upstreamStatusError(reply->status, false, t.remoteName + "@" + digest.str());
+    }
+    if (stored) {
+      // Identical bytes are already stored (another repository): link them, no second fetch.
+      std::shared_lock commit(ctx.blobs.commitLock());
+      BERTH_TRY(ctx.blobs.link(repo, digest));
+      metrics.blobHits.inc();
+      index.used(repo, digest, *stored);
+      return handleBlob(ctx, ex);
     }
     ex.res.status = 200;
     ex.res.set_header("Docker-Content-Digest", digest.str());
@@ -346,7 +349,7 @@ common::Status ProxyService::Impl::serveBlob(Exchange& ex, const UpstreamTarget&
   metrics.blobMisses.inc();
   ex.digest = digest.str();
   // The fetch outlives this request when the client goes away: the next pull finds it cached.
-  auto fetch = fetches.join(digest, [this, t, who = requesterOf(ex)](BlobFetch& f) {
+  auto fetch = fetches.join(repo, digest, [this, t, who = requesterOf(ex)](BlobFetch& f) {
     runBlobFetch(f, t, who);
   });
   BERTH_TRY_ASSIGN(uint64_t length, fetch->waitForStart());
@@ -384,21 +387,7 @@ ProxyService::~ProxyService() { stop(); }
 
 common::Status ProxyService::open() {
   auto& s = *impl_;
-  if (!s.config.dockerConfigJson.empty()) {
-    std::ifstream in(s.config.dockerConfigJson);
-    if (!in) {
-      return Error{ErrorCode::NotFound,
-                   "cannot read registry.proxy.dockerConfigJson " + s.config.dockerConfigJson};
-    }
-    std::stringstream text;
-    text << in.rdbuf();
-    auto parsed = parseDockerConfigJson(text.str());
-    if (!parsed) {
-      return Error{ErrorCode::InvalidArgument,
-                   s.config.dockerConfigJson + ": " + parsed.error().message};
-    }
-    s.dockerConfig = std::move(parsed).value();
-  }
+  BERTH_TRY_ASSIGN(s.dockerConfig, loadDockerConfigJson(s.config.dockerConfigJson));
   BERTH_TRY(s.index.load());
   s.ctx.logger.info("pull-through cache enabled",
                     {{"upstreams", s.config.upstreams.size()},

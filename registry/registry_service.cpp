@@ -14,6 +14,7 @@
 #include "registry/http_exchange.h"
 #include "registry/manifest_store.h"
 #include "registry/oci_errors.h"
+#include "registry/proxy_credentials.h"
 #include "registry/proxy_service.h"
 #include "registry/registry_metrics.h"
 #include "registry/router.h"
@@ -67,6 +68,7 @@ struct RegistryService::Impl {
   std::unique_ptr<Authorizer> auth;
   std::unique_ptr<AuditLog> audit;
   TagLocks tagLocks;
+  std::unique_ptr<PolicyGate> gate;
   std::unique_ptr<RegistryContext> context;
   std::unique_ptr<ProxyService> proxy;  // set when upstreams are configured
 
@@ -79,6 +81,7 @@ struct RegistryService::Impl {
                 const httplib::ContentReader* reader);
   common::Status handle(Exchange& ex);
   common::Status authorize(Exchange& ex);
+  common::Status checkPolicy(const Exchange& ex, bool proxied) const;
   void record(const Exchange& ex, double seconds);
   void maintain();
   // Measuring reads the size of every blob: one HEAD request each on S3, too many at startup
@@ -104,6 +107,21 @@ common::Status RegistryService::Impl::authorize(Exchange& ex) {
                                       : decision.message};
 }
 
+// The policy's say, after authorisation (a 401 comes first, so anonymous probes learn nothing
+// of the rules): no pushes under names that belong to upstreams, then pull and push rules.
+common::Status RegistryService::Impl::checkPolicy(const Exchange& ex, bool proxied) const {
+  const std::string& method = ex.req.method;
+  const bool read = method == "GET" || method == "HEAD";
+  // A proxied repository refuses every write itself, with its own message.
+  if (!read && method != "DELETE" && !proxied) BERTH_TRY(gate->checkWritableName(ex.route.name));
+  if (ex.route.kind != RouteKind::Manifest && ex.route.kind != RouteKind::Blob) return {};
+  if (read) return gate->checkPull(ex.route.name, ex.route.reference);
+  if (method == "PUT" && ex.route.kind == RouteKind::Manifest) {
+    return gate->checkPush(ex.route.name, ex.route.reference);
+  }
+  return {};
+}
+
 common::Status RegistryService::Impl::handle(Exchange& ex) {
   if (ex.route.kind == RouteKind::Token) {
     const TokenResponse token =
@@ -119,6 +137,7 @@ common::Status RegistryService::Impl::handle(Exchange& ex) {
   if (proxy) upstream = proxy->match(ex.route, ex.req.get_param_value("ns"));
   if (upstream) ex.route.name = upstream->storeName;
   BERTH_TRY(authorize(ex));
+  BERTH_TRY(checkPolicy(ex, upstream.has_value()));
   if (upstream) return proxy->handle(ex, *upstream);
   switch (ex.route.kind) {
     case RouteKind::Base:
@@ -246,8 +265,18 @@ RegistryService::RegistryService(const common::RegistryConfig& config, policy::P
 
 RegistryService::~RegistryService() { stop(); }
 
+common::Status RegistryService::validate(const common::RegistryConfig& config,
+                                         common::Logger& logger) {
+  AuthorizerOptions authOptions;
+  authOptions.tls = config.tls.enabled();
+  BERTH_TRY(Authorizer::create(config.auth, logger, authOptions));
+  BERTH_TRY(loadDockerConfigJson(config.proxy.dockerConfigJson));
+  return {};
+}
+
 common::Status RegistryService::open() {
   auto& s = *impl_;
+  BERTH_TRY(validate(s.config, s.logger));
   BERTH_TRY_ASSIGN(OpenedStorage storage, openStorage(s.config));
   s.driver = std::move(storage.driver);
   s.blobs = std::make_unique<BlobStore>(*s.driver);
@@ -257,9 +286,10 @@ common::Status RegistryService::open() {
   authOptions.tls = s.config.tls.enabled();
   BERTH_TRY_ASSIGN(s.auth, Authorizer::create(s.config.auth, s.logger, authOptions));
   BERTH_TRY_ASSIGN(s.audit, AuditLog::open(s.config.audit));
+  s.gate = std::make_unique<PolicyGate>(s.policy, s.logger, s.config.proxy);
   s.context = std::make_unique<RegistryContext>(
       RegistryContext{s.config, s.logger, s.policy, *s.driver, *s.blobs, *s.uploads, *s.manifests,
-                      *s.auth, s.metrics, s.tagLocks});
+                      *s.auth, s.metrics, s.tagLocks, *s.gate});
   if (s.config.proxy.enabled()) {
     s.proxy = std::make_unique<ProxyService>(s.config.proxy, *s.context, *s.audit,
                                              s.metricsRegistry);

@@ -24,6 +24,10 @@ class RegistryService {
   RegistryService(const RegistryService&) = delete;
   RegistryService& operator=(const RegistryService&) = delete;
 
+  // What open() checks before it touches storage or files it would write: the htpasswd file and
+  // its hashes, the access rules, the token key and the upstreams' docker config. `berth serve
+  // --check-config` runs exactly this, so a config it passes does not fail to start on these.
+  static common::Status validate(const common::RegistryConfig& config, common::Logger& logger);
   // Opens storage, auth and the audit log; an error here stops the server from starting.
   common::Status open();
   // Mounts /v2/... (one catch-all route, dispatched by our own router).

@@ -36,11 +36,15 @@ common::Result<Digest> digestParam(Exchange& ex) {
   return Digest::parse(ex.param("digest"));
 }
 
-bool mayPull(RegistryContext& ctx, Exchange& ex, const std::string& repository) {
+// A mount reads the source: both the access rules and the pull rules of the policy must let
+// the client read it there.
+bool mayPull(RegistryContext& ctx, Exchange& ex, const std::string& repository,
+             const Digest& digest) {
   return ctx.auth
-      .authorize(ex.req.get_header_value("Authorization"), ex.req.get_header_value("Host"),
-                 repository, AccessAction::Pull)
-      .allowed;
+             .authorize(ex.req.get_header_value("Authorization"), ex.req.get_header_value("Host"),
+                        repository, AccessAction::Pull)
+             .allowed &&
+         ctx.gate.checkPull(repository, digest.str());
 }
 
 // The repository a blob can be mounted from: `from` when given, otherwise any repository that
@@ -49,14 +53,14 @@ std::optional<std::string> mountSource(RegistryContext& ctx, Exchange& ex, const
   if (ex.hasParam("from")) {
     const std::string from = ex.param("from");
     if (!policy::isValidRepositoryPath(from)) return std::nullopt;
-    if (ctx.blobs.linked(from, digest) && mayPull(ctx, ex, from)) return from;
+    if (ctx.blobs.linked(from, digest) && mayPull(ctx, ex, from, digest)) return from;
     return std::nullopt;
   }
   auto repositories = walkRepositories(ctx.driver);
   if (!repositories) return std::nullopt;
   for (const auto& repo : *repositories) {
     if (repo.name != ex.route.name && ctx.blobs.linked(repo.name, digest) &&
-        mayPull(ctx, ex, repo.name)) {
+        mayPull(ctx, ex, repo.name, digest)) {
       return repo.name;
     }
   }

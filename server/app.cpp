@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "admission/webhook_service.h"
+#include "policy/loader.h"
 #include "policy/watcher.h"
 #include "registry/node_proxy.h"
 #include "registry/registry_service.h"
@@ -91,12 +92,18 @@ App::App(common::Config config, common::Logger& logger)
 
 App::~App() { stop(); }
 
+common::Status App::check() {
+  auto& s = *impl_;
+  if (s.config.nodeProxy.enabled()) return {};
+  BERTH_TRY(policy::loadPolicyPath(s.config.policy.path, policy::loadOptionsFor(s.config)));
+  return registry::RegistryService::validate(s.config.registry, s.logger);
+}
+
 common::Status App::start() {
   auto& s = *impl_;
   if (s.config.nodeProxy.enabled()) return s.startNodeProxy();
-  policy::LoadOptions loadOptions;
-  loadOptions.defaultRewriteTarget = s.config.policy.rewriteTarget;
-  s.policy = std::make_unique<policy::PolicyWatcher>(s.config.policy.path, loadOptions, s.logger,
+  s.policy = std::make_unique<policy::PolicyWatcher>(s.config.policy.path,
+                                                     policy::loadOptionsFor(s.config), s.logger,
                                                      s.metrics);
   BERTH_TRY(s.policy->loadInitial());
   if (!s.config.policy.path.empty()) {
@@ -130,7 +137,10 @@ common::Status App::start() {
         s.config.webhook, s.config.policy, s.selfRegistry, *s.policy, s.logger, s.metrics);
     Listener::Options webhookOptions{"webhook", s.config.webhook.listen, s.config.webhook.tls,
                                      defaultThreads(s.config.webhook.threads, 32),
-                                     static_cast<size_t>(s.config.webhook.maxBodyBytes)};
+                                     // Up to twice the limit is read (and the excess
+                                     // dropped) so that an oversize review is answered with a
+                                     // denial; beyond that, 413.
+                                     2 * static_cast<size_t>(s.config.webhook.maxBodyBytes)};
     webhookOptions.readTimeoutSeconds = s.config.webhook.readTimeoutSeconds;
     s.webhookListener = std::make_unique<Listener>(std::move(webhookOptions), s.logger);
     BERTH_TRY(s.webhookListener->prepare());

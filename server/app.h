@@ -17,6 +17,9 @@ class App {
   App(common::Config config, common::Logger& logger);
   ~App();
 
+  // The validation start() runs, without opening storage or binding anything: the config's
+  // files (policies, htpasswd, token key, docker config) are read and checked.
+  common::Status check();
   // Loads policy, opens storage, binds listeners. Nothing is served yet.
   common::Status start();
   // Serves until SIGTERM or SIGINT, then finishes in-flight requests and returns.

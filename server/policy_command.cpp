@@ -105,7 +105,11 @@ int testCommand(const std::vector<std::string>& argv, std::ostream& out, std::os
        {"image", "REF", "image reference to judge", true},
        {"operation", "OP", "admit, push or pull (default admit)"},
        {"output", "FORMAT", "text or json (default text)"},
-       {"rewrite-target", "HOST[:PORT][/PATH]", "default rewrite target"}});
+       {"rewrite-target", "HOST[:PORT][/PATH]", "default rewrite target"},
+       {"upstream", "HOST",
+        "a pull-through upstream of the registry (registry.proxy.upstreams[].host): only these "
+        "are judged as mirrored images under the rewrite target",
+        true}});
   if (auto exit = args.parseOrExit(argv, "berth policy test: ", out, err)) return *exit;
   const auto path = args.get("policy");
   if (!path) {
@@ -129,6 +133,7 @@ int testCommand(const std::vector<std::string>& argv, std::ostream& out, std::os
   }
   policy::LoadOptions options;
   if (auto target = args.get("rewrite-target")) options.defaultRewriteTarget = *target;
+  for (const auto& host : args.all("upstream")) options.upstreams.push_back({host, ""});
   auto loaded = policy::loadPolicyPath(*path, options);
   if (!loaded) {
     err << loaded.error().message << "\n";

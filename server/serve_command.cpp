@@ -88,17 +88,15 @@ int serveCommand(const std::vector<std::string>& argv) {
     for (const auto& p : problems) std::cerr << "berth serve: " << p << "\n";
     return 2;
   }
+  common::Logger logger(common::parseLogLevel(config.logLevel).value());
   if (args.has("check-config")) {
-    policy::LoadOptions options;
-    options.defaultRewriteTarget = config.policy.rewriteTarget;
-    if (auto loaded = policy::loadPolicyPath(config.policy.path, options); !loaded) {
-      std::cerr << "berth serve: invalid policy:\n" << loaded.error().message << "\n";
+    if (auto checked = App(config, logger).check(); !checked) {
+      std::cerr << "berth serve: invalid configuration:\n" << checked.error().message << "\n";
       return 1;
     }
     std::cout << "config and policy are valid\n";
     return 0;
   }
-  common::Logger logger(common::parseLogLevel(config.logLevel).value());
 
   // Signals are taken synchronously by the main thread (sigtimedwait), so they are blocked
   // before any other thread exists and every thread inherits the mask.

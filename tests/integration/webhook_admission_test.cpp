@@ -217,11 +217,57 @@ TEST_F(WebhookAdmissionTest, BadRequestsGetAClearHttp400) {
             true);
 }
 
-TEST_F(WebhookAdmissionTest, BodiesOverTheLimitAreRefusedWithAMessage) {
-  const std::string huge(3 * 1024 * 1024 + 1, ' ');
-  const HttpsAnswer answer = server_->post("/mutate", huge);
-  EXPECT_EQ(answer.status, 413);
-  EXPECT_TRUE(contains(answer.body, "maxBodyBytes")) << answer.body;
+// An UPDATE of a denied Pod as large as the API server sends: the new object near its 3 MiB
+// request limit and the old one as large, both with big managedFields. It must be judged, not
+// refused for its size (failurePolicy: Ignore would then admit it unchecked).
+nlohmann::json largeUpdate(size_t objectBytes) {
+  auto review = nlohmann::json::parse(admissionFixture("pod-create-denied.json"));
+  auto& request = review["request"];
+  request["operation"] = "UPDATE";
+  nlohmann::json fields = nlohmann::json::array();
+  for (size_t i = 0; i * 200 < objectBytes; ++i) {
+    fields.push_back({{"manager", "kubectl-" + std::to_string(i)},
+                      {"operation", "Update"},
+                      {"apiVersion", "v1"},
+                      {"fieldsType", "FieldsV1"},
+                      {"fieldsV1", {{"f:metadata", {{"f:labels", {{"f:x", std::string(80, 'x')}}}}}}}});
+  }
+  request["object"]["metadata"]["managedFields"] = fields;
+  request["oldObject"] = request["object"];
+  request["oldObject"]["spec"]["containers"][0]["image"] = "nginx:1.25";
+  return review;
+}
+
+TEST_F(WebhookAdmissionTest, AnUpdateAsLargeAsTheApiServerSendsIsJudged) {
+  const std::string body = largeUpdate(3 * 1024 * 1024 - 4096).dump();
+  ASSERT_GT(body.size(), 6u * 1024 * 1024);
+  const auto answer = review("/validate", body);
+  EXPECT_EQ(answer["response"]["allowed"], false);
+  EXPECT_TRUE(contains(answer["response"]["status"]["message"].get<std::string>(), "latest"))
+      << answer["response"];
+}
+
+TEST_F(WebhookAdmissionTest, AReviewOverTheLimitIsDeniedNotAnError) {
+  // 9 MiB: over webhook.maxBodyBytes (8 MiB), under twice it.
+  const std::string body = largeUpdate(9 * 1024 * 1024 / 2).dump();
+  ASSERT_GT(body.size(), 8u * 1024 * 1024);
+  ASSERT_LT(body.size(), 16u * 1024 * 1024);
+  for (const char* path : {"/mutate", "/validate"}) {
+    const auto answer = review(path, body);
+    EXPECT_EQ(answer["response"]["allowed"], false) << path;
+    EXPECT_EQ(answer["response"]["status"]["code"], 413) << path;
+    EXPECT_TRUE(contains(answer["response"]["status"]["message"].get<std::string>(),
+                         "maxBodyBytes"))
+        << answer["response"];
+  }
+  // Without a uid nothing can be answered as a review: an HTTP error that says why.
+  const HttpsAnswer anonymous = server_->post("/validate", std::string(9 * 1024 * 1024, ' '));
+  EXPECT_EQ(anonymous.status, 413);
+  EXPECT_TRUE(contains(anonymous.body, "maxBodyBytes")) << anonymous.body;
+  // Past twice the limit the listener refuses before reading.
+  const HttpsAnswer huge = server_->post("/mutate", std::string(17 * 1024 * 1024, ' '));
+  EXPECT_EQ(huge.status, 413);
+  EXPECT_TRUE(contains(huge.body, "maxBodyBytes")) << huge.body;
 }
 
 TEST_F(WebhookAdmissionTest, MetricsCountDecisionsAndLatencyByKind) {

@@ -203,6 +203,45 @@ TEST_F(MutateTest, PinsMirroredImagesInTheRegistryUnderTheTarget) {
   EXPECT_EQ(run(again, *pinPolicy).response.patch, "");
 }
 
+// Pinning asks the registry only where the image really comes from (issue #15, item 5).
+TEST_F(MutateTest, PinsResolveAgainstTheImagesRealSourceOnly) {
+  auto pinAll = policy::loadPolicyText(R"(apiVersion: berth.dev/v1
+kind: ImagePolicy
+metadata: {name: pin-all}
+spec:
+  rules:
+    - {name: pin, action: require-digest, pin: true, onPinFailure: deny}
+)", "pin-all.yaml", test::mirrorOptions());
+  ASSERT_TRUE(pinAll) << pinAll.error().message;
+  auto request = fixtureRequest("pod-create.json");
+  auto pinned = [&](const std::string& image) {
+    request.object["spec"]["containers"] = nlohmann::json::array(
+        {nlohmann::json{{"name", "app"}, {"image", image}}});
+    request.object["spec"].erase("initContainers");
+    resolver_.asked.clear();
+    return run(request, **pinAll);
+  };
+  const std::vector<std::pair<std::string, std::string>> sources = {
+      {"127.0.0.1:5001/team/app:2", "127.0.0.1_5001/team/app:2"},  // an upstream, port encoded
+      {"ghcr.io/team/app:2", "ghcr.io/team/app:2"},
+      {"localhost:5005/127.0.0.1_5001/team/app:2", "127.0.0.1_5001/team/app:2"},
+      {"localhost:5005/team/app:2", "team/app:2"},  // Berth's own image
+  };
+  for (const auto& [image, asked] : sources) {
+    resolver_.digests[asked] = kDigestA;
+    const Review review = pinned(image);
+    EXPECT_TRUE(review.response.allowed) << image << ": " << review.response.message;
+    EXPECT_EQ(resolver_.asked, std::vector<std::string>{asked}) << image;
+  }
+  // Attack: a same-named repository of Berth's own must never answer for an external image.
+  resolver_.digests["registry.example.com/team/app:2"] = kDigestA;
+  const Review external = pinned("registry.example.com/team/app:2");
+  EXPECT_FALSE(external.response.allowed);
+  EXPECT_TRUE(resolver_.asked.empty());
+  EXPECT_NE(external.response.message.find("not a pull-through upstream"), std::string::npos)
+      << external.response.message;
+}
+
 TEST_F(MutateTest, MalformedObjectsAreDeniedWithTheReason) {
   auto request = fixtureRequest("pod-create.json");
   request.object["spec"]["containers"] = "nginx";

@@ -11,9 +11,17 @@
 
 namespace berth::admission::test {
 
+// The chart's pull-through upstreams (its mirror policy's registries) and a local one with a
+// port.
+inline policy::LoadOptions mirrorOptions() {
+  policy::LoadOptions options;
+  options.upstreams = {{"docker.io", ""}, {"ghcr.io", ""}, {"quay.io", ""}, {"127.0.0.1:5001", ""}};
+  return options;
+}
+
 inline policy::PolicySnapshot fixturePolicy(const std::string& name) {
   auto loaded = policy::loadPolicyPath(
-      berth::testing::sourcePath("tests/fixtures/admission/" + name), policy::LoadOptions{});
+      berth::testing::sourcePath("tests/fixtures/admission/" + name), mirrorOptions());
   if (!loaded) throw std::runtime_error(name + ": " + loaded.error().message);
   return std::move(loaded).value();
 }

@@ -10,7 +10,15 @@ namespace {
 
 const std::string kDigest = "sha256:" + std::string(64, 'c');
 
-PolicySnapshot compile(const std::string& yaml, LoadOptions options = {}) {
+// The registry's pull-through upstreams: only images under the rewrite target that name one of
+// these are judged as mirrored images.
+LoadOptions mirrorOptions() {
+  LoadOptions options;
+  options.upstreams = {{"docker.io", ""}, {"ghcr.io", ""}, {"127.0.0.1:5001", ""}};
+  return options;
+}
+
+PolicySnapshot compile(const std::string& yaml, LoadOptions options = mirrorOptions()) {
   auto loaded = loadPolicyText(yaml, "test.yaml", options);
   if (!loaded) {
     ADD_FAILURE() << loaded.error().message;
@@ -302,6 +310,99 @@ TEST(EngineTest, CatastrophicPatternsRunInLinearTime) {
     - {name: evil, match: {images: ['(a+)+b']}, action: deny, message: m})"));
   const std::string image = "r.io/" + std::string(200, 'a') + ":1";
   EXPECT_EQ(judge(policy, image).verdict, Verdict::Allow);
+}
+
+}  // namespace
+}  // namespace berth::policy
+
+namespace berth::policy {
+namespace {
+
+// Attacks on the name an image is judged by (issue #15, items 2 and 3).
+const std::string kTeamAllowList = R"(  default: {action: deny, message: only team-a}
+  rules:
+    - {name: team-a, match: {images: ['registry\.example\.com/team-a/.*']}, action: allow})";
+
+TEST(EngineNameAttackTest, AHostShapedNameUnderTheTargetIsNotLaunderedAsThatHost) {
+  auto policy = compile(policyDoc("allow", kTeamAllowList));
+  EXPECT_EQ(judge(policy, "registry.example.com/team-a/app:1").verdict, Verdict::Allow);
+  EXPECT_EQ(judge(policy, "localhost:5005/team-a/app:1").verdict, Verdict::Deny);
+  // registry.example.com is not an upstream: this is Berth's own repository
+  // "registry.example.com/team-a/app", which a pusher could have filled.
+  const Decision laundered = judge(policy, "localhost:5005/registry.example.com/team-a/app:1");
+  EXPECT_EQ(laundered.verdict, Verdict::Deny);
+  EXPECT_EQ(laundered.reason, "only team-a");
+}
+
+TEST(EngineNameAttackTest, OnlyAConfiguredUpstreamOrItsAliasIsUnwrapped) {
+  LoadOptions options = mirrorOptions();
+  options.upstreams.push_back({"registry.example.com", "corp"});
+  auto policy = compile(policyDoc("allow", kTeamAllowList), options);
+  EXPECT_EQ(judge(policy, "localhost:5005/registry.example.com/team-a/app:1").verdict,
+            Verdict::Allow);
+  EXPECT_EQ(judge(policy, "localhost:5005/corp/team-a/app:1").verdict, Verdict::Allow);
+  // A port-encoded host that is not configured stays a local name.
+  EXPECT_EQ(judge(policy, "localhost:5005/registry.example.com_443/team-a/app:1").verdict,
+            Verdict::Deny);
+  EXPECT_EQ(judge(policy, "localhost:5005/127.0.0.1_5002/team-a/app:1").verdict, Verdict::Deny);
+}
+
+TEST(EngineNameAttackTest, OddlySpelledHostsMeetTheRulesForTheirCanonicalName) {
+  auto policy = compile(policyDoc("deny", R"(  rules:
+    - {name: no-evil, match: {images: ['ghcr\.io/evil/.*']}, action: deny, message: banned}
+    - {name: hub, match: {images: ['docker\.io/.*']}, action: rewrite})"));
+  for (const std::string image :
+       {"ghcr.io/evil/miner:1", "GHCR.IO/evil/miner:1", "ghcr.io:443/evil/miner:1",
+        "Ghcr.Io:443/evil/miner:1"}) {
+    const Decision d = judge(policy, image);
+    EXPECT_EQ(d.verdict, Verdict::Deny) << image;
+    EXPECT_EQ(d.image, "ghcr.io/evil/miner:1") << image;
+  }
+  for (const std::string image : {"index.docker.io/library/nginx:1",
+                                  "registry-1.docker.io/library/nginx:1", "DOCKER.IO:443/nginx:1"}) {
+    const Decision d = judge(policy, image);
+    EXPECT_EQ(d.verdict, Verdict::Rewrite) << image;
+    EXPECT_EQ(d.rewritten, "localhost:5005/docker.io/library/nginx:1") << image;
+  }
+}
+
+TEST(EngineNameAttackTest, AReferenceThatCannotBeNormalisedIsAnErrorWithAReason) {
+  auto policy = compile(policyDoc("deny", R"(  rules:
+    - {name: everything, action: allow})"));
+  for (const std::string image : {"ghcr.io./evil/miner:1", "ghcr.io/Evil/miner:1", "ghcr.io//x"}) {
+    auto d = evaluate(*policy, image, "default", Operation::Admit);
+    ASSERT_FALSE(d) << image;
+    EXPECT_NE(d.error().message.find("invalid image reference"), std::string::npos) << image;
+  }
+}
+
+TEST(EngineRegistryTest, PushAndPullRulesDecideAtTheRegistry) {
+  auto policy = compile(policyDoc("registry", R"(  rules:
+    - {name: frozen, match: {images: ['localhost:5005/frozen/.*']}, operations: [push],
+       action: deny, message: frozen is read-only}
+    - {name: secret, match: {images: ['localhost:5005/secret/.*']}, operations: [pull],
+       action: deny, message: not for pulling})"));
+  auto push = evaluateForRegistry(*policy, "frozen/app", "1", Operation::Push);
+  ASSERT_TRUE(push);
+  EXPECT_EQ(push->verdict, Verdict::Deny);
+  EXPECT_EQ(push->reason, "frozen is read-only");
+  auto pull = evaluateForRegistry(*policy, "frozen/app", "1", Operation::Pull);
+  ASSERT_TRUE(pull);
+  EXPECT_EQ(pull->verdict, Verdict::Allow);
+  auto secret = evaluateForRegistry(*policy, "secret/app", kDigest, Operation::Pull);
+  ASSERT_TRUE(secret);
+  EXPECT_EQ(secret->verdict, Verdict::Deny);
+}
+
+TEST(EngineRegistryTest, ADocumentDefaultIsForPodsNotForTheRegistry) {
+  auto policy = compile(policyDoc("allow", kTeamAllowList));
+  auto pull = evaluateForRegistry(*policy, "other/app", "1", Operation::Pull);
+  ASSERT_TRUE(pull);
+  EXPECT_EQ(pull->verdict, Verdict::Allow);
+  auto push = evaluateForRegistry(*policy, "other/app", "1", Operation::Push);
+  ASSERT_TRUE(push);
+  EXPECT_EQ(push->verdict, Verdict::Allow);
+  EXPECT_EQ(judge(policy, "localhost:5005/other/app:1").verdict, Verdict::Deny);
 }
 
 }  // namespace

@@ -14,8 +14,15 @@ namespace {
 const std::string kExamples = testing::sourcePath("examples/policies");
 const std::string kDigest = "sha256:" + std::string(64, 'd');
 
+// The chart's default pull-through upstreams: the mirror policy's three registries.
+LoadOptions chartOptions() {
+  LoadOptions options;
+  options.upstreams = {{"docker.io", ""}, {"ghcr.io", ""}, {"quay.io", ""}};
+  return options;
+}
+
 PolicySnapshot load(const std::string& path) {
-  auto loaded = loadPolicyPath(path, LoadOptions{});
+  auto loaded = loadPolicyPath(path, chartOptions());
   if (!loaded) {
     ADD_FAILURE() << loaded.error().message;
     return emptyPolicy(LoadOptions{});
@@ -105,6 +112,10 @@ TEST(ExamplePoliciesTest, AllTogether) {
   EXPECT_EQ(judge(p, "localhost:5005/docker.io/library/nginx:1.25", "prod-eu").verdict,
             Verdict::Deny);
   EXPECT_EQ(judge(p, "registry.example.com/team-a/api:3", "prod-eu").verdict, Verdict::Allow);
+  // Attack: registry.example.com is no upstream, so this name is a repository of Berth's own
+  // that anyone allowed to push could fill; it must not pass as the team's image.
+  EXPECT_EQ(judge(p, "localhost:5005/registry.example.com/team-a/api:3", "prod-eu").verdict,
+            Verdict::Deny);
 }
 
 }  // namespace

@@ -121,6 +121,58 @@ TEST(ServeCommandTest, CheckConfigValidatesWithoutServing) {
   expectContains(r.out, "config and policy are valid");
 }
 
+// Attacks on --check-config (issue #15, item 10): each config here would have started an open
+// or broken registry, or failed only at `serve`, while --check-config said it was valid.
+TEST(ServeCommandTest, CheckConfigRefusesWhatServeWouldRefuse) {
+  testing::TempDir dir;
+  const std::string bcrypt =
+      runCommand({"htpasswd", "-nbB", "alice", "wonderland"}).out;  // "alice:$2y$...\n"
+  ASSERT_EQ(bcrypt.rfind("alice:$2", 0), 0u) << "htpasswd (apache2-utils) is required";
+  const std::string good = dir.write("good.htpasswd", bcrypt);
+  const std::string apr1 = dir.write("apr1.htpasswd", "alice:$apr1$abcdefgh$0123456789abcdefghijkl\n");
+  struct Case {
+    std::string name;
+    std::string registryYaml;  // under "registry:"
+    std::string expected;
+  };
+  const std::vector<Case> cases = {
+      {"a bad access-rule pattern",
+       "  auth:\n    htpasswd: " + good +
+           "\n    access:\n      - {account: alice, repository: 'team/(x', actions: [pull]}\n",
+       "team/(x"},
+      {"an $apr1$ htpasswd entry", "  auth:\n    htpasswd: " + apr1 + "\n", "apr1"},
+      {"a missing htpasswd file", "  auth:\n    htpasswd: " + dir.file("missing") + "\n",
+       dir.file("missing")},
+      {"a missing docker config",
+       "  proxy:\n    dockerConfigJson: " + dir.file("nope.json") +
+           "\n    upstreams:\n      - {host: ghcr.io}\n",
+       "nope.json"},
+      {"access rules without an identity source",
+       "  auth:\n    access:\n      - {account: alice, repository: '.*', actions: ['*']}\n",
+       "identity source"},
+      {"anonymousPull without an identity source", "  auth:\n    anonymousPull: true\n",
+       "anonymousPull needs registry.auth.htpasswd"},
+  };
+  for (const auto& c : cases) {
+    const std::string config = dir.write(
+        "berth.yaml", "registry:\n  listen: 127.0.0.1:0\n  storage: " + dir.file("s") + "\n" +
+                          c.registryYaml);
+    auto checked = runCommand({berthBinary(), "serve", "--config", config, "--check-config"});
+    EXPECT_NE(checked.exitCode, 0) << c.name << "\n" << checked.out;
+    expectContains(checked.err, c.expected);
+    // serve refuses the same config with the same reason (timeout: a serve that starts fails).
+    auto served = runCommand({"timeout", "20", berthBinary(), "serve", "--config", config});
+    EXPECT_NE(served.exitCode, 0) << c.name;
+    expectContains(served.err, c.expected);
+  }
+  // The good file passes both ways.
+  const std::string config = dir.write(
+      "berth.yaml", "registry:\n  listen: 127.0.0.1:0\n  storage: " + dir.file("s") +
+                        "\n  auth:\n    htpasswd: " + good + "\n");
+  auto checked = runCommand({berthBinary(), "serve", "--config", config, "--check-config"});
+  EXPECT_EQ(checked.exitCode, 0) << checked.err;
+}
+
 TEST(ServeCommandTest, EveryExampleConfigIsValid) {
   // run.sh starts berth with examples/config/default.yaml from the repository root.
   size_t checked = 0;

@@ -1,0 +1,102 @@
+#include "registry/policy_gate.h"
+
+#include <algorithm>
+#include <cctype>
+
+#include "policy/engine.h"
+
+namespace berth::registry {
+
+using common::Error;
+using common::ErrorCode;
+
+namespace {
+
+// "127.0.0.1_5001": the encoded form of a host with a port.
+bool hasEncodedPort(const std::string& component) {
+  const auto underscore = component.rfind('_');
+  if (underscore == std::string::npos || underscore == 0 || underscore + 1 == component.size()) {
+    return false;
+  }
+  return std::all_of(component.begin() + static_cast<std::ptrdiff_t>(underscore) + 1,
+                     component.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
+std::string image(const std::string& repository, const std::string& reference) {
+  return repository + (reference.find(':') != std::string::npos ? "@" : ":") + reference;
+}
+
+}  // namespace
+
+common::Result<policy::Decision> PolicyGate::decide(const std::string& repository,
+                                                    const std::string& reference,
+                                                    policy::Operation operation) const {
+  const policy::PolicySnapshot snapshot = policy_.current();
+  if (!snapshot) return policy::Decision{};
+  auto decision = policy::evaluateForRegistry(*snapshot, repository, reference, operation);
+  if (!decision) {
+    logger_.error("the policy cannot judge a registry reference; refused",
+                  {{"repository", repository},
+                   {"reference", reference},
+                   {"operation", policy::operationName(operation)},
+                   {"error", decision.error().message}});
+    return Error{ErrorCode::Denied,
+                 "the policy cannot judge " + image(repository, reference) + "; refused"};
+  }
+  return decision;
+}
+
+common::Status PolicyGate::enforce(const std::string& repository, const std::string& reference,
+                                   policy::Operation operation) const {
+  BERTH_TRY_ASSIGN(policy::Decision decision, decide(repository, reference, operation));
+  if (decision.verdict != policy::Verdict::Deny) return {};
+  const std::string rule = decision.rule.value_or("default");
+  return Error{ErrorCode::Denied,
+               std::string(policy::operationName(operation)) + " of " +
+                   image(repository, reference) + " denied by policy rule '" + rule +
+                   "': " + decision.reason,
+               rule};
+}
+
+common::Status PolicyGate::checkPull(const std::string& repository,
+                                     const std::string& reference) const {
+  return enforce(repository, reference, policy::Operation::Pull);
+}
+
+common::Status PolicyGate::checkPush(const std::string& repository,
+                                     const std::string& reference) const {
+  return enforce(repository, reference, policy::Operation::Push);
+}
+
+common::Result<std::optional<std::string>> PolicyGate::immutableRule(
+    const std::string& repository, const std::string& tag) const {
+  BERTH_TRY_ASSIGN(policy::Decision decision,
+                   decide(repository, tag, policy::Operation::Push));
+  if (!decision.immutable) return std::optional<std::string>();
+  return std::optional<std::string>(
+      decision.immutableRule.value_or(decision.rule.value_or("immutable-tags")));
+}
+
+common::Status PolicyGate::checkWritableName(const std::string& repository) const {
+  const auto slash = repository.find('/');
+  if (slash == std::string::npos) return {};
+  const std::string first = repository.substr(0, slash);
+  const bool upstream =
+      std::any_of(proxy_.upstreams.begin(), proxy_.upstreams.end(),
+                  [&](const common::ProxyUpstream& up) {
+                    return common::encodeUpstreamHost(up.host) == first ||
+                           (!up.alias.empty() && up.alias == first);
+                  });
+  const bool hostShaped =
+      first.find('.') != std::string::npos || hasEncodedPort(first) || first == "localhost";
+  if (!upstream && !hostShaped) return {};
+  return Error{ErrorCode::Denied,
+               "repository " + repository + " is refused: its first path component '" + first +
+                   "' names " +
+                   (upstream ? std::string("a pull-through upstream")
+                             : std::string("a registry host")) +
+                   ", and only images fetched from that upstream may be stored under it"};
+}
+
+}  // namespace berth::registry
