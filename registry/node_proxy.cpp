@@ -76,6 +76,20 @@ void sendError(httplib::Response& res, const Error& error) {
   res.set_content(errorEnvelope(error), "application/json");
 }
 
+// The error a refused blob read stands for: a HEAD carries no body, so a GET gets this one.
+Error refusalFor(int status) {
+  switch (status) {
+    case 401:
+      return Error{ErrorCode::Unauthenticated, "authentication required"};
+    case 403:
+      return Error{ErrorCode::PermissionDenied, "requested access to the resource is denied"};
+    case 404:
+      return Error{ErrorCode::BlobUnknown, "blob unknown to registry"};
+    default:
+      return Error{ErrorCode::Unavailable, "registry answered HTTP " + std::to_string(status)};
+  }
+}
+
 struct Download {
   std::shared_ptr<BlobFetch> fetch;
   std::vector<char> buffer;
@@ -295,8 +309,11 @@ void NodeProxyService::Impl::serveBlob(const httplib::Request& req, httplib::Res
   if (!check) return serveWhileUnreachable(req, res, blob);
   learnAnonymous(req, blob, check->status);
   if (check->status != 200) {
-    res.status = check->status;
     copyHeaders(*check, res);
+    if (req.method != "HEAD") {
+      res.set_content(errorEnvelope(refusalFor(check->status)), "application/json");
+    }
+    res.status = check->status;
     return;
   }
   if (auto cached = blobs->size(blob.digest)) {
