@@ -276,9 +276,11 @@ void NodeProxyService::Impl::runFetch(BlobFetch& fetch, const std::string& path,
           return true;
         });
     if (!result || status != 200) {
+      // A refused status cancels the transfer in the header handler: name the status then.
+      const bool refused = status != 0 && status != 200;
       transfer = Error{ErrorCode::Unavailable, "registry blob fetch failed",
-                       result ? "HTTP " + std::to_string(status)
-                              : httplib::to_string(result.error())};
+                       refused || result ? "HTTP " + std::to_string(status)
+                                         : httplib::to_string(result.error())};
       return false;
     }
     return true;
@@ -288,6 +290,11 @@ void NodeProxyService::Impl::runFetch(BlobFetch& fetch, const std::string& path,
   if (!transfer || !appended) {
     (void)uploads->cancel(kCacheRepository, id);
     upstreamErrors.inc();
+    // A 401 here means the node's own credential (nodeProxy.registryAuth) is wrong.
+    logger.warn("node proxy: blob fetch failed",
+                {{"digest", fetch.digest().str()},
+                 {"error", !transfer ? transfer.error().message + ": " + transfer.error().detail
+                                     : appended.error().message}});
     return fetch.finished(!transfer ? transfer : common::Status(std::move(appended).error()));
   }
   auto completed = uploads->complete(kCacheRepository, id, fetch.digest(), nullptr, &bytes);

@@ -249,6 +249,8 @@ TEST_F(NodeProxySecurityTest, AWrongNodeCredentialFailsClosedInsteadOfBorrowingT
   expectUnavailable(viaNode("GET", "private/app", digest, kAlice));
   EXPECT_FALSE(cached(digest));
   for (const auto& pull : blobPulls(digest)) EXPECT_NE(pull["user"], "alice") << pull.dump();
+  EXPECT_TRUE(contains(node_->log(), "registry blob fetch failed: HTTP 401")) << node_->log();
+  EXPECT_FALSE(contains(node_->log(), "not-the-node-password"));
 }
 
 TEST(NodeProxyCredentialConfigTest, AnUnusableCredentialStopsServe) {
