@@ -4,6 +4,7 @@
 #include <charconv>
 #include <climits>
 #include <set>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -100,6 +101,24 @@ void readProxy(YamlMapReader& parent, ProxyConfig& proxy, std::vector<std::strin
   r.finish();
 }
 
+// `key` under `parent`: {username, passwordFile}, both or neither, so a half-configured
+// credential never silently becomes anonymous access.
+void readRegistryClientCredential(YamlMapReader& parent, const std::string& key,
+                                  RegistryClientCredential& credential,
+                                  std::vector<std::string>& errors) {
+  YAML::Node node = parent.node(key);
+  if (!node.IsDefined()) return;
+  YamlMapReader r(node, parent.file(), parent.context() + "." + key, errors);
+  if (auto v = r.string("username")) credential.username = *v;
+  if (auto v = r.string("passwordFile")) credential.passwordFile = *v;
+  if (credential.username.empty() != credential.passwordFile.empty()) {
+    r.error(node, "'" + key + "' needs both 'username' and 'passwordFile'");
+  } else if (credential.username.find(':') != std::string::npos) {
+    r.error(node, "'" + key + ".username' must not contain ':' (HTTP Basic)");
+  }
+  r.finish();
+}
+
 void readNodeProxy(YamlMapReader& top, NodeProxyConfig& np, std::vector<std::string>& errors) {
   YAML::Node node = top.node("nodeProxy");
   if (!node.IsDefined()) return;
@@ -111,6 +130,7 @@ void readNodeProxy(YamlMapReader& top, NodeProxyConfig& np, std::vector<std::str
   if (auto v = r.string("caFile")) np.caFile = *v;
   if (auto v = r.boolean("insecure")) np.insecure = *v;
   if (auto v = r.integer("threads", 0, 4096)) np.threads = *v;
+  readRegistryClientCredential(r, "registryAuth", np.registryAuth, errors);
   r.finish();
 }
 
@@ -289,6 +309,30 @@ Result<Config> loadConfigFile(const std::string& path) {
   return parseConfigText(buffer.str(), path);
 }
 
+Result<std::string> readRegistryClientPassword(const RegistryClientCredential& credential,
+                                               const std::string& context) {
+  std::error_code ec;
+  std::ifstream in;
+  if (std::filesystem::is_regular_file(credential.passwordFile, ec)) {
+    in.open(credential.passwordFile, std::ios::binary);
+  }
+  std::stringstream buffer;
+  if (in) buffer << in.rdbuf();
+  if (!in.is_open() || in.bad()) {
+    return Error{ErrorCode::NotFound,
+                 context + ".passwordFile: cannot read " + credential.passwordFile};
+  }
+  std::string password = buffer.str();
+  while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
+    password.pop_back();
+  }
+  if (password.empty()) {
+    return Error{ErrorCode::InvalidArgument,
+                 context + ".passwordFile: " + credential.passwordFile + " is empty"};
+  }
+  return password;
+}
+
 std::string encodeUpstreamHost(const std::string& host) {
   std::string out = host;
   std::replace(out.begin(), out.end(), ':', '_');
@@ -370,6 +414,11 @@ std::vector<std::string> validateConfig(const Config& config) {
       problems.push_back("nodeProxy.upstreamRegistry must be an http:// or https:// URL");
     }
     if (config.nodeProxy.cacheDir.empty()) problems.push_back("nodeProxy.cacheDir is empty");
+    if (config.nodeProxy.registryAuth.enabled()) {
+      auto password =
+          readRegistryClientPassword(config.nodeProxy.registryAuth, "nodeProxy.registryAuth");
+      if (!password) problems.push_back(password.error().message);
+    }
   }
   return problems;
 }

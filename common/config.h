@@ -125,6 +125,18 @@ struct WebhookConfig {
   int64_t readTimeoutSeconds = kDefaultReadTimeoutSeconds;  // as registry.readTimeout
 };
 
+// A username and a file holding the password, for Berth's own clients of the registry.
+struct RegistryClientCredential {
+  std::string username;
+  std::string passwordFile;
+  bool enabled() const { return !username.empty(); }
+};
+
+// The password of a credential: the file's content without a trailing newline. Read once at
+// start by the component that uses it; errors name the file and never the content.
+Result<std::string> readRegistryClientPassword(const RegistryClientCredential& credential,
+                                               const std::string& context);
+
 // The node-local pull-only endpoint (`berth serve --node-proxy-listen`): when enabled, the
 // process runs only this listener, no registry and no webhook.
 struct NodeProxyConfig {
@@ -135,6 +147,9 @@ struct NodeProxyConfig {
   std::string caFile;  // CA bundle for an https registry
   bool insecure = false;  // do not verify the registry's certificate
   int64_t threads = 0;
+  // The node's own account at the registry, for blob fetches once a client's HEAD was allowed;
+  // never used to decide whether a client may read.
+  RegistryClientCredential registryAuth;
   bool enabled() const { return !listen.empty(); }
 };
 

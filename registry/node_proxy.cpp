@@ -8,7 +8,9 @@
 #include <shared_mutex>
 
 #include "registry/blob_store.h"
+#include "common/base64.h"
 #include "registry/fs_driver.h"
+#include "registry/node_proxy_anonymous_pulls.h"
 #include "registry/oci_errors.h"
 #include "registry/paths.h"
 #include "registry/proxy_blob_fetch.h"
@@ -41,20 +43,51 @@ int64_t nowSeconds() {
       .count();
 }
 
-// ".../blobs/sha256:<hex>" (not uploads): the digest, else nothing.
-std::optional<Digest> blobDigestOf(const std::string& path) {
+// A blob read: the registry decides per repository, so both parts matter.
+struct BlobRequest {
+  std::string repository;
+  Digest digest;
+};
+
+// "/v2/<name>/blobs/sha256:<hex>" (not uploads): the name and digest, else nothing.
+std::optional<BlobRequest> blobRequestOf(const std::string& path) {
+  constexpr std::string_view kPrefix = "/v2/";
   const auto at = path.rfind("/blobs/");
-  if (at == std::string::npos || path.find("/blobs/uploads") != std::string::npos) {
+  if (at == std::string::npos || at <= kPrefix.size() ||
+      path.find("/blobs/uploads") != std::string::npos) {
     return std::nullopt;
   }
   auto digest = Digest::parse(path.substr(at + 7));
   if (!digest) return std::nullopt;
-  return *digest;
+  return BlobRequest{path.substr(kPrefix.size(), at - kPrefix.size()), *digest};
+}
+
+// The node's own HTTP Basic credential, or "" when none is configured (the client's
+// Authorization then fetches the bytes too).
+common::Result<std::string> nodeAuthorization(const common::RegistryClientCredential& credential) {
+  if (!credential.enabled()) return std::string();
+  auto password = common::readRegistryClientPassword(credential, "nodeProxy.registryAuth");
+  if (!password) return password.error();
+  return "Basic " + common::base64Encode(credential.username + ":" + *password);
 }
 
 void sendError(httplib::Response& res, const Error& error) {
   res.status = ociError(error.code).httpStatus;
   res.set_content(errorEnvelope(error), "application/json");
+}
+
+// The error a refused blob read stands for: a HEAD carries no body, so a GET gets this one.
+Error refusalFor(int status) {
+  switch (status) {
+    case 401:
+      return Error{ErrorCode::Unauthenticated, "authentication required"};
+    case 403:
+      return Error{ErrorCode::PermissionDenied, "requested access to the resource is denied"};
+    case 404:
+      return Error{ErrorCode::BlobUnknown, "blob unknown to registry"};
+    default:
+      return Error{ErrorCode::Unavailable, "registry answered HTTP " + std::to_string(status)};
+  }
 }
 
 struct Download {
@@ -89,6 +122,8 @@ struct NodeProxyService::Impl {
   std::unique_ptr<FilesystemDriver> driver;
   std::unique_ptr<BlobStore> blobs;
   std::unique_ptr<UploadStore> uploads;
+  std::unique_ptr<AnonymousPullRecords> anonymousPulls;
+  std::string authorization;  // the node's own Basic credential; "" when none is configured
   std::mutex lruMutex;
   ProxyLru lru;
   BlobFetches fetches;
@@ -96,9 +131,17 @@ struct NodeProxyService::Impl {
 
   std::unique_ptr<httplib::Client> client() const;
   httplib::Headers forwardHeaders(const httplib::Request& req) const;
+  httplib::Headers anonymousHeaders(const httplib::Request& req) const;
+  httplib::Headers fetchHeaders(const httplib::Request& req) const;
   void copyHeaders(const httplib::Response& from, httplib::Response& to) const;
   void forward(const httplib::Request& req, httplib::Response& res);
-  void serveBlob(const httplib::Request& req, httplib::Response& res, const Digest& digest);
+  void serveBlob(const httplib::Request& req, httplib::Response& res, const BlobRequest& blob);
+  void serveWhileUnreachable(const httplib::Request& req, httplib::Response& res,
+                             const BlobRequest& blob);
+  void learnAnonymous(const httplib::Request& req, const BlobRequest& blob, int clientStatus);
+  void sendBlob(const httplib::Request& req, httplib::Response& res, const Digest& digest,
+                std::shared_ptr<BlobFetch> fetch, uint64_t length);
+  std::shared_ptr<BlobFetch> cachedFetch(const Digest& digest, uint64_t length);
   void runFetch(BlobFetch& fetch, const std::string& path, const httplib::Headers& headers);
   void used(const Digest& digest, uint64_t size);
 };
@@ -122,6 +165,23 @@ httplib::Headers NodeProxyService::Impl::forwardHeaders(const httplib::Request& 
   return out;
 }
 
+// The client's request without its credential: what the registry gives anyone.
+httplib::Headers NodeProxyService::Impl::anonymousHeaders(const httplib::Request& req) const {
+  httplib::Headers out = forwardHeaders(req);
+  out.erase("Authorization");
+  return out;
+}
+
+// The blob bytes are fetched with the node's own credential once the client's HEAD was allowed:
+// the fetch is shared by every client waiting for the blob, and one client's token expiring
+// must not cut it for the others.
+httplib::Headers NodeProxyService::Impl::fetchHeaders(const httplib::Request& req) const {
+  if (authorization.empty()) return forwardHeaders(req);
+  httplib::Headers out = anonymousHeaders(req);
+  out.emplace("Authorization", authorization);
+  return out;
+}
+
 void NodeProxyService::Impl::copyHeaders(const httplib::Response& from,
                                          httplib::Response& to) const {
   for (const char* name : kForwardedHeaders) {
@@ -138,6 +198,7 @@ void NodeProxyService::Impl::used(const Digest& digest, uint64_t size) {
       std::unique_lock commit(blobs->commitLock());
       const std::string data = paths::blobData(*d);
       (void)driver->remove(data.substr(0, data.rfind('/')));
+      (void)anonymousPulls->forget(*d);
     }
     lru.forget(victim);
   }
@@ -215,9 +276,11 @@ void NodeProxyService::Impl::runFetch(BlobFetch& fetch, const std::string& path,
           return true;
         });
     if (!result || status != 200) {
+      // A refused status cancels the transfer in the header handler: name the status then.
+      const bool refused = status != 0 && status != 200;
       transfer = Error{ErrorCode::Unavailable, "registry blob fetch failed",
-                       result ? "HTTP " + std::to_string(status)
-                              : httplib::to_string(result.error())};
+                       refused || result ? "HTTP " + std::to_string(status)
+                                         : httplib::to_string(result.error())};
       return false;
     }
     return true;
@@ -227,6 +290,11 @@ void NodeProxyService::Impl::runFetch(BlobFetch& fetch, const std::string& path,
   if (!transfer || !appended) {
     (void)uploads->cancel(kCacheRepository, id);
     upstreamErrors.inc();
+    // A 401 here means the node's own credential (nodeProxy.registryAuth) is wrong.
+    logger.warn("node proxy: blob fetch failed",
+                {{"digest", fetch.digest().str()},
+                 {"error", !transfer ? transfer.error().message + ": " + transfer.error().detail
+                                     : appended.error().message}});
     return fetch.finished(!transfer ? transfer : common::Status(std::move(appended).error()));
   }
   auto completed = uploads->complete(kCacheRepository, id, fetch.digest(), nullptr, &bytes);
@@ -239,41 +307,84 @@ void NodeProxyService::Impl::runFetch(BlobFetch& fetch, const std::string& path,
   fetch.finished({});
 }
 
+// The registry decides who may read a blob, cached or not, with the client's own credential
+// (never the node's): a HEAD costs no blob bytes.
 void NodeProxyService::Impl::serveBlob(const httplib::Request& req, httplib::Response& res,
-                                       const Digest& digest) {
+                                       const BlobRequest& blob) {
   const std::string path = basePath + req.path;
-  // The registry decides who may read the blob, cached or not: a HEAD costs no blob bytes.
-  auto c = client();
-  auto check = c->Head(path.c_str(), forwardHeaders(req));
-  auto cached = blobs->size(digest);
-  if (!check) {
-    upstreamErrors.inc();
-    if (!cached) return sendError(res, Error{ErrorCode::Unavailable, "registry unreachable"});
-    logger.warn("node proxy: registry unreachable; serving a cached blob",
-                {{"digest", digest.str()}});
-  } else if (check->status != 200) {
-    res.status = check->status;
+  auto check = client()->Head(path.c_str(), forwardHeaders(req));
+  if (!check) return serveWhileUnreachable(req, res, blob);
+  learnAnonymous(req, blob, check->status);
+  if (check->status != 200) {
     copyHeaders(*check, res);
+    if (req.method != "HEAD") {
+      res.set_content(errorEnvelope(refusalFor(check->status)), "application/json");
+    }
+    res.status = check->status;
     return;
   }
-  std::shared_ptr<BlobFetch> fetch;
-  uint64_t length = 0;
-  if (cached) {
+  if (auto cached = blobs->size(blob.digest)) {
     hits.inc();
-    length = *cached;
-    used(digest, length);
-    fetch = std::make_shared<BlobFetch>(digest);
-    fetch->started(length, "");
-    fetch->finished({});
-  } else {
-    misses.inc();
-    fetch = fetches.join(digest, [this, path, headers = forwardHeaders(req)](BlobFetch& f) {
-      runFetch(f, path, headers);
-    });
-    auto started = fetch->waitForStart();
-    if (!started) return sendError(res, started.error());
-    length = *started;
+    return sendBlob(req, res, blob.digest, cachedFetch(blob.digest, *cached), *cached);
   }
+  misses.inc();
+  auto fetch = fetches.join(blob.digest, [this, path, headers = fetchHeaders(req)](BlobFetch& f) {
+    runFetch(f, path, headers);
+  });
+  auto started = fetch->waitForStart();
+  if (!started) return sendError(res, started.error());
+  sendBlob(req, res, blob.digest, std::move(fetch), *started);
+}
+
+// Without the registry nobody can say who may read what, so only what it serves to anyone
+// (as last learnt, per repository) leaves the cache; everything else fails closed.
+void NodeProxyService::Impl::serveWhileUnreachable(const httplib::Request& req,
+                                                   httplib::Response& res,
+                                                   const BlobRequest& blob) {
+  upstreamErrors.inc();
+  auto cached = blobs->size(blob.digest);
+  if (!cached || !anonymousPulls->allowed(blob.repository, blob.digest)) {
+    return sendError(res, Error{ErrorCode::Unavailable, "registry unreachable",
+                                "only blobs the registry serves anonymously are served from "
+                                "the node cache while it cannot be asked"});
+  }
+  logger.warn("node proxy: registry unreachable; serving a cached anonymously pullable blob",
+              {{"repository", blob.repository}, {"digest", blob.digest.str()}});
+  hits.inc();
+  sendBlob(req, res, blob.digest, cachedFetch(blob.digest, *cached), *cached);
+}
+
+// Records whether the registry serves the blob to a client without credentials: the client's
+// own answer when it sent none, otherwise an anonymous HEAD (only once the client may read, so
+// a refused client costs one request). An unreachable registry leaves the record as it was.
+void NodeProxyService::Impl::learnAnonymous(const httplib::Request& req, const BlobRequest& blob,
+                                            int clientStatus) {
+  bool anonymous = clientStatus == 200;
+  if (req.has_header("Authorization")) {
+    if (clientStatus != 200) return;
+    const std::string path = basePath + req.path;
+    auto probe = client()->Head(path.c_str(), anonymousHeaders(req));
+    if (!probe) return;
+    anonymous = probe->status == 200;
+  }
+  if (auto learnt = anonymousPulls->learn(blob.repository, blob.digest, anonymous); !learnt) {
+    logger.warn("node proxy: cannot record anonymous pull",
+                {{"digest", blob.digest.str()}, {"error", learnt.error().message}});
+  }
+}
+
+std::shared_ptr<BlobFetch> NodeProxyService::Impl::cachedFetch(const Digest& digest,
+                                                               uint64_t length) {
+  used(digest, length);
+  auto fetch = std::make_shared<BlobFetch>(digest);
+  fetch->started(length, "");
+  fetch->finished({});
+  return fetch;
+}
+
+void NodeProxyService::Impl::sendBlob(const httplib::Request& req, httplib::Response& res,
+                                      const Digest& digest, std::shared_ptr<BlobFetch> fetch,
+                                      uint64_t length) {
   res.status = 200;
   res.set_header("Docker-Content-Digest", digest.str());
   res.set_header("ETag", "\"" + digest.str() + "\"");
@@ -286,7 +397,7 @@ void NodeProxyService::Impl::serveBlob(const httplib::Request& req, httplib::Res
     res.set_content("", "application/octet-stream");
     return;
   }
-  auto download = std::make_shared<Download>(Download{fetch, {}});
+  auto download = std::make_shared<Download>(Download{std::move(fetch), {}});
   res.set_content_provider(
       length, "application/octet-stream",
       [this, download](size_t offset, size_t len, httplib::DataSink& sink) {
@@ -326,6 +437,8 @@ common::Status NodeProxyService::open() {
   s.driver = std::make_unique<FilesystemDriver>(s.config.cacheDir, parseDurability("none"));
   s.blobs = std::make_unique<BlobStore>(*s.driver);
   s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, 3600);
+  s.anonymousPulls = std::make_unique<AnonymousPullRecords>(*s.driver);
+  BERTH_TRY_ASSIGN(s.authorization, nodeAuthorization(s.config.registryAuth));
   (void)s.driver->remove(paths::repository(kCacheRepository));  // sessions of a previous run
   if (auto prefixes = s.driver->list(paths::blobAlgorithmDir("sha256"))) {
     for (const auto& prefix : *prefixes) {
@@ -342,7 +455,8 @@ common::Status NodeProxyService::open() {
   }
   s.logger.info("node proxy cache opened", {{"path", s.config.cacheDir},
                                             {"bytes", s.lru.totalBytes()},
-                                            {"registry", s.config.upstreamRegistry}});
+                                            {"registry", s.config.upstreamRegistry},
+                                            {"registryUser", s.config.registryAuth.username}});
   return {};
 }
 
@@ -351,7 +465,7 @@ void NodeProxyService::registerRoutes(httplib::Server& server) {
   server.Get(kV2Pattern, [s](const httplib::Request& req, httplib::Response& res) {
     s->requests.inc();
     res.set_header("Docker-Distribution-API-Version", "registry/2.0");
-    if (auto digest = blobDigestOf(req.path)) return s->serveBlob(req, res, *digest);
+    if (auto blob = blobRequestOf(req.path)) return s->serveBlob(req, res, *blob);
     s->forward(req, res);
   });
   auto refuse = [](const httplib::Request&, httplib::Response& res) {

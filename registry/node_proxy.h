@@ -17,8 +17,10 @@ namespace berth::registry {
 // containerd and CRI-O pull plain HTTP from localhost with no node configuration, and this
 // forwards GET/HEAD /v2/... to the registry Service, passing Authorization through. Blobs are
 // kept in a node-local, verified, size-bounded cache, so each blob crosses the network once
-// per node; every cached read is still authorized by a HEAD to the registry. Writes are
-// refused with UNSUPPORTED.
+// per node; every read is authorized by a HEAD to the registry with the client's own
+// credential, and the bytes are fetched with the node's (nodeProxy.registryAuth). While the
+// registry is unreachable only blobs it serves anonymously in that repository leave the cache.
+// Writes are refused with UNSUPPORTED.
 class NodeProxyService {
  public:
   NodeProxyService(const common::NodeProxyConfig& config, common::Logger& logger,

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <stdexcept>
@@ -118,14 +119,14 @@ BerthServer::BerthServer(std::vector<std::string> extraArgs, const std::string& 
   logFile_ = workDir + "/berth-server.log";
   const std::string readyFile = workDir + "/berth-ready.json";
   std::filesystem::remove(readyFile);
-  std::vector<std::string> argv = {berthBinary(), "serve", "--registry-listen", "127.0.0.1:0",
-                                   "--webhook-listen", "127.0.0.1:0", "--ready-file", readyFile};
-  bool hasStorage = false;
-  for (const auto& a : extraArgs) hasStorage = hasStorage || a == "--storage";
-  if (!hasStorage) {
-    argv.push_back("--storage");
-    argv.push_back(workDir + "/storage");
-  }
+  std::vector<std::string> argv = {berthBinary(), "serve", "--webhook-listen", "127.0.0.1:0",
+                                   "--ready-file", readyFile};
+  // Defaults unless the caller chose: a fresh storage directory, any free registry port.
+  auto given = [&](const std::string& flag) {
+    return std::find(extraArgs.begin(), extraArgs.end(), flag) != extraArgs.end();
+  };
+  if (!given("--storage")) argv.insert(argv.end(), {"--storage", workDir + "/storage"});
+  if (!given("--registry-listen")) argv.insert(argv.end(), {"--registry-listen", "127.0.0.1:0"});
   argv.insert(argv.end(), extraArgs.begin(), extraArgs.end());
   process_ = std::make_unique<ChildProcess>(argv, logFile_);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);

@@ -42,7 +42,8 @@ class ChildProcess {
 };
 
 // `berth serve` on 127.0.0.1 with port 0 listeners and a temporary ready file. Extra flags
-// are appended (--storage, --policy, ...). Waits until the ports are known and /readyz is ok.
+// are appended (--storage, --policy, ...); --storage and --registry-listen replace the defaults.
+// Waits until the ports are known and /readyz is ok.
 class BerthServer {
  public:
   explicit BerthServer(std::vector<std::string> extraArgs, const std::string& workDir);
