@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include "common/base64.h"
 #include "policy/image_reference.h"
 
 namespace berth::admission {
@@ -20,8 +21,11 @@ common::Error unavailable(std::string message) {
 
 }  // namespace
 
-RegistryDigestResolver::RegistryDigestResolver(std::string baseUrl, bool verifyTls)
-    : baseUrl_(std::move(baseUrl)), verifyTls_(verifyTls) {
+RegistryDigestResolver::RegistryDigestResolver(std::string baseUrl, bool verifyTls,
+                                               std::string authorization)
+    : baseUrl_(std::move(baseUrl)),
+      verifyTls_(verifyTls),
+      authorization_(std::move(authorization)) {
   while (!baseUrl_.empty() && baseUrl_.back() == '/') baseUrl_.pop_back();
 }
 
@@ -45,7 +49,9 @@ common::Result<std::string> RegistryDigestResolver::resolve(const std::string& r
   client.set_write_timeout(seconds, micros);
   client.enable_server_certificate_verification(verifyTls_);
   const std::string path = "/v2/" + repository + "/manifests/" + tag;
-  auto res = client.Head(path.c_str(), httplib::Headers{{"Accept", kAccept}});
+  httplib::Headers headers{{"Accept", kAccept}};
+  if (!authorization_.empty()) headers.emplace("Authorization", authorization_);
+  auto res = client.Head(path.c_str(), headers);
   if (!res) {
     return unavailable("cannot resolve " + what + " to a digest: registry " + baseUrl_ +
                        " unreachable (" + httplib::to_string(res.error()) + ")");
@@ -60,6 +66,13 @@ common::Result<std::string> RegistryDigestResolver::resolve(const std::string& r
                        " sent no valid Docker-Content-Digest");
   }
   return digest;
+}
+
+common::Result<std::string> resolverAuthorization(const common::WebhookConfig& webhook) {
+  if (!webhook.registryAuth.enabled()) return std::string();
+  BERTH_TRY_ASSIGN(std::string password,
+                   common::readRegistryClientPassword(webhook.registryAuth, "webhook.registryAuth"));
+  return "Basic " + common::base64Encode(webhook.registryAuth.username + ":" + password);
 }
 
 std::string registryUrlFor(const common::WebhookConfig& webhook,

@@ -28,7 +28,9 @@ class RegistryDigestResolver : public DigestResolver {
  public:
   // baseUrl: "http://host:port" or "https://host:port". verifyTls is false only for this
   // process's own registry, reached over loopback under a name its certificate does not carry.
-  RegistryDigestResolver(std::string baseUrl, bool verifyTls);
+  // authorization: the Authorization header value sent with every lookup ("Basic ..."), or
+  // empty for anonymous lookups.
+  RegistryDigestResolver(std::string baseUrl, bool verifyTls, std::string authorization = {});
   common::Result<std::string> resolve(const std::string& repository, const std::string& tag,
                                       Deadline deadline) override;
   const std::string& baseUrl() const { return baseUrl_; }
@@ -36,7 +38,12 @@ class RegistryDigestResolver : public DigestResolver {
  private:
   std::string baseUrl_;
   bool verifyTls_;
+  std::string authorization_;
 };
+
+// The Authorization header for webhook.registryAuth ("" when unset). The password file is read
+// here, once; config validation has already checked that it can be read.
+common::Result<std::string> resolverAuthorization(const common::WebhookConfig& webhook);
 
 // WebhookConfig.registryUrl, or the registry of this process (http or https by its TLS setting).
 // With a port-0 registry listener the port is unknown here: set webhook.registryUrl then.

@@ -83,11 +83,13 @@ nlohmann::json imagesToJson(const std::vector<ImageJudgement>& images) {
 }  // namespace
 
 struct WebhookService::Impl {
-  Impl(const common::WebhookConfig& webhook, const common::RegistryConfig& registry,
-       policy::PolicySource& source, common::Logger& log, common::Metrics& metrics)
+  Impl(const common::WebhookConfig& webhook, std::string registryAuthorization,
+       const common::RegistryConfig& registry, policy::PolicySource& source, common::Logger& log,
+       common::Metrics& metrics)
       : policy(source),
         logger(log),
-        resolver(registryUrlFor(webhook, registry), !webhook.registryUrl.empty()),
+        resolver(registryUrlFor(webhook, registry), !webhook.registryUrl.empty(),
+                 std::move(registryAuthorization)),
         maxBodyBytes(static_cast<size_t>(webhook.maxBodyBytes)) {
     limits.maxBodyBytes = maxBodyBytes;
     for (size_t w = 0; w < kWebhookNames.size(); ++w) {
@@ -211,10 +213,11 @@ void WebhookService::Impl::record(Webhook webhook, const AdmissionRequest& reque
 }
 
 WebhookService::WebhookService(const common::WebhookConfig& webhook,
-                               const common::PolicyConfig& /*policyConfig*/,
+                               std::string registryAuthorization,
                                const common::RegistryConfig& registry, policy::PolicySource& policy,
                                common::Logger& logger, common::Metrics& metrics)
-    : impl_(std::make_unique<Impl>(webhook, registry, policy, logger, metrics)) {}
+    : impl_(std::make_unique<Impl>(webhook, std::move(registryAuthorization), registry, policy,
+                                   logger, metrics)) {}
 
 WebhookService::~WebhookService() = default;
 
@@ -232,7 +235,9 @@ void WebhookService::registerRoutes(httplib::Server& server) {
   const size_t limit = 2 * impl->maxBodyBytes;
   server.set_error_handler(httplib::Server::HandlerWithResponse(
       [limit](const httplib::Request& req, httplib::Response& res) {
-        if (res.status != 413 || (req.path != "/mutate" && req.path != "/validate")) {
+        // Only httplib's own refusal, which comes without a body; a handler's 413 says why.
+        if (res.status != 413 || !res.body.empty() ||
+            (req.path != "/mutate" && req.path != "/validate")) {
           return httplib::Server::HandlerResponse::Unhandled;
         }
         res.set_content("berth: the request body is larger than twice webhook.maxBodyBytes (" +

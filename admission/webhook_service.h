@@ -17,7 +17,8 @@ namespace berth::admission {
 // server on the HTTPS webhook listener.
 class WebhookService {
  public:
-  WebhookService(const common::WebhookConfig& webhook, const common::PolicyConfig& policyConfig,
+  // registryAuthorization: resolverAuthorization(webhook), read once by the caller.
+  WebhookService(const common::WebhookConfig& webhook, std::string registryAuthorization,
                  const common::RegistryConfig& registry, policy::PolicySource& policy,
                  common::Logger& logger, common::Metrics& metrics);
   ~WebhookService();

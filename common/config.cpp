@@ -259,6 +259,7 @@ void readWebhook(YamlMapReader& top, WebhookConfig& webhook, std::vector<std::st
   if (auto v = r.string("listen")) webhook.listen = *v;
   readTls(r, "tls", webhook.tls, errors);
   if (auto v = r.string("registryUrl")) webhook.registryUrl = *v;
+  readRegistryClientCredential(r, "registryAuth", webhook.registryAuth, errors);
   if (auto v = r.integer("maxBodyBytes", 1024, 64 << 20)) webhook.maxBodyBytes = *v;
   if (auto v = r.integer("threads", 0, 4096)) webhook.threads = *v;
   readReadTimeout(r, webhook.readTimeoutSeconds);
@@ -405,6 +406,10 @@ std::vector<std::string> validateConfig(const Config& config) {
     problems.push_back(
         "registry.auth.anonymousPull needs registry.auth.htpasswd: without an identity source "
         "every client may already push, pull and delete");
+  }
+  if (config.webhook.registryAuth.enabled()) {
+    auto password = readRegistryClientPassword(config.webhook.registryAuth, "webhook.registryAuth");
+    if (!password) problems.push_back(password.error().message);
   }
   if (config.nodeProxy.enabled()) {
     if (auto hp = parseHostPort(config.nodeProxy.listen); !hp) {

@@ -114,17 +114,6 @@ struct PolicyConfig {
   int64_t reloadIntervalSeconds = 2;
 };
 
-struct WebhookConfig {
-  std::string listen = "127.0.0.1:8443";
-  TlsFiles tls;  // the webhook listens only when a certificate and key are set
-  std::string registryUrl;  // where the webhook resolves tags to digests; default: the registry
-  // An UPDATE review carries two objects of up to 3 MiB each (the API server's request limit)
-  // and more; admission/admission_review.h kDefaultMaxReviewBytes says how this is derived.
-  int64_t maxBodyBytes = 8 * 1024 * 1024;
-  int64_t threads = 0;
-  int64_t readTimeoutSeconds = kDefaultReadTimeoutSeconds;  // as registry.readTimeout
-};
-
 // A username and a file holding the password, for Berth's own clients of the registry.
 struct RegistryClientCredential {
   std::string username;
@@ -136,6 +125,20 @@ struct RegistryClientCredential {
 // start by the component that uses it; errors name the file and never the content.
 Result<std::string> readRegistryClientPassword(const RegistryClientCredential& credential,
                                                const std::string& context);
+
+struct WebhookConfig {
+  std::string listen = "127.0.0.1:8443";
+  TlsFiles tls;  // the webhook listens only when a certificate and key are set
+  std::string registryUrl;  // where the webhook resolves tags to digests; default: the registry
+  // The webhook's own account at the registry for those lookups (HTTP Basic), when the registry
+  // has auth on: pins are resolved under this identity, never under a client's.
+  RegistryClientCredential registryAuth;
+  // An UPDATE review carries two objects of up to 3 MiB each (the API server's request limit)
+  // and more; admission/admission_review.h kDefaultMaxReviewBytes says how this is derived.
+  int64_t maxBodyBytes = 8 * 1024 * 1024;
+  int64_t threads = 0;
+  int64_t readTimeoutSeconds = kDefaultReadTimeoutSeconds;  // as registry.readTimeout
+};
 
 // The node-local pull-only endpoint (`berth serve --node-proxy-listen`): when enabled, the
 // process runs only this listener, no registry and no webhook.

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "admission/digest_resolver.h"
 #include "admission/webhook_service.h"
 #include "policy/loader.h"
 #include "policy/watcher.h"
@@ -133,8 +134,11 @@ common::Status App::start() {
                                                                          : hp->host;
       s.selfRegistry.listen = host + ":" + std::to_string(s.registryPort);
     }
+    BERTH_TRY_ASSIGN(std::string resolverAuthorization,
+                     admission::resolverAuthorization(s.config.webhook));
     s.webhook = std::make_unique<admission::WebhookService>(
-        s.config.webhook, s.config.policy, s.selfRegistry, *s.policy, s.logger, s.metrics);
+        s.config.webhook, std::move(resolverAuthorization), s.selfRegistry, *s.policy, s.logger,
+        s.metrics);
     Listener::Options webhookOptions{"webhook", s.config.webhook.listen, s.config.webhook.tls,
                                      defaultThreads(s.config.webhook.threads, 32),
                                      // Up to twice the limit is read (and the excess

@@ -238,8 +238,20 @@ nlohmann::json largeUpdate(size_t objectBytes) {
   return review;
 }
 
+// The review as the API server writes it: request.uid first (Go writes struct fields in
+// order), where nlohmann would sort it behind the objects.
+std::string inApiServerOrder(nlohmann::json review) {
+  const std::string uid = review["request"]["uid"];
+  review["request"].erase("uid");
+  std::string request = review["request"].dump();
+  review.erase("request");
+  std::string out = review.dump();
+  out.pop_back();
+  return out + ",\"request\":{\"uid\":\"" + uid + "\"," + request.substr(1) + "}";
+}
+
 TEST_F(WebhookAdmissionTest, AnUpdateAsLargeAsTheApiServerSendsIsJudged) {
-  const std::string body = largeUpdate(3 * 1024 * 1024 - 4096).dump();
+  const std::string body = inApiServerOrder(largeUpdate(3 * 1024 * 1024 - 4096));
   ASSERT_GT(body.size(), 6u * 1024 * 1024);
   const auto answer = review("/validate", body);
   EXPECT_EQ(answer["response"]["allowed"], false);
@@ -249,7 +261,7 @@ TEST_F(WebhookAdmissionTest, AnUpdateAsLargeAsTheApiServerSendsIsJudged) {
 
 TEST_F(WebhookAdmissionTest, AReviewOverTheLimitIsDeniedNotAnError) {
   // 9 MiB: over webhook.maxBodyBytes (8 MiB), under twice it.
-  const std::string body = largeUpdate(9 * 1024 * 1024 / 2).dump();
+  const std::string body = inApiServerOrder(largeUpdate(9 * 1024 * 1024 / 2));
   ASSERT_GT(body.size(), 8u * 1024 * 1024);
   ASSERT_LT(body.size(), 16u * 1024 * 1024);
   for (const char* path : {"/mutate", "/validate"}) {
@@ -317,7 +329,9 @@ TEST(WebhookPinningTest, PinsThroughTheRegistryAndHonoursOnPinFailure) {
   FakeRegistry registry;
   TempDir dir;
   const std::string config =
-      dir.write("config.yaml", "webhook:\n  registryUrl: " + registry.url() + "\n");
+      dir.write("config.yaml", "webhook:\n  registryUrl: " + registry.url() +
+                                   "\nregistry:\n  proxy:\n    upstreams:\n"
+                                   "      - {host: quay.io}\n      - {host: ghcr.io}\n");
   WebhookServer server(
       {"--config", config, "--policy", sourcePath("tests/fixtures/admission/policy.yaml")});
   const std::string text = admissionFixture("pod-create-pin.json");

@@ -6,6 +6,9 @@
 #include <atomic>
 #include <thread>
 
+#include "common/base64.h"
+#include "tests/support/temp_dir.h"
+
 namespace berth::admission {
 namespace {
 
@@ -20,6 +23,7 @@ class FakeRegistry {
                   lastPath_ = req.path;
                   lastAccept_ = req.get_header_value("Accept");
                   lastMethod_ = req.method;
+                  lastAuthorization_ = req.get_header_value("Authorization");
                   const std::string tag = req.matches[2];
                   if (tag == "slow") std::this_thread::sleep_for(std::chrono::seconds(1));
                   if (tag == "1.0" || tag == "slow") {
@@ -42,6 +46,7 @@ class FakeRegistry {
   std::string lastPath_;
   std::string lastAccept_;
   std::string lastMethod_;
+  std::string lastAuthorization_;
 
  private:
   httplib::Server server_;
@@ -113,6 +118,27 @@ TEST(DigestResolverTest, DefaultsToThisProcesssRegistry) {
   EXPECT_EQ(registryUrlFor(webhook, registry), "https://0.0.0.0:5000");
   webhook.registryUrl = "https://registry.berth.svc:5000";
   EXPECT_EQ(registryUrlFor(webhook, registry), "https://registry.berth.svc:5000");
+}
+
+
+TEST(DigestResolverTest, LooksUpUnderTheWebhooksOwnCredentialOnly) {
+  FakeRegistry registry;
+  RegistryDigestResolver anonymous(registry.url(), false);
+  ASSERT_TRUE(anonymous.resolve("team/app", "1.0", in(std::chrono::seconds(5))));
+  EXPECT_EQ(registry.lastAuthorization_, "");
+  testing::TempDir dir;
+  common::WebhookConfig webhook;
+  webhook.registryAuth = {"berth-webhook", dir.write("password", "s3cret\n")};
+  auto authorization = resolverAuthorization(webhook);
+  ASSERT_TRUE(authorization) << authorization.error().message;
+  EXPECT_EQ(*authorization, "Basic " + common::base64Encode("berth-webhook:s3cret"));
+  RegistryDigestResolver resolver(registry.url(), false, *authorization);
+  ASSERT_TRUE(resolver.resolve("team/app", "1.0", in(std::chrono::seconds(5))));
+  EXPECT_EQ(registry.lastAuthorization_, *authorization);
+  // An unreadable password file is an error, never an anonymous lookup.
+  webhook.registryAuth.passwordFile = dir.file("missing");
+  EXPECT_FALSE(resolverAuthorization(webhook));
+  EXPECT_TRUE(resolverAuthorization(common::WebhookConfig{})->empty());
 }
 
 }  // namespace

@@ -94,6 +94,19 @@ TEST(PolicyTestCommandTest, TextOutputNamesRuleAndReason) {
   expectContains(r.out, "docker.io/library/nginx:1.25: deny (default of policy prod-allowlist");
 }
 
+// Under the rewrite target only a named upstream is judged as that upstream's image.
+TEST(PolicyTestCommandTest, UpstreamsDecideWhatUnderTheTargetIsMirrored) {
+  const std::string image = "localhost:5005/registry.example.com/team-a/api:3";
+  auto local = berth({"policy", "test", "--policy", kExamples, "--namespace", "prod-eu",
+                      "--image", image});
+  EXPECT_EQ(local.exitCode, 0) << local.err;
+  EXPECT_NE(local.out.find(": deny"), std::string::npos) << local.out;
+  auto mirrored = berth({"policy", "test", "--policy", kExamples, "--namespace", "prod-eu",
+                         "--upstream", "registry.example.com", "--image", image});
+  EXPECT_EQ(mirrored.exitCode, 0) << mirrored.out << mirrored.err;
+  EXPECT_NE(mirrored.out.find(": allow"), std::string::npos) << mirrored.out;
+}
+
 TEST(PolicyTestCommandTest, ErrorPaths) {
   struct Case {
     std::vector<std::string> args;
