@@ -190,6 +190,17 @@ TEST_F(LimitsTest, BlobsOverTheSizeLimitAreRefusedHoweverTheyAreSentAndLeaveNoth
   EXPECT_EQ(statusOf(accepted), 201) << accepted;
 }
 
+TEST_F(LimitsTest, TheManifestLimitMayBeSetUnderLimitsAndIsCounted) {
+  start("    maxManifestBytes: 1024\n");
+  const std::string big = imageManifest("c", {"l"}, "\"pad\":\"" + std::string(2000, 'x') + "\"");
+  const std::string refused = send("PUT", "/v2/limits/m/manifests/v1", big,
+                                   "Content-Type: " + std::string(kOciManifestType) + "\r\n");
+  EXPECT_EQ(statusOf(refused), 400) << refused;
+  EXPECT_EQ(codeOf(refused), "SIZE_INVALID") << refused;
+  EXPECT_NE(messageOf(refused).find("1024"), std::string::npos) << refused;
+  EXPECT_EQ(refusals("maxManifestBytes"), 1);
+}
+
 TEST_F(LimitsTest, AUsersUploadSessionsAreBoundedUntilOneEnds) {
   requireTool("htpasswd");
   const std::string htpasswd = dir_.file("htpasswd");
