@@ -5,14 +5,15 @@
 #                 [--rss-growth-pct P] [--rss-growth-mib M] [--fd-growth N]
 #
 # Defaults: 600 s, 32 clients, the berth of build-release/ or build/, a temporary DIR (kept when
-# the soak fails). Starts berth serve on 127.0.0.1 (port 0, default config, fsync durability)
-# with its own storage, runs bench/soak_client.py (pushes of fresh random layers and manifests,
-# tag overwrites, blob and manifest pulls checked against their digests, HEADs, tag lists and the
-# catalog), samples VmRSS, VmHWM and the open descriptors of the server every 10 s, then stops it
-# with SIGTERM. Prints a report and exits 1 when a request failed, the server logged a warning or
-# an error, did not exit 0, or grew: RSS from the warmed-up sample (after a sixth of the run) to
-# the end by more than P% + M MiB (default 50% + 32 MiB), or descriptors from before the load to
-# after it (clients gone) by more than N (default 0). Exit 2 on a usage error.
+# the soak fails). Starts berth serve on 127.0.0.1 (port 0, default config but a request rate
+# limit no client reaches, fsync durability) with its own storage, runs bench/soak_client.py
+# (pushes of fresh random layers and manifests, tag overwrites, blob and manifest pulls checked
+# against their digests, HEADs, tag lists and the catalog), samples VmRSS, VmHWM and the open
+# descriptors of the server every 10 s, then stops it with SIGTERM. Prints a report and exits 1
+# when a request failed, the server logged a warning or an error, did not exit 0, or grew: RSS
+# from the warmed-up sample (after a sixth of the run) to the end by more than P% + M MiB
+# (default 50% + 32 MiB), or descriptors from before the load to after it (clients gone) by
+# more than N (default 0). Exit 2 on a usage error.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -74,8 +75,19 @@ sample() {
   echo "$rss $hwm $fds"
 }
 
-"$berth" serve --registry-listen 127.0.0.1:0 --webhook-listen 127.0.0.1:0 \
-  --storage "$out/storage" --ready-file "$out/ready.json" >"$out/server.log" 2>&1 &
+# The default config, except for the per-client request rate: the clients stand for as many
+# machines but all come from 127.0.0.1, and together send over 1,000 requests a second, the
+# default limit of one client. The limit stays on (every request still passes through the
+# rate limiter), high enough never to refuse.
+cat >"$out/config.yaml" <<'YAML'
+registry:
+  limits:
+    requestsPerSecond: 1000000
+    burst: 1000000
+YAML
+"$berth" serve --config "$out/config.yaml" --registry-listen 127.0.0.1:0 \
+  --webhook-listen 127.0.0.1:0 --storage "$out/storage" --ready-file "$out/ready.json" \
+  >"$out/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 600); do
   [[ -s "$out/ready.json" ]] && break

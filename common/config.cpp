@@ -212,6 +212,29 @@ void readReadTimeout(YamlMapReader& r, int64_t& seconds) {
   seconds = *v;
 }
 
+// registry.limits. maxManifestBytes may be set here or, as before, directly under registry; a
+// file that sets both is ambiguous and refused rather than one silently winning.
+void readLimits(YamlMapReader& parent, RegistryConfig& reg, std::vector<std::string>& errors) {
+  YAML::Node node = parent.node("limits");
+  if (!node.IsDefined()) return;
+  YamlMapReader r(node, parent.file(), "registry.limits", errors);
+  if (auto v = r.integer("maxBlobBytes", 0, INT64_MAX)) reg.limits.maxBlobBytes = *v;
+  if (r.has("maxManifestBytes") && parent.has("maxManifestBytes")) {
+    r.error(r.node("maxManifestBytes"),
+            "'maxManifestBytes' is also set as registry.maxManifestBytes; keep one of the two");
+  }
+  if (auto v = r.integer("maxManifestBytes", 1024, 64 << 20)) reg.maxManifestBytes = *v;
+  if (auto v = r.integer("maxUploadSessionsPerUser", 0, 1000000)) {
+    reg.limits.maxUploadSessionsPerUser = *v;
+  }
+  if (auto v = r.integer("maxUploadSessionsPerRepository", 0, 1000000)) {
+    reg.limits.maxUploadSessionsPerRepository = *v;
+  }
+  if (auto v = r.integer("requestsPerSecond", 0, 10000000)) reg.limits.requestsPerSecond = *v;
+  if (auto v = r.integer("burst", 1, 100000000)) reg.limits.burst = *v;
+  r.finish();
+}
+
 void readRegistry(YamlMapReader& top, RegistryConfig& reg, std::vector<std::string>& errors) {
   YAML::Node node = top.node("registry");
   if (!node.IsDefined()) return;
@@ -231,6 +254,7 @@ void readRegistry(YamlMapReader& top, RegistryConfig& reg, std::vector<std::stri
   if (auto v = r.durationSeconds("gcInterval")) reg.gcIntervalSeconds = *v;
   if (auto v = r.integer("threads", 0, 4096)) reg.threads = *v;
   readReadTimeout(r, reg.readTimeoutSeconds);
+  readLimits(r, reg, errors);
   readAuth(r, reg.auth, errors);
   readProxy(r, reg.proxy, errors);
   YAML::Node audit = r.node("audit");

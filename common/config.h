@@ -89,6 +89,25 @@ struct S3StorageConfig {
 // registry's own body reads use when a caller passes no configuration.
 inline constexpr int64_t kDefaultReadTimeoutSeconds = 30;
 
+// registry.limits: what one client may take from the registry. 0 turns a limit off. The defaults
+// leave room for a small cluster (see "Limits" in README.md for the reasoning and the numbers).
+struct LimitsConfig {
+  // A blob pushed larger than this is refused (413 SIZE_INVALID) and its upload discarded. As
+  // Docker Hub and GHCR: 10 GiB, above the largest layers of CUDA and ML images.
+  int64_t maxBlobBytes = 10LL << 30;
+  // Open upload sessions of one user (anonymous: of one client address), and of one repository.
+  // A docker push uploads up to 5 layers at once; 100 leaves room for 20 parallel CI jobs under
+  // one account. A repository is shared by users, so its bound is wider.
+  int64_t maxUploadSessionsPerUser = 100;
+  int64_t maxUploadSessionsPerRepository = 200;
+  // A token bucket per client address: `burst` requests at once, refilled at requestsPerSecond.
+  // A node pulling a fresh rollout asks for each image's manifest, config and layers: about 25
+  // requests an image, a few thousand for a node starting 100 new images. The burst absorbs
+  // that; the rate keeps one client to a few percent of what a registry core serves.
+  int64_t requestsPerSecond = 1000;
+  int64_t burst = 5000;
+};
+
 struct RegistryConfig {
   std::string listen = "127.0.0.1:5000";
   std::string storage = "./berth-data";
@@ -98,7 +117,9 @@ struct RegistryConfig {
   // power loss); "none": rename only (still consistent after a process crash).
   std::string durability = "fsync";
   int64_t uploadExpirySeconds = 24 * 3600;
+  // registry.limits.maxManifestBytes, or the older registry.maxManifestBytes (one of the two).
   int64_t maxManifestBytes = 4 * 1024 * 1024;
+  LimitsConfig limits;
   int64_t gcIntervalSeconds = 0;  // 0: no online garbage collection
   int64_t threads = 0;            // 0: chosen from the core count
   // A client that sends nothing for this long in the middle of a request is disconnected.

@@ -27,6 +27,7 @@ const char* errorCodeName(ErrorCode code) {
     case ErrorCode::Unauthorized: return "UNAUTHORIZED";
     case ErrorCode::TooManyRequests: return "TOOMANYREQUESTS";
     case ErrorCode::RangeInvalid: return "RANGE_INVALID";
+    case ErrorCode::PayloadTooLarge: return "PAYLOAD_TOO_LARGE";
   }
   return "INTERNAL";
 }

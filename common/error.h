@@ -32,6 +32,7 @@ enum class ErrorCode {
   Unauthorized,
   TooManyRequests,
   RangeInvalid,
+  PayloadTooLarge,  // a configured size limit (registry.limits.maxBlobBytes): 413 SIZE_INVALID
 };
 
 const char* errorCodeName(ErrorCode code);

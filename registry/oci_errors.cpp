@@ -35,6 +35,11 @@ constexpr std::array kTable = {
     OciErrorInfo{ErrorCode::Unauthorized, "UNAUTHORIZED", 401},
     OciErrorInfo{ErrorCode::TooManyRequests, "TOOMANYREQUESTS", 429},
     OciErrorInfo{ErrorCode::RangeInvalid, "BLOB_UPLOAD_INVALID", 416},
+    // Over a configured size limit. The spec has no code for it; SIZE_INVALID is its code for
+    // content of the wrong size, and 413 is the status it gives an over-limit manifest: it
+    // tells a client that retrying the same content is pointless. (DENIED would send the user
+    // looking for a permission problem.)
+    OciErrorInfo{ErrorCode::PayloadTooLarge, "SIZE_INVALID", 413},
 };
 
 }  // namespace

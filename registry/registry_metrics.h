@@ -19,6 +19,8 @@ class RegistryMetrics {
   void blobAdded(uint64_t bytes);
   void blobRemoved(uint64_t bytes);
   void setStored(uint64_t bytes, uint64_t blobs);
+  // A request refused by one of registry.limits, named by its key ("requestsPerSecond", ...).
+  void limitRefused(const std::string& limit);
 
  private:
   common::Metrics& metrics_;

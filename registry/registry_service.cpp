@@ -16,9 +16,11 @@
 #include "registry/oci_errors.h"
 #include "registry/proxy_credentials.h"
 #include "registry/proxy_service.h"
+#include "registry/rate_limiter.h"
 #include "registry/registry_metrics.h"
 #include "registry/router.h"
 #include "registry/storage_factory.h"
+#include "registry/upload_quota.h"
 #include "registry/upload_store.h"
 
 namespace berth::registry {
@@ -54,7 +56,16 @@ std::string lower(std::string text) {
 struct RegistryService::Impl {
   Impl(const common::RegistryConfig& c, policy::PolicySource& p, common::Logger& l,
        common::Metrics& m)
-      : config(c), policy(p), logger(l), metrics(m), metricsRegistry(m) {}
+      : config(c),
+        policy(p),
+        logger(l),
+        metrics(m),
+        metricsRegistry(m),
+        rateLimiter(RateLimiterOptions{static_cast<double>(c.limits.requestsPerSecond),
+                                       static_cast<double>(c.limits.burst)}),
+        uploadQuota(UploadQuotaOptions{
+            c.limits.maxUploadSessionsPerUser, c.limits.maxUploadSessionsPerRepository,
+            c.limits.maxBlobBytes, [this](const char* limit) { metrics.limitRefused(limit); }}) {}
 
   const common::RegistryConfig& config;
   policy::PolicySource& policy;
@@ -63,6 +74,8 @@ struct RegistryService::Impl {
   common::Metrics& metricsRegistry;
   std::unique_ptr<StorageDriver> driver;
   std::unique_ptr<BlobStore> blobs;
+  RateLimiter rateLimiter;
+  UploadQuota uploadQuota;
   std::unique_ptr<UploadStore> uploads;
   std::unique_ptr<ManifestStore> manifests;
   std::unique_ptr<Authorizer> auth;
@@ -80,6 +93,7 @@ struct RegistryService::Impl {
   void dispatch(const httplib::Request& req, httplib::Response& res,
                 const httplib::ContentReader* reader);
   common::Status handle(Exchange& ex);
+  common::Status admit(Exchange& ex);
   common::Status authorize(Exchange& ex);
   common::Status checkPolicy(const Exchange& ex, bool proxied) const;
   void record(const Exchange& ex, double seconds);
@@ -120,6 +134,23 @@ common::Status RegistryService::Impl::checkPolicy(const Exchange& ex, bool proxi
     return gate->checkPush(ex.route.name, ex.route.reference);
   }
   return {};
+}
+
+// registry.limits.requestsPerSecond, before authentication: a flood of bad credentials costs a
+// bcrypt verification each, so it is held back like any other.
+common::Status RegistryService::Impl::admit(Exchange& ex) {
+  const std::string client = clientAddressKey(ex.req.remote_addr);
+  const RateDecision decision = rateLimiter.admit(client);
+  if (decision.allowed) return {};
+  metrics.limitRefused("requestsPerSecond");
+  ex.res.set_header("Retry-After", std::to_string(decision.retryAfterSeconds));
+  return Error{ErrorCode::TooManyRequests,
+               "too many requests from this client: at most " +
+                   std::to_string(config.limits.requestsPerSecond) + " a second, " +
+                   std::to_string(config.limits.burst) +
+                   " at once (registry.limits.requestsPerSecond, burst); retry after " +
+                   std::to_string(decision.retryAfterSeconds) + "s",
+               client};
 }
 
 common::Status RegistryService::Impl::handle(Exchange& ex) {
@@ -178,11 +209,13 @@ void RegistryService::Impl::dispatch(const httplib::Request& req, httplib::Respo
   common::Status outcome;
   try {
     auto route = parseRoute(req.path, req.target);
-    if (!route) {
+    if (route) operation = std::string(routeKindName(route->kind)) + "-" + lower(req.method);
+    // A request over the rate limit is counted, not audited (a flood would flood the log).
+    outcome = admit(ex);
+    if (outcome && !route) {
       outcome = std::move(route).error();
-    } else {
+    } else if (outcome) {
       ex.route = std::move(route).value();
-      operation = std::string(routeKindName(ex.route.kind)) + "-" + lower(req.method);
       ex.operation =
           auditOperation(ex.route, req.method, req.has_param("mount"), req.has_param("digest"));
       outcome = handle(ex);
@@ -191,6 +224,10 @@ void RegistryService::Impl::dispatch(const httplib::Request& req, httplib::Respo
     outcome = Error{ErrorCode::Internal, "unexpected exception", e.what()};
   }
   if (!outcome) {
+    // The manifest limit is enforced where manifests are read; it is counted here.
+    if (outcome.error().code == ErrorCode::SizeInvalid && ex.route.kind == RouteKind::Manifest) {
+      metrics.limitRefused("maxManifestBytes");
+    }
     res.headers.erase("Location");
     res.headers.erase("Docker-Content-Digest");
     sendError(ex, outcome.error(), logger);
@@ -280,7 +317,8 @@ common::Status RegistryService::open() {
   BERTH_TRY_ASSIGN(OpenedStorage storage, openStorage(s.config));
   s.driver = std::move(storage.driver);
   s.blobs = std::make_unique<BlobStore>(*s.driver);
-  s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, s.config.uploadExpirySeconds);
+  s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, s.config.uploadExpirySeconds,
+                                            &s.uploadQuota);
   s.manifests = std::make_unique<ManifestStore>(*s.driver, *s.blobs, s.config.maxManifestBytes);
   AuthorizerOptions authOptions;
   authOptions.tls = s.config.tls.enabled();

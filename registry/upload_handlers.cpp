@@ -6,6 +6,7 @@
 #include "policy/image_reference.h"
 #include "registry/http_exchange.h"
 #include "registry/repository_walker.h"
+#include "registry/upload_quota.h"
 #include "registry/upload_range.h"
 
 namespace berth::registry {
@@ -67,9 +68,13 @@ std::optional<std::string> mountSource(RegistryContext& ctx, Exchange& ex, const
   return std::nullopt;
 }
 
+std::string sessionOwner(const Exchange& ex) {
+  return uploadOwner(ex.principal.account, ex.req.remote_addr);
+}
+
 common::Status startSession(RegistryContext& ctx, Exchange& ex) {
   ex.drainBody();
-  BERTH_TRY_ASSIGN(UploadState state, ctx.uploads.start(ex.route.name));
+  BERTH_TRY_ASSIGN(UploadState state, ctx.uploads.start(ex.route.name, sessionOwner(ex)));
   ex.res.status = 202;
   sessionHeaders(ex, state);
   return {};
@@ -100,9 +105,10 @@ common::Status handleUploadStart(RegistryContext& ctx, Exchange& ex) {
   if (ex.hasParam("digest")) {
     BERTH_TRY_ASSIGN(Digest digest, digestParam(ex));
     ex.digest = digest.str();
-    BERTH_TRY_ASSIGN(UploadState state, ctx.uploads.start(ex.route.name));
+    BERTH_TRY_ASSIGN(UploadState state, ctx.uploads.start(ex.route.name, sessionOwner(ex)));
     const BodySource body = ex.body();
-    auto done = ctx.uploads.complete(ex.route.name, state.id, digest, &body, nullptr);
+    auto done =
+        ctx.uploads.complete(ex.route.name, state.id, digest, &body, nullptr, ex.contentLength());
     if (!done) {
       (void)ctx.uploads.cancel(ex.route.name, state.id);
       return std::move(done).error();
@@ -157,7 +163,7 @@ common::Status handleUpload(RegistryContext& ctx, Exchange& ex) {
       }
     }
     const BodySource body = ex.body();
-    auto done = ctx.uploads.complete(ex.route.name, id, *digest, &body, nullptr);
+    auto done = ctx.uploads.complete(ex.route.name, id, *digest, &body, nullptr, ex.contentLength());
     ex.drainBody();
     BERTH_TRY(done);
     blobCreated(ctx, ex, *done);

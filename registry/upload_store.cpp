@@ -56,8 +56,9 @@ struct UploadStore::Session {
   bool hashValid = true;
 };
 
-UploadStore::UploadStore(StorageDriver& driver, BlobStore& blobs, int64_t expirySeconds)
-    : driver_(driver), blobs_(blobs), expirySeconds_(expirySeconds) {}
+UploadStore::UploadStore(StorageDriver& driver, BlobStore& blobs, int64_t expirySeconds,
+                         UploadQuota* quota)
+    : driver_(driver), blobs_(blobs), expirySeconds_(expirySeconds), quota_(quota) {}
 
 std::shared_ptr<UploadStore::Session> UploadStore::session(const std::string& repository,
                                                            const std::string& id) {
@@ -67,16 +68,34 @@ std::shared_ptr<UploadStore::Session> UploadStore::session(const std::string& re
   return slot;
 }
 
+// Every end of a session (complete, cancel, expiry, discard) comes through here.
 void UploadStore::forget(const std::string& repository, const std::string& id) {
+  if (quota_) quota_->close(repository, id);
   std::lock_guard lock(mutex_);
   sessions_.erase(repository + "@" + id);
 }
 
-common::Result<UploadState> UploadStore::start(const std::string& repository) {
+common::Result<UploadState> UploadStore::start(const std::string& repository,
+                                               const std::string& owner) {
   const std::string id = newUploadId();
-  BERTH_TRY_ASSIGN(auto writer, driver_.writer(paths::uploadData(repository, id), false));
-  BERTH_TRY(writer->commit());
+  // Counted before anything is written, so a refused start costs no storage.
+  if (quota_) BERTH_TRY(quota_->open(owner, repository, id));
+  auto created = [&]() -> common::Status {
+    BERTH_TRY_ASSIGN(auto writer, driver_.writer(paths::uploadData(repository, id), false));
+    return writer->commit();
+  }();
+  if (!created) {
+    if (quota_) quota_->close(repository, id);
+    return created.error();
+  }
   return UploadState{id, 0};
+}
+
+common::Status UploadStore::discardTooLarge(const std::string& repository, const std::string& id,
+                                            uint64_t size) {
+  (void)driver_.remove(paths::uploadDir(repository, id));
+  forget(repository, id);
+  return quota_->checkBlobSize(size);
 }
 
 common::Result<UploadState> UploadStore::status(const std::string& repository,
@@ -94,8 +113,19 @@ common::Result<UploadState> UploadStore::status(const std::string& repository,
 }
 
 common::Status UploadStore::stream(const std::string& repository, const std::string& id, Session& s,
-                                   const BodySource& body, uint64_t* bytesRead) {
+                                   const BodySource& body, std::optional<uint64_t> bodyLength,
+                                   uint64_t* bytesRead) {
   BERTH_TRY_ASSIGN(auto writer, driver_.writer(paths::uploadData(repository, id), true));
+  const uint64_t existing = writer->size();
+  // The declared length refuses before a byte is stored; the count below holds the limit when
+  // there is none (chunked transfer coding) or it understates the body.
+  const uint64_t maxBytes =
+      quota_ && quota_->maxBlobBytes() > 0 ? static_cast<uint64_t>(quota_->maxBlobBytes()) : 0;
+  if (maxBytes > 0 && bodyLength && existing + *bodyLength > maxBytes) {
+    writer.reset();
+    return discardTooLarge(repository, id, existing + *bodyLength);
+  }
+  bool tooLarge = false;
   if (s.hashed != writer->size()) s.hashValid = false;
   LargeBuffer buffer(kWriteBuffer);
   size_t buffered = 0;
@@ -108,7 +138,9 @@ common::Status UploadStore::stream(const std::string& repository, const std::str
   };
   const bool complete = body([&](const char* data, size_t size) {
     received += size;
-    if (!written) return true;  // keep draining the body so the connection stays usable
+    if (maxBytes > 0 && existing + received > maxBytes) tooLarge = true;
+    // Keep draining the body so the connection stays usable, storing nothing more.
+    if (!written || tooLarge) return true;
     if (s.hashValid) s.hasher.update(data, size);
     if (buffered == 0 && size >= kWriteBuffer / 2) {
       written = writer->write({data, size});  // already large: skip the copy
@@ -124,8 +156,12 @@ common::Status UploadStore::stream(const std::string& repository, const std::str
     }
     return true;
   });
-  flush();
   if (bytesRead) *bytesRead += received;
+  if (tooLarge) {
+    writer.reset();
+    return discardTooLarge(repository, id, existing + received);
+  }
+  flush();
   if (written) written = writer->commit();
   if (s.hashValid) s.hashed += received;
   if (!written) {
@@ -152,7 +188,7 @@ common::Result<UploadState> UploadStore::append(const std::string& repository,
     BERTH_TRY_ASSIGN(ByteRange range, parseContentRange(*contentRange));
     BERTH_TRY(checkChunkRange(state.size, range, bodyLength));
   }
-  BERTH_TRY(stream(repository, id, *s, body, bytesRead));
+  BERTH_TRY(stream(repository, id, *s, body, bodyLength, bytesRead));
   return status(repository, id);
 }
 
@@ -178,11 +214,14 @@ common::Result<Digest> UploadStore::digestOfUpload(const std::string& repository
 common::Result<CompletedUpload> UploadStore::complete(const std::string& repository,
                                                       const std::string& id, const Digest& expected,
                                                       const BodySource* finalChunk,
-                                                      uint64_t* bytesRead) {
+                                                      uint64_t* bytesRead,
+                                                      std::optional<uint64_t> finalChunkLength) {
   BERTH_TRY(status(repository, id));
   auto s = session(repository, id);
   std::lock_guard lock(s->mutex);
-  if (finalChunk) BERTH_TRY(stream(repository, id, *s, *finalChunk, bytesRead));
+  if (finalChunk) {
+    BERTH_TRY(stream(repository, id, *s, *finalChunk, finalChunkLength, bytesRead));
+  }
   BERTH_TRY_ASSIGN(UploadState state, status(repository, id));
   BERTH_TRY_ASSIGN(Digest actual, digestOfUpload(repository, id, *s, expected.algorithm));
   if (actual != expected) {

@@ -13,6 +13,7 @@
 #include "registry/blob_store.h"
 #include "registry/digest.h"
 #include "registry/storage_driver.h"
+#include "registry/upload_quota.h"
 
 namespace berth::registry {
 
@@ -34,12 +35,16 @@ struct CompletedUpload {
 
 // Upload sessions of the push workflows. Each session is a private file under the repository;
 // completing it verifies the digest and moves the file into the blob store. Requests to one
-// session are serialised; different sessions run in parallel.
+// session are serialised; different sessions run in parallel. With a quota, sessions are
+// counted from start to their end, and a session that grows beyond the maximum blob size is
+// removed with what it held.
 class UploadStore {
  public:
-  UploadStore(StorageDriver& driver, BlobStore& blobs, int64_t expirySeconds);
+  UploadStore(StorageDriver& driver, BlobStore& blobs, int64_t expirySeconds,
+              UploadQuota* quota = nullptr);
 
-  common::Result<UploadState> start(const std::string& repository);
+  // `owner` is who the session counts against in the quota ("" : nobody).
+  common::Result<UploadState> start(const std::string& repository, const std::string& owner = {});
   // BLOB_UPLOAD_UNKNOWN when absent or expired.
   common::Result<UploadState> status(const std::string& repository, const std::string& id);
   // Appends a chunk. With `range`, it must start where the upload ends (else RangeInvalid);
@@ -50,9 +55,11 @@ class UploadStore {
                                      uint64_t* bytesRead);
   // Appends an optional final chunk, verifies `expected`, moves the blob into place and links
   // it into the repository. DIGEST_INVALID on mismatch (the session is removed).
+  // `finalChunkLength` is its Content-Length when known.
   common::Result<CompletedUpload> complete(const std::string& repository, const std::string& id,
                                            const Digest& expected, const BodySource* finalChunk,
-                                           uint64_t* bytesRead);
+                                           uint64_t* bytesRead,
+                                           std::optional<uint64_t> finalChunkLength = {});
   common::Status cancel(const std::string& repository, const std::string& id);
   // Removes sessions idle for longer than the expiry; returns how many.
   common::Result<size_t> expire(int64_t nowUnixSeconds, bool dryRun = false);
@@ -62,13 +69,18 @@ class UploadStore {
   std::shared_ptr<Session> session(const std::string& repository, const std::string& id);
   void forget(const std::string& repository, const std::string& id);
   common::Status stream(const std::string& repository, const std::string& id, Session& s,
-                        const BodySource& body, uint64_t* bytesRead);
+                        const BodySource& body, std::optional<uint64_t> bodyLength,
+                        uint64_t* bytesRead);
+  // Removes a session that went over the maximum blob size; returns the refusal.
+  common::Status discardTooLarge(const std::string& repository, const std::string& id,
+                                 uint64_t size);
   common::Result<Digest> digestOfUpload(const std::string& repository, const std::string& id,
                                         Session& s, const std::string& algorithm);
 
   StorageDriver& driver_;
   BlobStore& blobs_;
   int64_t expirySeconds_;
+  UploadQuota* quota_;
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Session>> sessions_;
 };

@@ -7,9 +7,10 @@ namespace berth::testing {
 
 // One TCP connection to 127.0.0.1 driven byte by byte, for requests no HTTP client would send:
 // raw targets with NUL bytes, lying Content-Length, endless chunked bodies, slow writers.
+// `source` binds the client's end to another loopback address (127.0.0.2: another client).
 class RawConnection {
  public:
-  explicit RawConnection(int port);
+  explicit RawConnection(int port, const std::string& source = {});
   ~RawConnection();
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;

@@ -96,6 +96,63 @@ polcy: {}
   expectContains(e, "bad.yaml:11:1: config: unknown key 'polcy'");
 }
 
+TEST(ConfigTest, LimitsHaveLivableDefaultsAndAreRead) {
+  auto defaults = parseConfigText("", "empty.yaml");
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->registry.limits.maxBlobBytes, 10LL << 30);
+  EXPECT_EQ(defaults->registry.maxManifestBytes, 4 << 20);
+  EXPECT_GT(defaults->registry.limits.requestsPerSecond, 0);
+  EXPECT_GE(defaults->registry.limits.burst, defaults->registry.limits.requestsPerSecond);
+  EXPECT_GT(defaults->registry.limits.maxUploadSessionsPerUser, 0);
+  EXPECT_GT(defaults->registry.limits.maxUploadSessionsPerRepository, 0);
+
+  auto config = parseConfigText(R"(registry:
+  limits:
+    maxBlobBytes: 1048576
+    maxManifestBytes: 65536
+    maxUploadSessionsPerUser: 3
+    maxUploadSessionsPerRepository: 0
+    requestsPerSecond: 20
+    burst: 40
+)",
+                                "limits.yaml");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->registry.limits.maxBlobBytes, 1048576);
+  EXPECT_EQ(config->registry.maxManifestBytes, 65536);
+  EXPECT_EQ(config->registry.limits.maxUploadSessionsPerUser, 3);
+  EXPECT_EQ(config->registry.limits.maxUploadSessionsPerRepository, 0);
+  EXPECT_EQ(config->registry.limits.requestsPerSecond, 20);
+  EXPECT_EQ(config->registry.limits.burst, 40);
+
+  // The older key keeps working.
+  auto legacy = parseConfigText("registry:\n  maxManifestBytes: 2048\n", "legacy.yaml");
+  ASSERT_TRUE(legacy) << legacy.error().message;
+  EXPECT_EQ(legacy->registry.maxManifestBytes, 2048);
+}
+
+TEST(ConfigTest, BadLimitsAreReportedWithPositions) {
+  auto config = parseConfigText(R"(registry:
+  maxManifestBytes: 2048
+  limits:
+    maxManifestBytes: 4096
+    maxBlobBytes: -1
+    maxUploadSessionsPerUser: -5
+    requestsPerSecond: 1.5
+    burst: 0
+    maxSessions: 3
+)",
+                                "limits.yaml");
+  ASSERT_FALSE(config);
+  const std::string& e = config.error().message;
+  expectContains(e, "limits.yaml:4:23: registry.limits: 'maxManifestBytes' is also set as "
+                    "registry.maxManifestBytes; keep one of the two");
+  expectContains(e, "limits.yaml:5:19: registry.limits: 'maxBlobBytes' must be between 0 and");
+  expectContains(e, "limits.yaml:6:31: registry.limits: 'maxUploadSessionsPerUser' must be between");
+  expectContains(e, "limits.yaml:7:24: registry.limits: 'requestsPerSecond' must be an integer");
+  expectContains(e, "limits.yaml:8:12: registry.limits: 'burst' must be between 1 and");
+  expectContains(e, "limits.yaml:9:5: registry.limits: unknown key 'maxSessions'");
+}
+
 TEST(ConfigTest, ReadTimeoutsAreDurationsWithinBounds) {
   auto config = parseConfigText("registry: {readTimeout: 2m}\nwebhook: {readTimeout: 5s}\n", "t.yaml");
   ASSERT_TRUE(config) << config.error().message;

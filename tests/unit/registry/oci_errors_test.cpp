@@ -28,6 +28,7 @@ TEST(OciErrorsTest, TableMapsEverySpecCode) {
       {ErrorCode::Unauthorized, "UNAUTHORIZED", 401},
       {ErrorCode::TooManyRequests, "TOOMANYREQUESTS", 429},
       {ErrorCode::RangeInvalid, "BLOB_UPLOAD_INVALID", 416},
+      {ErrorCode::PayloadTooLarge, "SIZE_INVALID", 413},
       {ErrorCode::Internal, "UNKNOWN", 500},
   };
   for (const auto& [code, oci, status] : expected) {
@@ -38,7 +39,7 @@ TEST(OciErrorsTest, TableMapsEverySpecCode) {
 }
 
 TEST(OciErrorsTest, EveryErrorCodeHasItsOwnRow) {
-  for (int i = 0; i <= static_cast<int>(ErrorCode::RangeInvalid); ++i) {
+  for (int i = 0; i <= static_cast<int>(ErrorCode::PayloadTooLarge); ++i) {
     EXPECT_EQ(ociError(static_cast<ErrorCode>(i)).code, static_cast<ErrorCode>(i)) << i;
   }
 }
