@@ -136,3 +136,35 @@ export async function stopBerth(child) {
   child.kill("SIGTERM");
   await exited;
 }
+
+// The plain text of every key of a rendered Secret.
+export function secretData(secret) {
+  return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+}
+
+// A bcrypt htpasswd line ("ci-bot", password "fixture-password") for renders whose auth Secret
+// is an existing one, so there is no rendered htpasswd to use.
+const FIXTURE_HTPASSWD = "ci-bot:$2y$05$abcdefghijklmnopqrstuu5a8OAPPjPnQ3WcbpU6Vqk1yhKEM9hIC\n";
+
+// Writes the rendered configs of release `fullname` under `dir`, with every in-Pod path
+// (/etc/berth/..., /var/lib/berth) moved there, so the real binary can load them: the policies,
+// the webhook certificate, and the files of the registry auth Secret the Pods mount (the
+// rendered one, or a fixture when the Secret is an existing one). Returns {key: file}.
+export function materialise(objects, dir, fullname) {
+  const config = find(objects, "ConfigMap", `${fullname}-config`).data;
+  writeFiles(join(dir, "policies"), find(objects, "ConfigMap", `${fullname}-policies`).data);
+  const tls = find(objects, "Secret", `${fullname}-webhook-tls`);
+  writeFiles(join(dir, "tls"), tls ? secretData(tls) : { "tls.crt": "", "tls.key": "" });
+  const auth = find(objects, "Secret", `${fullname}-registry-auth`);
+  const plain = auth ? secretData(auth) : {};
+  writeFiles(join(dir, "auth"), { htpasswd: plain.htpasswd ?? FIXTURE_HTPASSWD });
+  // The node endpoint and the webhooks mount their password at the same in-Pod path.
+  writeFiles(join(dir, "registry-auth"), { password: plain["node-password"] ?? "fixture-password" });
+  const out = {};
+  for (const [key, text] of Object.entries(config)) {
+    const local = text.replaceAll("/etc/berth/", `${dir}/`).replaceAll("/var/lib/berth", join(dir, `storage-${key}`));
+    out[key] = join(dir, key);
+    writeFileSync(out[key], local);
+  }
+  return out;
+}
