@@ -10,7 +10,7 @@ import { describe, test } from "node:test";
 
 import {
   CHART, NAMESPACE, RELEASE, exampleValuesFiles, find, findAll, helm, materialise, parseYaml,
-  podSpecs, removeDir, render, secretData, startBerth, stopBerth, tempDir,
+  podSpecs, removeDir, render, renderAgainstCluster, secretData, startBerth, stopBerth, tempDir,
 } from "./lib.mjs";
 
 const FULLNAME = `${RELEASE}-berth`;
@@ -42,6 +42,49 @@ function authMounts({ spec }, secretName) {
 }
 
 const grants = (rule, action) => rule.actions.includes(action) || rule.actions.includes("*");
+
+const basic = (user, password) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+
+async function call(base, method, path, { auth, body, headers = {} } = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method, body, headers: { ...headers, ...(auth ? { Authorization: auth } : {}) }, redirect: "manual",
+  });
+  const text = await res.text();
+  let code;
+  try {
+    code = JSON.parse(text).errors?.[0]?.code;
+  } catch {
+    code = undefined;
+  }
+  return { status: res.status, code, text, headers: res.headers };
+}
+
+// Runs the rendered registry.yaml of `objects` in berth serve on 127.0.0.1 and calls
+// fn(baseUrl, plain passwords of the auth Secret).
+async function withRegistry(objects, fn) {
+  const dir = tempDir();
+  let child;
+  try {
+    const files = materialise(objects, dir, FULLNAME);
+    const text = readFileSync(files["registry.yaml"], "utf8").replace("0.0.0.0:5000", "127.0.0.1:0");
+    writeFileSync(files["registry.yaml"], text);
+    const started = await startBerth(["--config", files["registry.yaml"]], dir);
+    child = started.child;
+    const passwords = secretData(find(objects, "Secret", AUTH_SECRET));
+    await fn(`http://127.0.0.1:${started.ports.registryPort}`, passwords);
+  } finally {
+    if (child) await stopBerth(child);
+    removeDir(dir);
+  }
+}
+
+// A monolithic blob upload: POST ?digest= with the content.
+const push = (base, auth, content) => {
+  const digest = `sha256:${createHash("sha256").update(content).digest("hex")}`;
+  return call(base, "POST", `/v2/team/app/blobs/uploads/?digest=${digest}`, {
+    auth, body: content, headers: { "Content-Type": "application/octet-stream" },
+  }).then((r) => ({ ...r, digest }));
+};
 
 describe("registry auth is on by default", () => {
   test("a generated Secret with three bcrypt accounts and their plain passwords", () => {
@@ -142,12 +185,69 @@ describe("registry auth is on by default", () => {
     for (const pod of podSpecs(objects)) assert.deepEqual(authMounts(pod, AUTH_SECRET), [], pod.owner);
   });
 
-  test("upgrades keep the Secret: the template looks it up and reuses its keys", () => {
-    // helm template cannot run lookup; the rendered logic is checked in the source instead.
-    const template = readFileSync(`${CHART}/templates/registry-auth-secret.yaml`, "utf8");
-    assert.match(template, /lookup "v1" "Secret" \.Release\.Namespace \$name/);
-    assert.match(template, /index \$existing \$key \| b64dec/);
-    assert.match(template, /htpasswd \$user \$password/);
+});
+
+// An object as a release's install left it in the cluster (Helm's ownership metadata).
+function asInstalled(o) {
+  return { ...o, metadata: { ...o.metadata, annotations: { ...(o.metadata.annotations ?? {}),
+    "meta.helm.sh/release-name": RELEASE, "meta.helm.sh/release-namespace": NAMESPACE } } };
+}
+const secretOf = (data, name = AUTH_SECRET) => asInstalled({ apiVersion: "v1", kind: "Secret", type: "Opaque",
+  metadata: { name, namespace: NAMESPACE }, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString("base64")])) });
+
+describe("upgrades keep the generated Secret (lookup, against a fake API server)", () => {
+  test("install, then upgrade: the same passwords, htpasswd and webhook certificate", async () => {
+    const installed = render();
+    const kept = findAll(installed, "Secret").map(asInstalled);
+    const { objects, requests } = await renderAgainstCluster(kept);
+    assert.ok(requests.includes(`GET /api/v1/namespaces/${NAMESPACE}/secrets/${AUTH_SECRET}`), "helm looked the Secret up");
+    assert.deepEqual(find(objects, "Secret", AUTH_SECRET).data, find(installed, "Secret", AUTH_SECRET).data);
+    assert.deepEqual(find(objects, "Secret", `${FULLNAME}-webhook-tls`).data,
+                     find(installed, "Secret", `${FULLNAME}-webhook-tls`).data);
+    // ... while without the Secret in the cluster the same command makes new passwords.
+    const fresh = (await renderAgainstCluster([])).objects;
+    assert.notEqual(secretData(find(fresh, "Secret", AUTH_SECRET))["admin-password"],
+                    secretData(find(installed, "Secret", AUTH_SECRET))["admin-password"]);
+  });
+
+  test("users added to the generated htpasswd stay", async () => {
+    const data = secretData(find(render(), "Secret", AUTH_SECRET));
+    data.htpasswd += "ci-bot:$2y$05$abcdefghijklmnopqrstuu5a8OAPPjPnQ3WcbpU6Vqk1yhKEM9hIC\n";
+    const { objects } = await renderAgainstCluster([secretOf(data)]);
+    assert.deepEqual(secretData(find(objects, "Secret", AUTH_SECRET)), data);
+  });
+
+  test("an htpasswd without a line for a chart account is rebuilt from the kept passwords", async () => {
+    const data = secretData(find(render(), "Secret", AUTH_SECRET));
+    const withoutWebhook = { ...data, htpasswd: data.htpasswd.split("\n").filter((l) => !l.startsWith("berth-webhook:")).join("\n") };
+    const { objects } = await renderAgainstCluster([secretOf(withoutWebhook)]);
+    const upgraded = secretData(find(objects, "Secret", AUTH_SECRET));
+    for (const key of ["admin-password", "node-password", "webhook-password"]) assert.equal(upgraded[key], data[key], key);
+    assert.deepEqual(htpasswdEntries(upgraded.htpasswd).map((e) => e.user), ["admin", "berth-node", "berth-webhook"]);
+    // The rebuilt hashes are of the kept passwords: the real registry lets each account in.
+    await withRegistry(objects, async (base, pw) => {
+      for (const [user, key] of [["admin", "admin-password"], ["berth-node", "node-password"], ["berth-webhook", "webhook-password"]]) {
+        const r = await call(base, "GET", "/v2/", { auth: basic(user, pw[key]) });
+        assert.equal(r.status, 200, `${user}: ${r.text}`);
+      }
+    });
+  });
+
+  test("a missing password is generated, the others are kept", async () => {
+    const data = secretData(find(render(), "Secret", AUTH_SECRET));
+    const { ["node-password"]: lost, ...partial } = data;
+    const upgraded = secretData(find((await renderAgainstCluster([secretOf(partial)])).objects, "Secret", AUTH_SECRET));
+    assert.equal(upgraded["admin-password"], data["admin-password"]);
+    assert.equal(upgraded["webhook-password"], data["webhook-password"]);
+    assert.match(upgraded["node-password"], /^[A-Za-z0-9]{40}$/);
+    assert.notEqual(upgraded["node-password"], lost);
+    assert.notEqual(upgraded.htpasswd, data.htpasswd, "rebuilt for the new password");
+  });
+
+  test("with existingSecret nothing is looked up or rendered", async () => {
+    const { objects, requests } = await renderAgainstCluster([], { set: ["registry.auth.existingSecret=team-auth"] });
+    assert.equal(find(objects, "Secret", AUTH_SECRET), undefined);
+    assert.ok(!requests.some((r) => r.includes("/secrets/team-auth") || r.includes(`/secrets/${AUTH_SECRET}`)), requests.join(", "));
   });
 });
 
@@ -209,50 +309,8 @@ describe("attacks on the defaults", () => {
 });
 
 describe("the rendered registry config in a real berth serve", () => {
-  const basic = (user, password) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-
-  async function call(base, method, path, { auth, body, headers = {} } = {}) {
-    const res = await fetch(`${base}${path}`, {
-      method, body, headers: { ...headers, ...(auth ? { Authorization: auth } : {}) }, redirect: "manual",
-    });
-    const text = await res.text();
-    let code;
-    try {
-      code = JSON.parse(text).errors?.[0]?.code;
-    } catch {
-      code = undefined;
-    }
-    return { status: res.status, code, text, headers: res.headers };
-  }
-
-  async function withRegistry(set, fn) {
-    const objects = render({ set });
-    const dir = tempDir();
-    let child;
-    try {
-      const files = materialise(objects, dir, FULLNAME);
-      const text = readFileSync(files["registry.yaml"], "utf8").replace("0.0.0.0:5000", "127.0.0.1:0");
-      writeFileSync(files["registry.yaml"], text);
-      const started = await startBerth(["--config", files["registry.yaml"]], dir);
-      child = started.child;
-      const passwords = secretData(find(objects, "Secret", AUTH_SECRET));
-      await fn(`http://127.0.0.1:${started.ports.registryPort}`, passwords);
-    } finally {
-      if (child) await stopBerth(child);
-      removeDir(dir);
-    }
-  }
-
-  // A monolithic blob upload: POST ?digest= with the content.
-  const push = (base, auth, content) => {
-    const digest = `sha256:${createHash("sha256").update(content).digest("hex")}`;
-    return call(base, "POST", `/v2/team/app/blobs/uploads/?digest=${digest}`, {
-      auth, body: content, headers: { "Content-Type": "application/octet-stream" },
-    }).then((r) => ({ ...r, digest }));
-  };
-
   test("defaults: anonymous gets 401, node and webhook pull but cannot push or delete, admin can", async () => {
-    await withRegistry([], async (base, pw) => {
+    await withRegistry(render(), async (base, pw) => {
       const admin = basic("admin", pw["admin-password"]);
       const node = basic("berth-node", pw["node-password"]);
       const webhook = basic("berth-webhook", pw["webhook-password"]);
@@ -300,7 +358,7 @@ describe("the rendered registry config in a real berth serve", () => {
   });
 
   test("anonymousPull: true lets anonymous pull, never push", async () => {
-    await withRegistry(["registry.auth.anonymousPull=true"], async (base, pw) => {
+    await withRegistry(render({ set: ["registry.auth.anonymousPull=true"] }), async (base, pw) => {
       const pushed = await push(base, basic("admin", pw["admin-password"]), "public content");
       assert.equal(pushed.status, 201, pushed.text);
       const pulled = await call(base, "GET", `/v2/team/app/blobs/${pushed.digest}`);
