@@ -631,4 +631,18 @@ describe("NOTES.txt", () => {
     assert.match(notes, /failurePolicy is Ignore/);
     assert.doesNotMatch(renderNotes(["webhook.failurePolicy=Fail"]), /failurePolicy is Ignore/);
   });
+  test("says where the admin password is, and when the registry is open", () => {
+    const notes = renderNotes();
+    assert.match(notes, new RegExp(`get secret ${FULLNAME}-registry-auth -o jsonpath='\\{\\.data\\.admin-password\\}' \\| base64 -d`));
+    assert.match(notes, /--dest-creds "admin:\$\{PASSWORD\}"/);
+    assert.match(notes, /anonymous pull off/);
+    assert.match(notes, /networkPolicy\.nodeCidrs is empty/);
+    assert.doesNotMatch(notes, /auth {7}OFF|no NetworkPolicy/);
+    const existing = renderNotes(["registry.auth.existingSecret=team-auth", "registry.auth.secretKeys.adminPassword=root"]);
+    assert.match(existing, /get secret team-auth -o jsonpath='\{\.data\.root\}'/);
+    const open = renderNotes(["registry.auth.enabled=false", "networkPolicy.enabled=false"]);
+    assert.match(open, /auth {7}OFF: anyone who reaches the registry may push, overwrite and delete images/);
+    assert.match(open, /no NetworkPolicy: every Pod in the cluster reaches the registry/);
+    assert.doesNotMatch(open, /PASSWORD/);
+  });
 });
