@@ -9,8 +9,8 @@ import { basename, join } from "node:path";
 import { describe, test } from "node:test";
 
 import {
-  CHART, NAMESPACE, RELEASE, BERTH, berth, exampleValuesFiles, find, findAll, helm, modelFor,
-  parseYaml, podSpecs, policyDecision, removeDir, render, startBerth, stopBerth, tempDir,
+  CHART, NAMESPACE, RELEASE, BERTH, berth, exampleValuesFiles, find, findAll, helm, materialise,
+  modelFor, parseYaml, podSpecs, policyDecision, removeDir, render, startBerth, stopBerth, tempDir,
   writeFiles,
 } from "./lib.mjs";
 
@@ -127,7 +127,7 @@ describe("values.schema.json rejects wrong values with a message", () => {
     { set: ["webhook.tls.mode=selfSigned"], message: /webhook\.tls\.mode must be one of the following: "generate", "certManager", "existingSecret"/ },
     { set: ["webhook.tls.mode=existingSecret"], message: /webhook\.tls\.existingSecret\.name: String length must be greater than or equal to 1/ },
     { set: ["webhook.timeoutSeconds=60"], message: /webhook\.timeoutSeconds: Must be less than or equal to 30/ },
-    { set: ["registry.auth.enabled=true"], message: /registry\.auth\.existingSecret: String length must be greater than or equal to 1/ },
+    { set: ["registry.auth.secretKey=htpasswd"], message: /registry\.auth: Additional property secretKey is not allowed/ },
     { set: ["logLevel=verbose"], message: /logLevel must be one of the following/ },
     { set: ["webhok.failurePolicy=Fail"], message: /Additional property webhok is not allowed/ },
     { set: ["policy.reloadInterval=soon"], message: /policy\.reloadInterval: Does not match pattern/ },
@@ -238,7 +238,7 @@ describe("webhook configurations", () => {
       assert.equal(config.metadata.annotations["cert-manager.io/inject-ca-from"], `${NAMESPACE}/${FULLNAME}-webhook`);
       assert.equal(w.clientConfig.caBundle, undefined);
     }
-    assert.equal(findAll(objects, "Secret").length, 0);
+    assert.equal(find(objects, "Secret", `${FULLNAME}-webhook-tls`), undefined);
     const deployment = find(objects, "Deployment", `${FULLNAME}-webhook`);
     const tlsVolume = deployment.spec.template.spec.volumes.find((x) => x.name === "tls");
     assert.equal(tlsVolume.secret.secretName, cert.spec.secretName);
@@ -264,7 +264,7 @@ describe("webhook configurations", () => {
     const { m, v } = webhookConfigurations(objects);
     assert.equal(m.clientConfig.caBundle, "Q0E=");
     assert.equal(v.clientConfig.caBundle, "Q0E=");
-    assert.equal(findAll(objects, "Secret").length, 0);
+    assert.equal(find(objects, "Secret", `${FULLNAME}-webhook-tls`), undefined);
     assert.equal(findAll(objects, "Certificate").length, 0);
     const deployment = find(objects, "Deployment", `${FULLNAME}-webhook`);
     assert.equal(deployment.spec.template.spec.volumes.find((x) => x.name === "tls").secret.secretName, "my-tls");
@@ -396,7 +396,9 @@ describe("workloads", () => {
     assert.equal(policies.length, 2);
     const registryPolicy = find(objects, "NetworkPolicy", `${FULLNAME}-registry`);
     assert.equal(registryPolicy.spec.ingress[0].ports[0].port, 5000);
-    assert.equal(registryPolicy.spec.ingress[0].from.length, 2);
+    const namespaces = registryPolicy.spec.ingress[0].from
+      .map((peer) => peer.namespaceSelector?.matchLabels?.["kubernetes.io/metadata.name"]).filter(Boolean);
+    assert.deepEqual(namespaces, ["ingress-nginx", "ci", "monitoring"], "allowNamespaces, then Prometheus's");
     assert.equal(find(objects, "NetworkPolicy", `${FULLNAME}-webhook`).spec.ingress[0].ports[0].port, 8443);
     // htpasswd from the existing Secret, mounted where the config says.
     const sts = find(objects, "StatefulSet");
@@ -485,46 +487,30 @@ describe("policies", () => {
 });
 
 describe("berth config rendered from values", () => {
-  // Rewrites the in-Pod paths to a temporary directory so the real binary can load the files.
-  function materialise(objects, dir) {
-    const config = find(objects, "ConfigMap", `${FULLNAME}-config`).data;
-    writeFiles(join(dir, "policies"), find(objects, "ConfigMap", `${FULLNAME}-policies`).data);
-    const secret = find(objects, "Secret", `${FULLNAME}-webhook-tls`);
-    if (secret) {
-      writeFiles(join(dir, "tls"), Object.fromEntries(
-        Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()])));
-    }
-    const out = {};
-    for (const [key, text] of Object.entries(config)) {
-      const local = text.replaceAll("/etc/berth/", `${dir}/`).replaceAll("/var/lib/berth", join(dir, `storage-${key}`));
-      out[key] = join(dir, key);
-      writeFileSync(out[key], local);
-    }
-    return out;
-  }
-
   for (const c of VALUES_CASES) {
-    test(`${c.name}: registry.yaml, webhook.yaml and node-proxy.yaml pass berth serve --check-config`, () => {
-      const objects = render({ files: c.files });
-      const dir = tempDir();
-      try {
-        const files = materialise(objects, dir);
-        writeFiles(join(dir, "auth"), { htpasswd: "ci-bot:$2y$05$abcdefghijklmnopqrstuu5a8OAPPjPnQ3WcbpU6Vqk1yhKEM9hIC\n" });
-        writeFiles(join(dir, "tls"), { "tls.crt": "", "tls.key": "" });
-        for (const key of ["registry.yaml", "webhook.yaml", "node-proxy.yaml"]) {
+    // One test per file: webhook.yaml and node-proxy.yaml carry webhook.registryAuth and
+    // nodeProxy.registryAuth with registry auth on.
+    for (const key of ["registry.yaml", "webhook.yaml", "node-proxy.yaml"]) {
+      test(`${c.name}: ${key} passes berth serve --check-config`, () => {
+        const objects = render({ files: c.files });
+        const dir = tempDir();
+        try {
+          const files = materialise(objects, dir, FULLNAME);
           const r = berth(["serve", "--config", files[key], "--check-config"]);
           assert.equal(r.status, 0, `${key}: ${r.stdout}${r.stderr}`);
+        } finally {
+          removeDir(dir);
         }
-        const registry = parseYaml(readFileSync(files["registry.yaml"], "utf8"));
-        assert.equal(registry.registry.listen, "0.0.0.0:5000");
-        const webhook = parseYaml(find(objects, "ConfigMap", `${FULLNAME}-config`).data["webhook.yaml"]);
-        assert.equal(webhook.webhook.listen, "0.0.0.0:8443");
-        assert.equal(webhook.webhook.tls.cert, "/etc/berth/tls/tls.crt");
-        assert.equal(webhook.webhook.tls.key, "/etc/berth/tls/tls.key");
-        assert.equal(webhook.registry.listen, "127.0.0.1:5000", "the webhook Pods' registry stays on loopback");
-      } finally {
-        removeDir(dir);
-      }
+      });
+    }
+    test(`${c.name}: listeners of the rendered configs`, () => {
+      const data = find(render({ files: c.files }), "ConfigMap", `${FULLNAME}-config`).data;
+      assert.equal(parseYaml(data["registry.yaml"]).registry.listen, "0.0.0.0:5000");
+      const webhook = parseYaml(data["webhook.yaml"]);
+      assert.equal(webhook.webhook.listen, "0.0.0.0:8443");
+      assert.equal(webhook.webhook.tls.cert, "/etc/berth/tls/tls.crt");
+      assert.equal(webhook.webhook.tls.key, "/etc/berth/tls/tls.key");
+      assert.equal(webhook.registry.listen, "127.0.0.1:5000", "the webhook Pods' registry stays on loopback");
     });
   }
   test("an unknown key would be caught: --check-config fails on a typo", () => {
@@ -542,7 +528,7 @@ describe("berth config rendered from values", () => {
     const dir = tempDir();
     let child;
     try {
-      const files = materialise(objects, dir);
+      const files = materialise(objects, dir, FULLNAME);
       const text = readFileSync(files["webhook.yaml"], "utf8").replace("0.0.0.0:8443", "127.0.0.1:0").replace("127.0.0.1:5000", "127.0.0.1:0");
       writeFileSync(files["webhook.yaml"], text);
       const started = await startBerth(["--config", files["webhook.yaml"]], dir);
@@ -644,5 +630,19 @@ describe("NOTES.txt", () => {
     assert.match(notes, new RegExp(`port-forward svc/${FULLNAME}-registry 5000:5000`));
     assert.match(notes, /failurePolicy is Ignore/);
     assert.doesNotMatch(renderNotes(["webhook.failurePolicy=Fail"]), /failurePolicy is Ignore/);
+  });
+  test("says where the admin password is, and when the registry is open", () => {
+    const notes = renderNotes();
+    assert.match(notes, new RegExp(`get secret ${FULLNAME}-registry-auth -o jsonpath='\\{\\.data\\.admin-password\\}' \\| base64 -d`));
+    assert.match(notes, /--dest-creds "admin:\$\{PASSWORD\}"/);
+    assert.match(notes, /anonymous pull off/);
+    assert.match(notes, /networkPolicy\.nodeCidrs is empty/);
+    assert.doesNotMatch(notes, /auth {7}OFF|no NetworkPolicy/);
+    const existing = renderNotes(["registry.auth.existingSecret=team-auth", "registry.auth.secretKeys.adminPassword=root"]);
+    assert.match(existing, /get secret team-auth -o jsonpath='\{\.data\.root\}'/);
+    const open = renderNotes(["registry.auth.enabled=false", "networkPolicy.enabled=false"]);
+    assert.match(open, /auth {7}OFF: anyone who reaches the registry may push, overwrite and delete images/);
+    assert.match(open, /no NetworkPolicy: every Pod in the cluster reaches the registry/);
+    assert.doesNotMatch(open, /PASSWORD/);
   });
 });

@@ -6,6 +6,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
+import { startFakeApiServer, writeKubeconfig } from "./fake-apiserver.mjs";
+
 function need(name) {
   const value = process.env[name];
   if (!value) throw new Error(`${name} is not set (run through ctest or tests/helm/run.sh)`);
@@ -36,26 +38,58 @@ export function exampleValuesFiles() {
     .map((f) => join(EXAMPLE_VALUES_DIR, f));
 }
 
+function helmEnv() {
+  return { ...process.env, KUBECONFIG: "/dev/null", HELM_CACHE_HOME: join(tmpdir(), "berth-helm-cache"),
+           HELM_CONFIG_HOME: join(tmpdir(), "berth-helm-config"), HELM_DATA_HOME: join(tmpdir(), "berth-helm-data") };
+}
+
 // Runs helm; returns {status, stdout, stderr}. Helm must never reach a cluster here.
 export function helm(args) {
-  const result = spawnSync(HELM, args, {
-    encoding: "utf8",
-    env: { ...process.env, KUBECONFIG: "/dev/null", HELM_CACHE_HOME: join(tmpdir(), "berth-helm-cache"),
-           HELM_CONFIG_HOME: join(tmpdir(), "berth-helm-config"), HELM_DATA_HOME: join(tmpdir(), "berth-helm-data") },
-  });
+  const result = spawnSync(HELM, args, { encoding: "utf8", env: helmEnv() });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-// helm template with values files and --set flags; returns the parsed, non-empty objects.
-export function render({ files = [], set = [], setString = [], showOnly = [] } = {}) {
+function templateArgs({ files = [], set = [], setString = [], showOnly = [] }) {
   const args = ["template", RELEASE, CHART, "--namespace", NAMESPACE];
   for (const f of files) args.push("--values", f);
   for (const s of set) args.push("--set", s);
   for (const s of setString) args.push("--set-string", s);
   for (const s of showOnly) args.push("--show-only", s);
+  return args;
+}
+
+// helm template with values files and --set flags; returns the parsed, non-empty objects.
+export function render(options = {}) {
+  const args = templateArgs(options);
   const r = helm(args);
   if (r.status !== 0) throw new Error(`helm ${args.join(" ")} failed:\n${r.stderr}`);
   return parseAllYaml(r.stdout).filter((o) => o !== null && o !== undefined);
+}
+
+// As render(), but as `helm upgrade` renders: `--dry-run=server` against a fake API server
+// holding `clusterObjects`, so the chart's lookup finds them. Resolves with {objects, requests}
+// (the API requests helm made). Asynchronous: the server runs in this process.
+export async function renderAgainstCluster(clusterObjects, options = {}) {
+  const args = [...templateArgs(options), "--dry-run=server"];
+  const dir = tempDir("berth-helm-cluster-");
+  const server = await startFakeApiServer(clusterObjects);
+  try {
+    const env = { KUBECONFIG: writeKubeconfig(dir, server.url), KUBECACHEDIR: join(dir, "cache") };
+    const r = await new Promise((resolve, reject) => {
+      const child = spawn(HELM, args, { env: { ...helmEnv(), ...env } });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d) => (stdout += d));
+      child.stderr.on("data", (d) => (stderr += d));
+      child.on("error", reject);
+      child.on("close", (status) => resolve({ status, stdout, stderr }));
+    });
+    if (r.status !== 0) throw new Error(`helm ${args.join(" ")} failed:\n${r.stderr}`);
+    return { objects: parseAllYaml(r.stdout).filter((o) => o !== null && o !== undefined), requests: server.requests };
+  } finally {
+    await server.close();
+    removeDir(dir);
+  }
 }
 
 export const find = (objects, kind, name) =>
@@ -135,4 +169,36 @@ export async function stopBerth(child) {
   const exited = new Promise((r) => child.once("exit", r));
   child.kill("SIGTERM");
   await exited;
+}
+
+// The plain text of every key of a rendered Secret.
+export function secretData(secret) {
+  return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+}
+
+// A bcrypt htpasswd line ("ci-bot", password "fixture-password") for renders whose auth Secret
+// is an existing one, so there is no rendered htpasswd to use.
+const FIXTURE_HTPASSWD = "ci-bot:$2y$05$abcdefghijklmnopqrstuu5a8OAPPjPnQ3WcbpU6Vqk1yhKEM9hIC\n";
+
+// Writes the rendered configs of release `fullname` under `dir`, with every in-Pod path
+// (/etc/berth/..., /var/lib/berth) moved there, so the real binary can load them: the policies,
+// the webhook certificate, and the files of the registry auth Secret the Pods mount (the
+// rendered one, or a fixture when the Secret is an existing one). Returns {key: file}.
+export function materialise(objects, dir, fullname) {
+  const config = find(objects, "ConfigMap", `${fullname}-config`).data;
+  writeFiles(join(dir, "policies"), find(objects, "ConfigMap", `${fullname}-policies`).data);
+  const tls = find(objects, "Secret", `${fullname}-webhook-tls`);
+  writeFiles(join(dir, "tls"), tls ? secretData(tls) : { "tls.crt": "", "tls.key": "" });
+  const auth = find(objects, "Secret", `${fullname}-registry-auth`);
+  const plain = auth ? secretData(auth) : {};
+  writeFiles(join(dir, "auth"), { htpasswd: plain.htpasswd ?? FIXTURE_HTPASSWD });
+  // The node endpoint and the webhooks mount their password at the same in-Pod path.
+  writeFiles(join(dir, "registry-auth"), { password: plain["node-password"] ?? "fixture-password" });
+  const out = {};
+  for (const [key, text] of Object.entries(config)) {
+    const local = text.replaceAll("/etc/berth/", `${dir}/`).replaceAll("/var/lib/berth", join(dir, `storage-${key}`));
+    out[key] = join(dir, key);
+    writeFileSync(out[key], local);
+  }
+  return out;
 }

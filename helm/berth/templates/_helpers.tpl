@@ -155,3 +155,49 @@ the ..data symlink), so Berth reloads policies without a restart.
           name: {{ . }}
       {{- end }}
 {{- end }}
+
+{{/*
+Registry auth: the Secret holding the htpasswd file and the plain passwords of the chart's
+accounts, generated (<release>-registry-auth) or named by registry.auth.existingSecret.
+*/}}
+{{- define "berth.authSecretName" -}}
+{{- default (printf "%s-registry-auth" (include "berth.fullname" .)) .Values.registry.auth.existingSecret }}
+{{- end }}
+
+{{/*
+The chart's access rules, first in registry.auth.access: admin may do everything, the node
+endpoint and the webhooks may only pull. The values' own rules follow.
+*/}}
+{{- define "berth.accessRules" -}}
+{{- $a := .Values.registry.auth.accounts -}}
+- account: {{ $a.admin | quote }}
+  repository: ".*"
+  actions: ["*"]
+- account: {{ $a.node | quote }}
+  repository: ".*"
+  actions: [pull]
+- account: {{ $a.webhook | quote }}
+  repository: ".*"
+  actions: [pull]
+{{- with .Values.registry.auth.access }}
+{{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+A volume with one key of the auth Secret as the file `path`, mode 0440 (readable by the Pods'
+fsGroup only): (dict "ctx" $ "name" VOLUME "key" SECRET_KEY "path" FILE). Each Pod gets only
+the key it needs, never the whole Secret.
+*/}}
+{{- define "berth.authSecretVolume" -}}
+- name: {{ .name }}
+  secret:
+    secretName: {{ include "berth.authSecretName" .ctx }}
+    defaultMode: 288  # 0440: owner root, group the fsGroup
+    items:
+      - key: {{ .key }}
+        path: {{ .path }}
+{{- end }}
+
+{{/* Where the node endpoint and the webhooks read their registry password. */}}
+{{- define "berth.registryPasswordFile" -}}/etc/berth/registry-auth/password{{- end }}
