@@ -97,7 +97,8 @@ common::Status putManifest(RegistryContext& ctx, Exchange& ex) {
   auto body = ex.readBody(limit);
   if (!body) {
     if (body.error().code == ErrorCode::SizeInvalid) {
-      return Error{ErrorCode::SizeInvalid,
+      // 413, as the distribution spec asks of a manifest over the registry's limit.
+      return Error{ErrorCode::PayloadTooLarge,
                    "manifest exceeds the limit of " + std::to_string(limit) + " bytes"};
     }
     return std::move(body).error();

@@ -225,7 +225,8 @@ void RegistryService::Impl::dispatch(const httplib::Request& req, httplib::Respo
   }
   if (!outcome) {
     // The manifest limit is enforced where manifests are read; it is counted here.
-    if (outcome.error().code == ErrorCode::SizeInvalid && ex.route.kind == RouteKind::Manifest) {
+    if (outcome.error().code == ErrorCode::PayloadTooLarge &&
+        ex.route.kind == RouteKind::Manifest) {
       metrics.limitRefused("maxManifestBytes");
     }
     res.headers.erase("Location");

@@ -195,7 +195,7 @@ TEST_F(LimitsTest, TheManifestLimitMayBeSetUnderLimitsAndIsCounted) {
   const std::string big = imageManifest("c", {"l"}, "\"pad\":\"" + std::string(2000, 'x') + "\"");
   const std::string refused = send("PUT", "/v2/limits/m/manifests/v1", big,
                                    "Content-Type: " + std::string(kOciManifestType) + "\r\n");
-  EXPECT_EQ(statusOf(refused), 400) << refused;
+  EXPECT_EQ(statusOf(refused), 413) << refused;
   EXPECT_EQ(codeOf(refused), "SIZE_INVALID") << refused;
   EXPECT_NE(messageOf(refused).find("1024"), std::string::npos) << refused;
   EXPECT_EQ(refusals("maxManifestBytes"), 1);

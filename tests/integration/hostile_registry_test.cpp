@@ -241,7 +241,7 @@ TEST_F(HostileRegistryTest, ManifestsOverTheLimitAreRefusedHoweverTheyAreSent) {
   auto c = client();
   const std::string big = imageManifest("c", {"l"}, "\"pad\":\"" + std::string(2000, 'x') + "\"");
   auto plain = putManifest(c, "hostile/big", "v1", big);
-  EXPECT_EQ(plain.status, 400);
+  EXPECT_EQ(plain.status, 413);
   EXPECT_EQ(errorCode(plain), "SIZE_INVALID") << plain.body;
   EXPECT_NE(plain.body.find("1024"), std::string::npos) << plain.body;
 
@@ -258,7 +258,7 @@ TEST_F(HostileRegistryTest, ManifestsOverTheLimitAreRefusedHoweverTheyAreSent) {
       raw("PUT /v2/hostile/big/manifests/v2 HTTP/1.1\r\nHost: b\r\nConnection: close\r\n"
           "Content-Type: " + std::string(kOciManifestType) +
           "\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked);
-  EXPECT_EQ(statusOf(response), 400) << response;
+  EXPECT_EQ(statusOf(response), 413) << response;
   EXPECT_EQ(codeOf(response), "SIZE_INVALID") << response;
 
   // A declared length far over the limit: refused once the body is drained (not buffered; the
@@ -269,7 +269,7 @@ TEST_F(HostileRegistryTest, ManifestsOverTheLimitAreRefusedHoweverTheyAreSent) {
                         "\r\nContent-Length: 1048576\r\n\r\n"));
   for (int i = 0; i < 16; ++i) ASSERT_TRUE(conn.send(std::string(64 * 1024, ' ')));
   const std::string declared = conn.readResponse();
-  EXPECT_EQ(statusOf(declared), 400) << declared;
+  EXPECT_EQ(statusOf(declared), 413) << declared;
   EXPECT_EQ(codeOf(declared), "SIZE_INVALID") << declared;
   conn.close();
   EXPECT_EQ(c.get("/v2/hostile/big/tags/list").status, 404);

@@ -257,7 +257,7 @@ TEST_F(RegistryApiTest, ManifestValidationErrors) {
   std::string huge =
       imageManifest("c", {"l"}, "\"pad\":\"" + std::string(4 * 1024 * 1024, 'x') + "\"");
   auto tooBig = putManifest(c, "api/inv", "big", huge);
-  EXPECT_EQ(tooBig.status, 400);
+  EXPECT_EQ(tooBig.status, 413);
   EXPECT_EQ(errorCode(tooBig), "SIZE_INVALID");
   EXPECT_NE(tooBig.body.find("4194304"), std::string::npos);
   // The connection is still usable after a refused oversized body.
