@@ -33,18 +33,6 @@ std::string rewriteInto(const std::string& target, const ImageReference& image) 
   return out;
 }
 
-// The configured upstream that the first path component under a rewrite target names: its
-// host with the port encoded as rewriteInto does, or its alias.
-const MirroredUpstream* upstreamNamed(const std::vector<MirroredUpstream>& upstreams,
-                                      std::string_view component) {
-  for (const auto& up : upstreams) {
-    std::string encoded = canonicalRegistryHost(up.host);
-    std::replace(encoded.begin(), encoded.end(), ':', '_');
-    if (encoded == component || (!up.alias.empty() && up.alias == component)) return &up;
-  }
-  return nullptr;
-}
-
 // The upstream image that an image under a rewrite target mirrors, if it is one. Only a
 // configured upstream counts; any other name under the target is a repository of Berth's own
 // and is judged as such.
@@ -61,7 +49,7 @@ std::optional<ImageReference> unwrapMirrored(const CompiledPolicy& policy,
     const auto slash = inner.find('/');
     if (slash == std::string::npos) continue;
     const MirroredUpstream* upstream =
-        upstreamNamed(policy.options.upstreams, std::string_view(inner).substr(0, slash));
+        upstreamNamedBy(policy.options.upstreams, std::string_view(inner).substr(0, slash));
     if (upstream == nullptr) continue;
     std::string text = upstream->host + inner.substr(slash);
     if (!image.tag.empty()) text += ":" + image.tag;

@@ -5,15 +5,10 @@
 
 #include "common/config.h"
 #include "common/result.h"
+#include "policy/mirrored_upstream.h"
 #include "policy/policy.h"
 
 namespace berth::policy {
-
-// A pull-through upstream of the registry (registry.proxy.upstreams[]), as the policy sees it.
-struct MirroredUpstream {
-  std::string host;   // as in image references: "docker.io", "127.0.0.1:5001"
-  std::string alias;  // an extra first path component that stands for the host; may be empty
-};
 
 struct LoadOptions {
   // Where rewrite rules without a target send images.
