@@ -212,39 +212,39 @@ put_manifest() { # REPLICA REPO TAG FILE
 
 # Two replicas receive, at the same moment, different manifests for one new immutable tag,
 # round after round. Each replica locks tags only in its own process: only the bucket's
-# conditional write (If-None-Match: *) keeps both from creating the tag.
+# conditional write (If-None-Match: *) keeps both from creating the tag. Every check returns
+# explicitly: `check` runs this in an `if`, where set -e does not apply.
 concurrent_creates_of_one_immutable_tag() {
-  local config layer_a layer_b digest_a digest_b round answer_a answer_b winner loser status
+  local digest_a digest_b round answer_a answer_b winner loser status file
   printf '{"architecture":"amd64","os":"linux"}' >"$WORK/imm-config"
   printf 'layer a' >"$WORK/imm-layer-a"
   printf 'layer b' >"$WORK/imm-layer-b"
-  local file
   for file in imm-config imm-layer-a imm-layer-b; do
     status="$(curl -sS -o /dev/null -w '%{http_code}' -X POST \
       -H 'Content-Type: application/octet-stream' --data-binary "@$WORK/$file" \
       "$(url a)/v2/team/immutable/blobs/uploads/?digest=sha256:$(sha256sum "$WORK/$file" | cut -d' ' -f1)")"
-    [[ "$status" == 201 ]]
+    [[ "$status" == 201 ]] || return 1
   done
-  manifest() { # LAYER_FILE
+  imm_manifest() { # LAYER_FILE
     printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%d},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%d}]}' \
       "$(sha256sum "$WORK/imm-config" | cut -d' ' -f1)" "$(stat -c %s "$WORK/imm-config")" \
       "$(sha256sum "$1" | cut -d' ' -f1)" "$(stat -c %s "$1")"
   }
-  manifest "$WORK/imm-layer-a" >"$WORK/imm-manifest-a"
-  manifest "$WORK/imm-layer-b" >"$WORK/imm-manifest-b"
+  imm_manifest "$WORK/imm-layer-a" >"$WORK/imm-manifest-a"
+  imm_manifest "$WORK/imm-layer-b" >"$WORK/imm-manifest-b"
   digest_a="sha256:$(sha256sum "$WORK/imm-manifest-a" | cut -d' ' -f1)"
   digest_b="sha256:$(sha256sum "$WORK/imm-manifest-b" | cut -d' ' -f1)"
   local wins_a=0 wins_b=0
   for ((round = 0; round < 40; round++)); do
-    # Both requests wait on one fifo, so they leave together.
-    rm -f "$WORK/imm-go" && mkfifo "$WORK/imm-go"
-    (read -r <"$WORK/imm-go"; put_manifest a team/immutable "r$round" "$WORK/imm-manifest-a") \
-      >"$WORK/imm-answer-a" &
+    # Both requests wait for one file to appear, so they leave together.
+    rm -f "$WORK/imm-go"
+    (until [[ -e "$WORK/imm-go" ]]; do :; done
+     put_manifest a team/immutable "r$round" "$WORK/imm-manifest-a") >"$WORK/imm-answer-a" &
     local pa=$!
-    (read -r <"$WORK/imm-go"; put_manifest b team/immutable "r$round" "$WORK/imm-manifest-b") \
-      >"$WORK/imm-answer-b" &
+    (until [[ -e "$WORK/imm-go" ]]; do :; done
+     put_manifest b team/immutable "r$round" "$WORK/imm-manifest-b") >"$WORK/imm-answer-b" &
     local pb=$!
-    printf 'go\ngo\n' >"$WORK/imm-go"
+    touch "$WORK/imm-go"
     wait "$pa" "$pb"
     answer_a="$(cat "$WORK/imm-answer-a")"
     answer_b="$(cat "$WORK/imm-answer-b")"
@@ -258,16 +258,18 @@ concurrent_creates_of_one_immutable_tag() {
       echo "round $round: not exactly one winner"
       return 1
     fi
-    grep -q '"code":"DENIED"' <<<"$loser"
-    grep -q "tag team/immutable:r$round is immutable (policy rule 'immutable-releases'): it already points at $winner" <<<"$loser"
-    [[ "$(manifest_digest a "team/immutable:r$round")" == "$winner" ]]
-    [[ "$(manifest_digest b "team/immutable:r$round")" == "$winner" ]]
+    grep -q '"code":"DENIED"' <<<"$loser" || return 1
+    grep -q "tag team/immutable:r$round is immutable (policy rule 'immutable-releases'): it already points at $winner" <<<"$loser" || return 1
+    [[ "$(manifest_digest a "team/immutable:r$round")" == "$winner" ]] || return 1
+    [[ "$(manifest_digest b "team/immutable:r$round")" == "$winner" ]] || return 1
   done
   echo "wins: a $wins_a, b $wins_b"
   # The tag stays where it is, whichever replica is asked to move it.
   answer_a="$(put_manifest a team/immutable r0 "$WORK/imm-manifest-a")"
   answer_b="$(put_manifest b team/immutable r0 "$WORK/imm-manifest-b")"
-  [[ "$answer_a" == "201 "* || "$answer_b" == "201 "* ]]
+  echo "again: a: $answer_a"
+  echo "again: b: $answer_b"
+  [[ "$answer_a" == "201 "* || "$answer_b" == "201 "* ]] || return 1
   [[ "$answer_a" == "403 "* || "$answer_b" == "403 "* ]]
 }
 
