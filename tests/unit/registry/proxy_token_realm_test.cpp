@@ -25,7 +25,8 @@ TEST(CredentialRouteTest, PlainHttpRealmOfASecureUpstreamIsRefused) {
 }
 
 TEST(CredentialRouteTest, PlainHttpGoesOnlyToTheInsecureUpstreamsOwnHost) {
-  EXPECT_TRUE(credentialRoute("http://127.0.0.2:5000", true, "http://127.0.0.2:5001/token").allowed);
+  EXPECT_TRUE(
+      credentialRoute("http://127.0.0.2:5000", true, "http://127.0.0.2:5001/token").allowed);
   EXPECT_TRUE(credentialRoute("http://registry.lan:5000", true, "http://REGISTRY.lan./t").allowed);
   EXPECT_TRUE(credentialRoute("http://[::1]:5000", true, "http://[::1]:9000/token").allowed);
   // Insecure covers the upstream, not whatever host it names as its realm.
