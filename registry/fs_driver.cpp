@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -166,10 +167,10 @@ common::Result<std::string> FilesystemDriver::getContent(const std::string& path
   return out;
 }
 
-common::Status FilesystemDriver::putContent(const std::string& path, std::string_view content) {
-  const std::string p = full(path);
-  BERTH_TRY(makeParents(p));
-  const std::string tmp = parentOf(p) + "/.tmp-" + randomSuffix();
+common::Result<std::string> FilesystemDriver::writeTemporary(const std::string& fullPath,
+                                                             std::string_view content) {
+  BERTH_TRY(makeParents(fullPath));
+  const std::string tmp = parentOf(fullPath) + "/.tmp-" + randomSuffix();
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return ioError("create", tmp, errno);
   FileWriter writer(fd, tmp, 0, durability_ == Durability::Fsync);
@@ -177,8 +178,14 @@ common::Status FilesystemDriver::putContent(const std::string& path, std::string
   if (written) written = writer.commit();
   if (!written) {
     ::unlink(tmp.c_str());
-    return written;
+    return std::move(written).error();
   }
+  return tmp;
+}
+
+common::Status FilesystemDriver::putContent(const std::string& path, std::string_view content) {
+  const std::string p = full(path);
+  BERTH_TRY_ASSIGN(const std::string tmp, writeTemporary(p, content));
   if (::rename(tmp.c_str(), p.c_str()) != 0) {
     const int err = errno;
     ::unlink(tmp.c_str());
@@ -186,6 +193,30 @@ common::Status FilesystemDriver::putContent(const std::string& path, std::string
   }
   if (durability_ == Durability::Fsync) BERTH_TRY(syncDirectory(parentOf(p)));
   return {};
+}
+
+common::Result<CreateOutcome> FilesystemDriver::putIfAbsent(const std::string& path,
+                                                            std::string_view content) {
+  const std::string p = full(path);
+  BERTH_TRY_ASSIGN(const std::string tmp, writeTemporary(p, content));
+  // link(2) gives the complete temporary file a second name, and fails with EEXIST instead of
+  // replacing: the check and the write are one step, for every process on this filesystem
+  // (NFS included, where O_EXCL on the final name is not reliable). A crash leaves at most the
+  // temporary file, which no listing shows.
+  int rc = ::link(tmp.c_str(), p.c_str());
+  int err = errno;
+  if (rc != 0 && (err == EPERM || err == EOPNOTSUPP)) {
+    // A filesystem without hard links (some network shares): a rename that refuses to replace.
+    rc = ::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, p.c_str(), RENAME_NOREPLACE);
+    err = errno;
+  }
+  ::unlink(tmp.c_str());
+  if (rc != 0) {
+    if (err == EEXIST) return CreateOutcome::Exists;
+    return ioError("link", p, err);
+  }
+  if (durability_ == Durability::Fsync) BERTH_TRY(syncDirectory(parentOf(p)));
+  return CreateOutcome::Created;
 }
 
 common::Result<std::unique_ptr<StorageReader>> FilesystemDriver::reader(const std::string& path,

@@ -117,13 +117,14 @@ common::Status putManifest(RegistryContext& ctx, Exchange& ex) {
                    parseManifest(bytes, ex.req.get_header_value("Content-Type")));
 
   std::unique_lock<std::mutex> tagLock;
+  std::optional<std::string> immutable;  // the rule that makes the tag immutable
   if (!ex.route.referenceIsDigest) {
     tagLock = std::unique_lock(ctx.tagLocks.forTag(ex.route.name, ex.route.reference));
-    BERTH_TRY_ASSIGN(auto rule, ctx.gate.immutableRule(ex.route.name, ex.route.reference));
-    if (rule) {
+    BERTH_TRY_ASSIGN(immutable, ctx.gate.immutableRule(ex.route.name, ex.route.reference));
+    if (immutable) {
       auto current = ctx.manifests.resolveTag(ex.route.name, ex.route.reference);
       if (current && *current != digest) {
-        return immutableError(ex.route.name, ex.route.reference, *rule,
+        return immutableError(ex.route.name, ex.route.reference, *immutable,
                               "it already points at " + current->str());
       }
     }
@@ -134,7 +135,16 @@ common::Status putManifest(RegistryContext& ctx, Exchange& ex) {
     std::shared_lock commit(ctx.blobs.commitLock());
     BERTH_TRY(checkReferences(ctx, ex.route.name, info));
     BERTH_TRY(ctx.manifests.put(ex.route.name, digest, bytes, info));
-    if (!ex.route.referenceIsDigest) {
+    if (immutable) {
+      // The check above is per process; another replica may create the tag meanwhile. Only
+      // the first version of an immutable tag is ever written, create-only in storage.
+      BERTH_TRY_ASSIGN(Digest current,
+                       ctx.manifests.createTag(ex.route.name, ex.route.reference, digest));
+      if (current != digest) {
+        return immutableError(ex.route.name, ex.route.reference, *immutable,
+                              "it already points at " + current.str());
+      }
+    } else if (!ex.route.referenceIsDigest) {
       BERTH_TRY(ctx.manifests.setTag(ex.route.name, ex.route.reference, digest));
     }
   }

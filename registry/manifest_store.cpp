@@ -111,6 +111,20 @@ common::Status ManifestStore::setTag(const std::string& repository, const std::s
   return driver_.putContent(paths::tagLink(repository, tag), digest.str());
 }
 
+common::Result<Digest> ManifestStore::createTag(const std::string& repository,
+                                                const std::string& tag, const Digest& digest) {
+  const std::string link = paths::tagLink(repository, tag);
+  // The link can vanish between the refused write and the read (a delete, allowed while no
+  // rule made the tag immutable): then the write is tried again.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    BERTH_TRY_ASSIGN(CreateOutcome outcome, driver_.putIfAbsent(link, digest.str()));
+    if (outcome == CreateOutcome::Created) return digest;
+    auto current = resolveTag(repository, tag);
+    if (current || current.error().code != ErrorCode::ManifestUnknown) return current;
+  }
+  return Error{ErrorCode::Internal, "storage failure", link + " keeps appearing and vanishing"};
+}
+
 common::Status ManifestStore::removeTag(const std::string& repository, const std::string& tag) {
   if (!driver_.stat(paths::tagLink(repository, tag))) return manifestUnknown(tag);
   return driver_.remove(paths::tagDir(repository, tag));

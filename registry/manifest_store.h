@@ -41,6 +41,11 @@ class ManifestStore {
                      const ManifestInfo& info);
   common::Status setTag(const std::string& repository, const std::string& tag,
                         const Digest& digest);
+  // Points the tag at `digest` only if the tag does not exist yet, atomically across every
+  // process and replica on this storage (immutable tags). Returns the digest the tag points
+  // at afterwards: `digest` when this call created it (or it already pointed there).
+  common::Result<Digest> createTag(const std::string& repository, const std::string& tag,
+                                   const Digest& digest);
   common::Status removeTag(const std::string& repository, const std::string& tag);
   // Removes the revision, the tags that point at it and its referrers entry.
   common::Status removeRevision(const std::string& repository, const Digest& digest);

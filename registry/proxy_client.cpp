@@ -7,6 +7,7 @@
 #include "common/base64.h"
 #include "registry/auth_challenge.h"
 #include "registry/manifest.h"
+#include "registry/proxy_token_realm.h"
 #include "registry/proxy_upstreams.h"
 
 namespace berth::registry {
@@ -87,12 +88,14 @@ void UpstreamTokenCache::put(const std::string& key, const std::string& token,
 
 UpstreamClient::UpstreamClient(const common::ProxyUpstream& upstream, std::string remoteName,
                                std::optional<UpstreamCredential> credential,
-                               int64_t timeoutSeconds, UpstreamTokenCache& tokens)
+                               int64_t timeoutSeconds, UpstreamTokenCache& tokens,
+                               common::Logger& logger)
     : upstream_(upstream),
       remoteName_(std::move(remoteName)),
       credential_(std::move(credential)),
       timeoutSeconds_(timeoutSeconds),
       tokens_(tokens),
+      logger_(logger),
       baseUrl_(UpstreamTable::baseUrl(upstream)) {}
 
 common::Result<UpstreamReply> UpstreamClient::manifest(bool head, const std::string& reference) {
@@ -129,6 +132,12 @@ common::Result<UpstreamReply> UpstreamClient::send(bool head, const std::string&
         BERTH_TRY_ASSIGN(std::string token, fetchToken(challenge));
         authorization = "Bearer " + token;
       } else if (first.isScheme("Basic") && credential_) {
+        const CredentialRoute route = credentialRoute(baseUrl_, upstream_.insecure, baseUrl_);
+        if (!route.allowed) {
+          logger_.warn("upstream credentials withheld from a Basic challenge",
+                       {{"upstream", upstream_.host}, {"reason", route.reason}});
+          return reply;
+        }
         authorization = basicAuthorization(*credential_);
       } else {
         return reply;
@@ -221,11 +230,24 @@ common::Result<std::string> UpstreamClient::fetchToken(const std::string& header
   target += target.find('?') == std::string::npos ? "?" : "&";
   target += "scope=" + urlEncode(scope);
   if (!bearer.param("service").empty()) target += "&service=" + urlEncode(bearer.param("service"));
-  // The realm may be plain HTTP only when the upstream itself is configured insecure.
-  auto client = makeClient(split->first, upstream_.insecure, timeoutSeconds_);
+  // `insecure` (no certificate check) was granted to the upstream's host, not to a realm it
+  // names elsewhere.
+  const bool realmIsUpstreamHost = urlHost(realm) == urlHost(baseUrl_);
+  auto client = makeClient(split->first, upstream_.insecure && realmIsUpstreamHost,
+                           timeoutSeconds_);
   httplib::Headers headers;
   if (credential_) {
-    headers.emplace("Authorization", basicAuthorization(*credential_));
+    // Where the credentials may not go, the token is asked for anonymously, as a client
+    // without credentials for this upstream would (containerd, distribution): public content
+    // still comes, private content is refused by the upstream, and nothing leaks.
+    const CredentialRoute route = credentialRoute(baseUrl_, upstream_.insecure, realm);
+    if (route.allowed) {
+      headers.emplace("Authorization", basicAuthorization(*credential_));
+    } else {
+      logger_.warn("upstream credentials withheld from the token realm; asking anonymously",
+                   {{"upstream", upstream_.host}, {"realm", split->first},
+                    {"reason", route.reason}});
+    }
   }
   auto res = client->Get(target.c_str(), headers);
   if (!res) {

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/config.h"
+#include "common/log.h"
 #include "common/result.h"
 #include "registry/proxy_credentials.h"
 
@@ -38,7 +39,8 @@ class UpstreamTokenCache {
 
 // One repository at one upstream, speaking the distribution API with the Docker auth flows:
 // a 401 with `Bearer realm,service,scope` gets a token from the realm (with Basic credentials
-// when configured), a 401 with `Basic` is retried with the credentials. Cheap to create; one
+// when configured and credentialRoute allows them there, anonymously otherwise), a 401 with
+// `Basic` is retried with the credentials (where credentialRoute allows). Cheap to create; one
 // per request, so no connection is shared between threads. The only file that talks to
 // upstreams with httplib.
 class UpstreamClient {
@@ -49,7 +51,7 @@ class UpstreamClient {
 
   UpstreamClient(const common::ProxyUpstream& upstream, std::string remoteName,
                  std::optional<UpstreamCredential> credential, int64_t timeoutSeconds,
-                 UpstreamTokenCache& tokens);
+                 UpstreamTokenCache& tokens, common::Logger& logger);
 
   // HEAD or GET /v2/<remote>/manifests/<reference>, accepting every manifest type we store.
   common::Result<UpstreamReply> manifest(bool head, const std::string& reference);
@@ -73,6 +75,7 @@ class UpstreamClient {
   std::optional<UpstreamCredential> credential_;
   int64_t timeoutSeconds_;
   UpstreamTokenCache& tokens_;
+  common::Logger& logger_;
   std::string baseUrl_;
 };
 

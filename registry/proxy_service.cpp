@@ -112,7 +112,7 @@ struct ProxyService::Impl {
   UpstreamClient client(const UpstreamTarget& t) {
     return UpstreamClient(*t.upstream, t.remoteName,
                           selectCredential(*t.upstream, t.remoteName, dockerConfig),
-                          config.timeoutSeconds, tokens);
+                          config.timeoutSeconds, tokens, ctx.logger);
   }
   void auditFetch(const Requester& who, const std::string& op, const std::string& digest,
                   int status, uint64_t bytes, double seconds);

@@ -289,7 +289,10 @@ common::Result<Response> Client::send(const Request& request) {
     }
     const bool failed = !response || status >= 300;
     if (!failed || !retryable || !s.options.retry.shouldRetry(attempt, status, code)) {
-      if (response) return std::move(*response);
+      if (response) {
+        response->attempts = attempt;
+        return std::move(*response);
+      }
       return Error{ErrorCode::Unavailable, "storage unavailable",
                    "S3 " + describe(request) + ": " + failure + " after " +
                        std::to_string(attempt) + " tries"};

@@ -62,6 +62,9 @@ struct Response {
   // HEAD), or the error a 200 carried (Request::errorMayFollow200); nullopt on success.
   std::optional<ErrorInfo> error() const;
   std::optional<ErrorInfo> embeddedError;
+  // Tries this response took: above 1, an earlier try may have taken effect without its answer
+  // arriving, which a conditional request then sees as its precondition failing.
+  int attempts = 1;
 };
 
 struct ClientOptions {

@@ -1,6 +1,7 @@
 #include "registry/s3_driver.h"
 
 #include <chrono>
+#include <random>
 
 #include "registry/s3_part_writer.h"
 #include "registry/s3_parts.h"
@@ -22,6 +23,16 @@ int64_t nowSeconds() {
 Error notFound(const std::string& path) { return Error{ErrorCode::NotFound, "not found", path}; }
 
 bool isNotFound(const common::Error& error) { return error.code == ErrorCode::NotFound; }
+
+std::string randomHex() {
+  std::random_device device;
+  std::string out;
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 4; ++i) {
+    for (uint32_t word = device(), n = 0; n < 8; ++n, word >>= 4) out.push_back(kHex[word & 0xf]);
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -52,6 +63,28 @@ common::Status S3Driver::check() {
                  "cannot list bucket " + client_->endpoint().bucket + " at " +
                      client_->endpoint().baseUrl() + ": " + page.error().detail};
   }
+  return checkConditionalWrites();
+}
+
+common::Status S3Driver::checkConditionalWrites() {
+  // A server that ignores If-None-Match would let two replicas both create an immutable tag:
+  // refuse to start on it rather than fail open. The probe key is a dot name, which no
+  // listing shows, and unique, so concurrent startups do not see each other's.
+  const std::string probe = "/.berth-conditional-write-probe-" + randomHex();
+  auto first = putIfAbsent(probe, "1");
+  auto second = first ? putIfAbsent(probe, "2") : first;
+  (void)objects_.remove(key(probe));
+  if (!second) {
+    return Error{ErrorCode::Unavailable,
+                 "cannot write to bucket " + client_->endpoint().bucket + " at " +
+                     client_->endpoint().baseUrl() + ": " + second.error().detail};
+  }
+  if (*first != CreateOutcome::Created || *second != CreateOutcome::Exists) {
+    return Error{ErrorCode::Unavailable,
+                 "the S3 server at " + client_->endpoint().baseUrl() +
+                     " ignores \"If-None-Match: *\" on PUT; Berth needs conditional writes to "
+                     "keep immutable tags across replicas (AWS S3, Ceph RGW and MinIO have them)"};
+  }
   return {};
 }
 
@@ -63,6 +96,13 @@ common::Result<std::string> S3Driver::getContent(const std::string& path, uint64
 
 common::Status S3Driver::putContent(const std::string& path, std::string_view content) {
   return objects_.put(key(path), content);
+}
+
+common::Result<CreateOutcome> S3Driver::putIfAbsent(const std::string& path,
+                                                     std::string_view content) {
+  BERTH_TRY_ASSIGN(auto outcome, objects_.putIfAbsent(key(path), content));
+  return outcome == s3::Objects::PutIfAbsent::Created ? CreateOutcome::Created
+                                                      : CreateOutcome::Exists;
 }
 
 common::Result<std::unique_ptr<StorageReader>> S3Driver::reader(const std::string& path,

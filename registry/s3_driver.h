@@ -13,6 +13,8 @@ namespace berth::registry {
 // prefix. Directories are key prefixes: one "exists" while a key lies below it. Several
 // registry replicas can share a bucket (docs/STORAGE.md):
 // - putContent is one PUT, which S3 makes visible whole or not at all;
+// - putIfAbsent is one PUT with "If-None-Match: *", which the server refuses (412) when the
+//   key exists; of concurrent ones exactly one succeeds (AWS S3, Ceph RGW, MinIO);
 // - files made by writer() are part objects (s3_parts.h), so any replica can continue them;
 // - move is a server-side copy (a multipart copy of the parts of an upload), then a delete;
 // - touch copies an object onto itself with new metadata, which renews its Last-Modified, the
@@ -22,11 +24,14 @@ class S3Driver final : public StorageDriver {
   S3Driver(std::unique_ptr<s3::Client> client, std::string keyPrefix, uint64_t partSize);
   ~S3Driver() override;
 
-  // Checks that the bucket answers with these credentials (startup fails early otherwise).
+  // Checks that the bucket answers with these credentials, and that the server honours
+  // conditional writes, which immutable tags rely on (startup fails early otherwise).
   common::Status check();
 
   common::Result<std::string> getContent(const std::string& path, uint64_t maxBytes) override;
   common::Status putContent(const std::string& path, std::string_view content) override;
+  common::Result<CreateOutcome> putIfAbsent(const std::string& path,
+                                            std::string_view content) override;
   common::Result<std::unique_ptr<StorageReader>> reader(const std::string& path,
                                                         uint64_t offset) override;
   common::Result<std::unique_ptr<StorageWriter>> writer(const std::string& path,
@@ -47,6 +52,8 @@ class S3Driver final : public StorageDriver {
   static constexpr int64_t kTouchResolutionSeconds = 60;
 
  private:
+  common::Status checkConditionalWrites();
+
   std::unique_ptr<s3::Client> client_;
   s3::Objects objects_;
   std::string prefix_;  // empty or ending in "/"

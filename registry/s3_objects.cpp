@@ -181,6 +181,19 @@ common::Status Objects::put(const std::string& key, std::string_view body) {
   return {};
 }
 
+common::Result<Objects::PutIfAbsent> Objects::putIfAbsent(const std::string& key,
+                                                           std::string_view body) {
+  Request request{"PUT", key, {}, {{"If-None-Match", "*"}}, body};
+  BERTH_TRY_ASSIGN(Response response, client_.send(request));
+  if (response.ok()) return PutIfAbsent::Created;
+  if (response.status != 412) return failure(request, response);
+  if (response.attempts > 1) {
+    auto stored = get(key, body.size());
+    if (stored && *stored == body) return PutIfAbsent::Created;
+  }
+  return PutIfAbsent::Exists;
+}
+
 common::Status Objects::copy(const std::string& from, const std::string& to, uint64_t size,
                              bool freshen) {
   if (size > kMaxSingleCopyBytes) {

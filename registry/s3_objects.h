@@ -47,6 +47,11 @@ class Objects {
   common::Result<RangeInto> getRangeInto(const std::string& key, uint64_t offset, uint64_t length,
                                          char* destination);
   common::Status put(const std::string& key, std::string_view body);
+  // PUT with "If-None-Match: *": Created, or Exists when the server answered 412 because the
+  // key was there. After a retry, a 412 may be this request's own earlier try, whose answer was
+  // lost: the object is then read and, holding exactly `body`, counts as Created.
+  enum class PutIfAbsent { Created, Exists };
+  common::Result<PutIfAbsent> putIfAbsent(const std::string& key, std::string_view body);
   // Server-side copy; `size` is the source's, so objects over 5 GiB go through a multipart
   // copy. `freshen` also replaces the metadata, which a copy onto itself needs (touch).
   common::Status copy(const std::string& from, const std::string& to, uint64_t size,

@@ -7,9 +7,12 @@ namespace berth::registry::s3 {
 bool RetryPolicy::retryable(int status, std::string_view errorCode) {
   if (status == 0 || status >= 500 || status == 429) return true;
   // 400 RequestTimeout: the server closed an idle upload; 409 OperationAborted: a conflicting
-  // operation on the same object was in progress.
+  // operation on the same object was in progress; 409 ConditionalRequestConflict: a concurrent
+  // conditional write of the same key, which AWS asks to retry (the retry then sees the
+  // winner's object). 412 PreconditionFailed is an answer, never repeated.
   return errorCode == "RequestTimeout" || errorCode == "OperationAborted" ||
-         errorCode == "SlowDown" || errorCode == "Throttling";
+         errorCode == "ConditionalRequestConflict" || errorCode == "SlowDown" ||
+         errorCode == "Throttling";
 }
 
 std::chrono::milliseconds RetryPolicy::delay(int attempt, double unitRandom) const {

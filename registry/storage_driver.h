@@ -37,6 +37,12 @@ class StorageWriter {
   virtual common::Status commit() = 0;
 };
 
+// What a create-only write found.
+enum class CreateOutcome {
+  Created,  // the file did not exist and now holds the content
+  Exists,   // the file already existed and was left as it was
+};
+
 // The storage seam: the filesystem now, an S3-compatible store later. Kept narrow on purpose.
 class StorageDriver {
  public:
@@ -45,6 +51,11 @@ class StorageDriver {
   virtual common::Result<std::string> getContent(const std::string& path, uint64_t maxBytes) = 0;
   // Atomic: readers see the old content or the whole new content, never a part (temp + rename).
   virtual common::Status putContent(const std::string& path, std::string_view content) = 0;
+  // Create-only putContent: writes the whole content only if no file is at `path`, atomically
+  // with respect to every other writer of the same store, other processes and other replicas
+  // included. Of concurrent calls on one absent path exactly one is Created.
+  virtual common::Result<CreateOutcome> putIfAbsent(const std::string& path,
+                                                    std::string_view content) = 0;
   virtual common::Result<std::unique_ptr<StorageReader>> reader(const std::string& path,
                                                                 uint64_t offset) = 0;
   // Creates (or, with append, continues) a private file.

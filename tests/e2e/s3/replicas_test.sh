@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Two `berth serve` replicas on one S3 bucket (Ceph radosgw from tests/e2e/ceph/rgw.sh), the way
 # the Helm chart runs them with storage.s3: push through one, pull through the other; one blob
-# upload whose chunks land on different replicas; concurrent pushes of one tag; a replica killed
-# mid-push; garbage collection while a push runs. Everything listens on 127.0.0.1.
+# upload whose chunks land on different replicas; concurrent pushes of one tag; concurrent
+# creations of one immutable tag; a replica killed mid-push; garbage collection while a push
+# runs. Everything listens on 127.0.0.1.
 #   replicas_test.sh BERTH_BINARY
 # Exit 77 (skipped) when not root (radosgw needs namespaces and chroot) or a tool is missing.
 set -euo pipefail
@@ -60,9 +61,22 @@ s3list() { # PREFIX: the ListObjectsV2 answer for the keys under PREFIX
 }
 
 # --- two replicas -------------------------------------------------------------------------
+# Tags of team/immutable are immutable; the other repositories stay mutable.
+cat >"$WORK/policy.yaml" <<'YAML'
+apiVersion: berth.dev/v1
+kind: ImagePolicy
+metadata: {name: replicas}
+spec:
+  rules:
+    - name: immutable-releases
+      match: {images: ['.*/team/immutable:.*']}
+      action: immutable-tags
+YAML
 config() { # NAME
   cat >"$WORK/$1.yaml" <<YAML
 logLevel: warn
+policy:
+  path: $WORK/policy.yaml
 registry:
   listen: 127.0.0.1:${PORT[$1]}
   s3:
@@ -188,6 +202,77 @@ concurrent_pushes_of_one_tag() {
   pull_verified a team/race:latest "$WORK/race-pulled"
 }
 
+# PUT of a manifest (a file) at REPO:TAG on a replica; prints "STATUS BODY" on one line.
+put_manifest() { # REPLICA REPO TAG FILE
+  curl -sS -o "$4.answer" -w '%{http_code}' -X PUT \
+    -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' --data-binary "@$4" \
+    "$(url "$1")/v2/$2/manifests/$3"
+  printf ' %s\n' "$(tr -d '\n' <"$4.answer")"
+}
+
+# Two replicas receive, at the same moment, different manifests for one new immutable tag,
+# round after round. Each replica locks tags only in its own process: only the bucket's
+# conditional write (If-None-Match: *) keeps both from creating the tag. Every check returns
+# explicitly: `check` runs this in an `if`, where set -e does not apply.
+concurrent_creates_of_one_immutable_tag() {
+  local digest_a digest_b round answer_a answer_b winner loser status file
+  printf '{"architecture":"amd64","os":"linux"}' >"$WORK/imm-config"
+  printf 'layer a' >"$WORK/imm-layer-a"
+  printf 'layer b' >"$WORK/imm-layer-b"
+  for file in imm-config imm-layer-a imm-layer-b; do
+    status="$(curl -sS -o /dev/null -w '%{http_code}' -X POST \
+      -H 'Content-Type: application/octet-stream' --data-binary "@$WORK/$file" \
+      "$(url a)/v2/team/immutable/blobs/uploads/?digest=sha256:$(sha256sum "$WORK/$file" | cut -d' ' -f1)")"
+    [[ "$status" == 201 ]] || return 1
+  done
+  imm_manifest() { # LAYER_FILE
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%d},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%d}]}' \
+      "$(sha256sum "$WORK/imm-config" | cut -d' ' -f1)" "$(stat -c %s "$WORK/imm-config")" \
+      "$(sha256sum "$1" | cut -d' ' -f1)" "$(stat -c %s "$1")"
+  }
+  imm_manifest "$WORK/imm-layer-a" >"$WORK/imm-manifest-a"
+  imm_manifest "$WORK/imm-layer-b" >"$WORK/imm-manifest-b"
+  digest_a="sha256:$(sha256sum "$WORK/imm-manifest-a" | cut -d' ' -f1)"
+  digest_b="sha256:$(sha256sum "$WORK/imm-manifest-b" | cut -d' ' -f1)"
+  local wins_a=0 wins_b=0
+  for ((round = 0; round < 40; round++)); do
+    # Both requests wait for one file to appear, so they leave together.
+    rm -f "$WORK/imm-go"
+    (until [[ -e "$WORK/imm-go" ]]; do :; done
+     put_manifest a team/immutable "r$round" "$WORK/imm-manifest-a") >"$WORK/imm-answer-a" &
+    local pa=$!
+    (until [[ -e "$WORK/imm-go" ]]; do :; done
+     put_manifest b team/immutable "r$round" "$WORK/imm-manifest-b") >"$WORK/imm-answer-b" &
+    local pb=$!
+    touch "$WORK/imm-go"
+    wait "$pa" "$pb"
+    answer_a="$(cat "$WORK/imm-answer-a")"
+    answer_b="$(cat "$WORK/imm-answer-b")"
+    echo "round $round: a: $answer_a"
+    echo "round $round: b: $answer_b"
+    if [[ "$answer_a" == "201 "* && "$answer_b" == "403 "* ]]; then
+      winner="$digest_a"; loser="$answer_b"; wins_a=$((wins_a + 1))
+    elif [[ "$answer_b" == "201 "* && "$answer_a" == "403 "* ]]; then
+      winner="$digest_b"; loser="$answer_a"; wins_b=$((wins_b + 1))
+    else
+      echo "round $round: not exactly one winner"
+      return 1
+    fi
+    grep -q '"code":"DENIED"' <<<"$loser" || return 1
+    grep -q "tag team/immutable:r$round is immutable (policy rule 'immutable-releases'): it already points at $winner" <<<"$loser" || return 1
+    [[ "$(manifest_digest a "team/immutable:r$round")" == "$winner" ]] || return 1
+    [[ "$(manifest_digest b "team/immutable:r$round")" == "$winner" ]] || return 1
+  done
+  echo "wins: a $wins_a, b $wins_b"
+  # The tag stays where it is, whichever replica is asked to move it.
+  answer_a="$(put_manifest a team/immutable r0 "$WORK/imm-manifest-a")"
+  answer_b="$(put_manifest b team/immutable r0 "$WORK/imm-manifest-b")"
+  echo "again: a: $answer_a"
+  echo "again: b: $answer_b"
+  [[ "$answer_a" == "201 "* || "$answer_b" == "201 "* ]] || return 1
+  [[ "$answer_a" == "403 "* || "$answer_b" == "403 "* ]]
+}
+
 replica_killed_mid_push() {
   layout "$WORK/big" 96 4 >/dev/null
   push "$WORK/big" a team/killed:v1 &
@@ -250,6 +335,7 @@ gc_while_pushing() {
 check push_through_one_pull_through_other push_through_one_pull_through_other
 check chunks_on_different_replicas chunks_on_different_replicas
 check concurrent_pushes_of_one_tag concurrent_pushes_of_one_tag
+check concurrent_creates_of_one_immutable_tag concurrent_creates_of_one_immutable_tag
 check replica_killed_mid_push replica_killed_mid_push
 check gc_while_pushing gc_while_pushing
 

@@ -7,11 +7,14 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "registry/storage_driver.h"
 
@@ -239,6 +242,68 @@ TEST_P(StorageDriverContract, TouchNeedsAnExistingFile) {
   auto missing = driver_->touch("/untouched");
   ASSERT_FALSE(missing);
   EXPECT_EQ(missing.error().code, common::ErrorCode::NotFound);
+}
+
+TEST_P(StorageDriverContract, PutIfAbsentCreatesOnceAndNeverReplaces) {
+  const std::string path = "/repositories/app/_manifests/tags/v1/current/link";
+  auto created = driver_->putIfAbsent(path, "sha256:first");
+  ASSERT_TRUE(created) << created.error().detail;
+  EXPECT_EQ(*created, CreateOutcome::Created);
+  EXPECT_EQ(driver_->getContent(path, 100).value_or(""), "sha256:first");
+  // A second writer, through another replica, finds it and changes nothing.
+  auto other = environment_->open();
+  auto again = other->putIfAbsent(path, "sha256:second");
+  ASSERT_TRUE(again) << again.error().detail;
+  EXPECT_EQ(*again, CreateOutcome::Exists);
+  EXPECT_EQ(driver_->getContent(path, 100).value_or(""), "sha256:first");
+  // The same bytes again are no exception: the file exists.
+  EXPECT_EQ(driver_->putIfAbsent(path, "sha256:first").value_or(CreateOutcome::Created),
+            CreateOutcome::Exists);
+  // It is a file like any other: listed once, removable, creatable again after removal.
+  EXPECT_EQ(driver_->list("/repositories/app/_manifests/tags").value_or(
+                std::vector<std::string>{}),
+            std::vector<std::string>{"v1"});
+  ASSERT_TRUE(driver_->remove("/repositories/app/_manifests/tags/v1"));
+  EXPECT_EQ(other->putIfAbsent(path, "sha256:third").value_or(CreateOutcome::Exists),
+            CreateOutcome::Created);
+  EXPECT_EQ(driver_->getContent(path, 100).value_or(""), "sha256:third");
+  // putContent still replaces what putIfAbsent made.
+  ASSERT_TRUE(driver_->putContent(path, "sha256:fourth"));
+  EXPECT_EQ(other->getContent(path, 100).value_or(""), "sha256:fourth");
+}
+
+TEST_P(StorageDriverContract, ConcurrentPutIfAbsentHasExactlyOneWinner) {
+  // Few enough replicas that their keep-alive connections do not fill the fake S3's threads.
+  constexpr int kWriters = 4;
+  constexpr int kRounds = 8;
+  std::vector<std::unique_ptr<StorageDriver>> replicas;
+  for (int i = 0; i < kWriters; ++i) replicas.push_back(environment_->open());
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string path = "/race/" + std::to_string(round) + "/link";
+    std::vector<std::thread> threads;
+    std::vector<int> outcomes(kWriters, -1);  // 0 Created, 1 Exists, 2 error
+    std::atomic<bool> go{false};
+    for (int i = 0; i < kWriters; ++i) {
+      threads.emplace_back([&, i] {
+        while (!go.load()) std::this_thread::yield();
+        auto outcome = replicas[i]->putIfAbsent(path, "writer-" + std::to_string(i));
+        outcomes[i] = !outcome ? 2 : *outcome == CreateOutcome::Created ? 0 : 1;
+      });
+    }
+    go = true;
+    for (auto& thread : threads) thread.join();
+    int winner = -1;
+    for (int i = 0; i < kWriters; ++i) {
+      ASSERT_NE(outcomes[i], 2) << "writer " << i << " failed in round " << round;
+      if (outcomes[i] == 0) {
+        EXPECT_EQ(winner, -1) << "writers " << winner << " and " << i << " both created "
+                              << path;
+        winner = i;
+      }
+    }
+    ASSERT_NE(winner, -1) << "no writer created " << path;
+    EXPECT_EQ(driver_->getContent(path, 100).value_or(""), "writer-" + std::to_string(winner));
+  }
 }
 
 }  // namespace berth::registry::contract

@@ -153,6 +153,59 @@ TEST_F(S3DriverTest, ACopyThatFailsAfter200IsRetriedNotTakenForDone) {
   fake_.failNext(0);
 }
 
+TEST_F(S3DriverTest, PutIfAbsentSendsIfNoneMatchAndTakesA412AsExistsWithoutRetrying) {
+  ASSERT_TRUE(driver_->putContent("/tag/link", "sha256:theirs"));
+  const int before = fake_.requests();
+  auto put = driver_->putIfAbsent("/tag/link", "sha256:mine");
+  ASSERT_TRUE(put) << put.error().detail;
+  EXPECT_EQ(*put, CreateOutcome::Exists);
+  EXPECT_EQ(fake_.requests() - before, 1) << "a 412 is an answer, not a failure to retry";
+  EXPECT_EQ(fake_.object("reg/tag/link"), "sha256:theirs");
+}
+
+TEST_F(S3DriverTest, PutIfAbsentWhoseAnswerWasLostIsStillCreated) {
+  // The first try creates the object but its answer is lost; the retry then meets its own
+  // object (412), which holds exactly these bytes.
+  fake_.loseNextAnswers(1);
+  auto put = driver_->putIfAbsent("/tag/link", "sha256:mine");
+  ASSERT_TRUE(put) << put.error().detail;
+  EXPECT_EQ(*put, CreateOutcome::Created);
+  EXPECT_EQ(fake_.object("reg/tag/link"), "sha256:mine");
+}
+
+TEST_F(S3DriverTest, PutIfAbsentRetriedIntoSomeoneElsesObjectIsExists) {
+  // A retry's 412 is only this writer's own success when the bytes are its own.
+  ASSERT_TRUE(driver_->putContent("/tag/link", "sha256:theirs"));
+  fake_.failNext(1, 503, "SlowDown");
+  auto put = driver_->putIfAbsent("/tag/link", "sha256:mine");
+  ASSERT_TRUE(put) << put.error().detail;
+  EXPECT_EQ(*put, CreateOutcome::Exists);
+  EXPECT_EQ(fake_.object("reg/tag/link"), "sha256:theirs");
+}
+
+TEST_F(S3DriverTest, PutIfAbsentRetriesAConditionalConflictAndFailsOnOtherErrors) {
+  fake_.failNext(1, 409, "ConditionalRequestConflict");
+  EXPECT_EQ(driver_->putIfAbsent("/a/link", "x").value_or(CreateOutcome::Exists),
+            CreateOutcome::Created);
+  fake_.failNext(1, 403, "AccessDenied");
+  auto denied = driver_->putIfAbsent("/b/link", "x");
+  ASSERT_FALSE(denied);
+  EXPECT_EQ(denied.error().code, common::ErrorCode::Internal);
+  EXPECT_NE(denied.error().detail.find("AccessDenied"), std::string::npos);
+}
+
+TEST_F(S3DriverTest, CheckProbesConditionalWritesAndLeavesNothingBehind) {
+  ASSERT_TRUE(driver_->check());
+  EXPECT_TRUE(fake_.keys().empty());
+  // A server that ignores If-None-Match would let two replicas both create an immutable tag.
+  fake_.ignoreConditionalWrites();
+  auto checked = driver_->check();
+  ASSERT_FALSE(checked);
+  EXPECT_NE(checked.error().message.find("If-None-Match"), std::string::npos)
+      << checked.error().message;
+  EXPECT_TRUE(fake_.keys().empty());
+}
+
 TEST_F(S3DriverTest, ListFollowsContinuationTokens) {
   fake_.setPageSize(2);
   for (int i = 0; i < 7; ++i) {

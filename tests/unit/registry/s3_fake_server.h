@@ -3,8 +3,8 @@
 // An in-memory S3 for hermetic tests of the S3 client and driver: path-style requests for one
 // bucket, the calls the driver makes (objects, ranges, ListObjectsV2, CopyObject, multipart,
 // DeleteObjects), S3's rules that matter (5 MiB minimum part, copy onto itself only with new
-// metadata, payload hash checked), and failure injection. Signatures are not verified: the
-// signer is checked against AWS's published examples instead.
+// metadata, payload hash checked, "If-None-Match: *" on PUT), and failure injection.
+// Signatures are not verified: the signer is checked against AWS's published examples instead.
 
 #include <httplib.h>
 
@@ -34,6 +34,10 @@ class FakeS3 {
         return;
       }
       dispatch(req, res);
+      if (loseNextAnswers_ > 0 && res.status < 300) {
+        --loseNextAnswers_;
+        error(res, 503, "SlowDown");  // done, but the client hears of a failure
+      }
     };
     server_.set_tcp_nodelay(true);
     server_.Get(".*", handler);
@@ -66,6 +70,17 @@ class FakeS3 {
     failNext(count, 200, std::move(code));
     std::lock_guard lock(mutex_);
     failCopiesOnly_ = true;
+  }
+  // The next `count` successful requests take effect but answer 503, as when the answer to a
+  // request S3 carried out is lost on the way back.
+  void loseNextAnswers(int count) {
+    std::lock_guard lock(mutex_);
+    loseNextAnswers_ = count;
+  }
+  // Treats "If-None-Match: *" as an older server does: as if it were not there.
+  void ignoreConditionalWrites() {
+    std::lock_guard lock(mutex_);
+    ignoreConditionalWrites_ = true;
   }
   void setPageSize(size_t size) {
     std::lock_guard lock(mutex_);
@@ -184,6 +199,10 @@ class FakeS3 {
     if (req.method == "PUT" && req.has_param("uploadId")) return copyPart(key, req, res);
     if (req.method == "PUT" && req.has_header("x-amz-copy-source")) return copy(key, req, res);
     if (req.method == "PUT") {
+      if (req.get_header_value("If-None-Match") == "*" && !ignoreConditionalWrites_ &&
+          objects_.count(key) != 0) {
+        return error(res, 412, "PreconditionFailed");
+      }
       objects_[key] = make(req.body);
       res.set_header("ETag", objects_[key].etag);
       return;
@@ -339,6 +358,8 @@ class FakeS3 {
   std::map<std::string, Upload> uploads_;
   int nextUpload_ = 0;
   int failNext_ = 0;
+  int loseNextAnswers_ = 0;
+  bool ignoreConditionalWrites_ = false;
   int failStatus_ = 503;
   bool failCopiesOnly_ = false;
   std::string failCode_;

@@ -16,6 +16,10 @@ TEST(S3RetryTest, RepeatsTransientFailuresOnly) {
   EXPECT_TRUE(RetryPolicy::retryable(429, ""));
   EXPECT_TRUE(RetryPolicy::retryable(400, "RequestTimeout"));
   EXPECT_TRUE(RetryPolicy::retryable(409, "OperationAborted"));
+  EXPECT_TRUE(RetryPolicy::retryable(409, "ConditionalRequestConflict"));
+  // A conditional write's refusal is the answer: repeating it could only hide it.
+  EXPECT_FALSE(RetryPolicy::retryable(412, "PreconditionFailed"));
+  EXPECT_FALSE(RetryPolicy::retryable(409, "BucketAlreadyOwnedByYou"));
   EXPECT_FALSE(RetryPolicy::retryable(400, "InvalidArgument"));
   EXPECT_FALSE(RetryPolicy::retryable(403, "AccessDenied"));
   EXPECT_FALSE(RetryPolicy::retryable(403, "SignatureDoesNotMatch"));

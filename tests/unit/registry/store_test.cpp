@@ -160,6 +160,34 @@ TEST_F(StoreTest, ManifestsTagsAndRevisions) {
   EXPECT_EQ(manifests_.get("team/app", digest).error().code, ErrorCode::ManifestUnknown);
 }
 
+TEST_F(StoreTest, PutIfAbsentUnderFsyncLeavesNoTemporaryFiles) {
+  ASSERT_EQ(driver_.putIfAbsent("/a/b/link", "one").value_or(CreateOutcome::Exists),
+            CreateOutcome::Created);
+  ASSERT_EQ(driver_.putIfAbsent("/a/b/link", "two").value_or(CreateOutcome::Created),
+            CreateOutcome::Exists);
+  EXPECT_EQ(*driver_.getContent("/a/b/link", 100), "one");
+  EXPECT_EQ(countFiles(dir_.path()), 1u) << "the refused write's temporary file is gone";
+}
+
+TEST_F(StoreTest, CreateTagKeepsTheFirstVersionFromEveryStoreOnTheDirectory) {
+  const Digest first = digestOf("first");
+  const Digest second = digestOf("second");
+  // Another process on the same directory, as a second replica on shared storage would be.
+  FilesystemDriver otherDriver{dir_.path(), Durability::Fsync};
+  BlobStore otherBlobs{otherDriver};
+  ManifestStore other{otherDriver, otherBlobs, 4 << 20};
+  EXPECT_EQ(manifests_.createTag("team/app", "v1", first).value_or(second), first);
+  EXPECT_EQ(other.createTag("team/app", "v1", second).value_or(second), first)
+      << "the existing tag wins and is reported";
+  EXPECT_EQ(*manifests_.resolveTag("team/app", "v1"), first);
+  EXPECT_EQ(other.createTag("team/app", "v1", first).value_or(second), first);
+  // A corrupt link is an error, never taken for either digest.
+  ASSERT_TRUE(driver_.putContent(paths::tagLink("team/app", "bad"), "not a digest"));
+  auto corrupt = other.createTag("team/app", "bad", first);
+  ASSERT_FALSE(corrupt);
+  EXPECT_EQ(corrupt.error().code, ErrorCode::Internal);
+}
+
 TEST_F(StoreTest, IdleUploadsExpire) {
   UploadStore shortLived(driver_, blobs_, 10);
   auto session = shortLived.start("a");
