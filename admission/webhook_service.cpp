@@ -158,11 +158,23 @@ void WebhookService::Impl::handle(Webhook webhook, const httplib::Request& req,
   // Bytes past the limit are counted and dropped: memory stays bounded by the limit.
   std::string body;
   uint64_t bytes = 0;
-  reader([&](const char* data, size_t length) {
+  const bool complete = reader([&](const char* data, size_t length) {
     bytes += length;
     body.append(data, std::min(length, maxBodyBytes - std::min(maxBodyBytes, body.size())));
     return true;
   });
+  if (!complete) {
+    // httplib has set 413 for a body past the listener's limit (twice maxBodyBytes); anything
+    // else is a body cut short.
+    if (res.status != 413) res.status = 400;
+    res.set_content(res.status == 413 ? "berth: the request body is larger than twice "
+                                        "webhook.maxBodyBytes (" +
+                                            std::to_string(2 * maxBodyBytes) + " bytes)\n"
+                                      : std::string("berth: the request body was cut short\n"),
+                    "text/plain; charset=utf-8");
+    decisions[static_cast<size_t>(webhook)][resultIndex("bad_request")]->inc();
+    return;
+  }
   if (bytes > maxBodyBytes) return refuseOversize(webhook, req, res, body, bytes);
   const Deadline deadline = start + reviewBudget(req.get_param_value("timeout"));
   auto decoded = decodeAdmissionReview(body, limits);

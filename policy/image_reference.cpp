@@ -90,7 +90,9 @@ std::string canonicalRegistryHost(std::string_view host) {
   constexpr std::string_view kHttpsPort = ":443";
   if (out.size() > kHttpsPort.size() &&
       out.compare(out.size() - kHttpsPort.size(), kHttpsPort.size(), kHttpsPort) == 0) {
-    out.resize(out.size() - kHttpsPort.size());
+    // "a:443/b" keeps its port: "a/b" would be the Docker Hub repository a/b.
+    const std::string portless = out.substr(0, out.size() - kHttpsPort.size());
+    if (portless.find('.') != std::string::npos || portless == "localhost") out = portless;
   }
   if (out == "index.docker.io" || out == "registry-1.docker.io") out = "docker.io";
   return out;
@@ -174,7 +176,13 @@ common::Result<ImageReference> parseImageReference(std::string_view text) {
     ref.domain = std::string(rest.substr(0, firstSlash));
     path = rest.substr(firstSlash + 1);
     if (!isValidDomain(ref.domain)) return invalid(text, "bad registry host '" + ref.domain + "'");
-    ref.domain = canonicalRegistryHost(ref.domain);
+    const std::string canonical = canonicalRegistryHost(ref.domain);
+    if (!looksLikeDomain(canonical)) {
+      return invalid(text, "registry host '" + ref.domain +
+                               "' cannot be normalised: in lower case it reads as a Docker Hub "
+                               "repository");
+    }
+    ref.domain = canonical;
   } else {
     ref.domain = "docker.io";
   }

@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 
 import {
-  RELEASE, berth, find, findAll, helm, CHART, NAMESPACE, modelFor, parseYaml, removeDir, render,
-  tempDir, writeFiles,
+  RELEASE, berth, find, findAll, helm, CHART, NAMESPACE, materialise, modelFor, parseYaml,
+  removeDir, render, tempDir, writeFiles,
 } from "./lib.mjs";
 
 const FULLNAME = `${RELEASE}-berth`;
@@ -61,9 +61,9 @@ describe("storage.s3", () => {
     });
     const dir = tempDir();
     try {
-      writeFiles(join(dir, "policies"), find(objects, "ConfigMap", `${FULLNAME}-policies`).data);
-      const file = join(dir, "registry.yaml");
-      writeFileSync(file, text.replaceAll("/etc/berth/", `${dir}/`));
+      // The Pod's files (policies, the htpasswd Secret) where the rendered config names them:
+      // --check-config reads them as serve does.
+      const file = materialise(objects, dir, FULLNAME)["registry.yaml"];
       const r = berth(["serve", "--config", file, "--check-config"]);
       assert.equal(r.status, 0, r.stdout + r.stderr);
     } finally {

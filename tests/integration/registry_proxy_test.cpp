@@ -234,8 +234,12 @@ TEST_F(RegistryProxyTest, PushIntoProxiedPathIsDenied) {
   const auto put = client_->request("PUT", "/v2/" + up.host() + "/team/app/manifests/1", "{}",
                                     {{"Content-Type", kOciManifestType}});
   EXPECT_EQ(errorCode(put), "DENIED");
-  // A first component that is not an upstream is an ordinary local repository.
-  EXPECT_EQ(client_->request("POST", "/v2/127.0.0.1_1/team/app/blobs/uploads/").status, 202);
+  // A host-shaped first component that is no upstream is refused too: only upstreams own host
+  // names (docs/REDIRECTION.md). Any other first component is an ordinary local repository.
+  const auto hostShaped = client_->request("POST", "/v2/127.0.0.1_1/team/app/blobs/uploads/");
+  EXPECT_EQ(hostShaped.status, 403);
+  EXPECT_NE(hostShaped.body.find("registry host"), std::string::npos) << hostShaped.body;
+  EXPECT_EQ(client_->request("POST", "/v2/team/app/blobs/uploads/").status, 202);
 }
 
 TEST_F(RegistryProxyTest, ConcurrentPullsOfOneBlobFetchItOnce) {

@@ -81,6 +81,7 @@ INSTANTIATE_TEST_SUITE_P(
                   "localhost:5005/team/app:1"},
         // Only the HTTPS default is dropped: another port is another registry.
         ValidCase{"ghcr.io:4443/a:1", "ghcr.io:4443", "a", "1", "", "ghcr.io:4443/a:1"},
+        ValidCase{"a:443/b:1", "a:443", "b", "1", "", "a:443/b:1"},
         ValidCase{"my-registry.local:443/a/b/c/d:_tag", "my-registry.local", "a/b/c/d", "_tag",
                   "", "my-registry.local/a/b/c/d:_tag"},
         ValidCase{"a__b/c.d/e-f/g---h:T", "docker.io", "a__b/c.d/e-f/g---h", "T", "",
@@ -135,6 +136,9 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"ghcr.io/a/../b", "bad path component"},
         InvalidCase{"-bad.io/a", "bad registry host"},
         InvalidCase{"ghcr.io./evil/x:1", "bad registry host"},
+        // Lower-cased, a single-label host would read as a Docker Hub path: no one name.
+        InvalidCase{"UPPER/case", "cannot be normalised"},
+        InvalidCase{"Evil/miner:1", "cannot be normalised"},
         InvalidCase{"ghcr.io:/evil/x:1", "bad registry host"},
         InvalidCase{"bad.io:port/a", "bad registry host"},
         InvalidCase{"bad.io:123456/a", "bad registry host"},
