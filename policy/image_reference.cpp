@@ -178,9 +178,10 @@ common::Result<ImageReference> parseImageReference(std::string_view text) {
     if (!isValidDomain(ref.domain)) return invalid(text, "bad registry host '" + ref.domain + "'");
     const std::string canonical = canonicalRegistryHost(ref.domain);
     if (!looksLikeDomain(canonical)) {
-      return invalid(text, "registry host '" + ref.domain +
-                               "' cannot be normalised: in lower case it reads as a Docker Hub "
-                               "repository");
+      // Lower-cased it would read as a Docker Hub path: no one name, so no name at all.
+      return invalid(text, "repository name must be lowercase ('" + ref.domain +
+                               "' is no registry host: it has no '.' or ':' and is not "
+                               "localhost)");
     }
     ref.domain = canonical;
   } else {

@@ -112,7 +112,7 @@ TEST_F(WebhookNameAttackTest, ADeniedHostIsDeniedHoweverItIsSpelled) {
 TEST_F(WebhookNameAttackTest, AReferenceThatCannotBeNormalisedIsDeniedWithTheReason) {
   const auto response = review("/validate", "Evil/miner:1");
   EXPECT_EQ(response["allowed"], false) << response;
-  EXPECT_NE(message(response).find("cannot be normalised"), std::string::npos) << response;
+  EXPECT_NE(message(response).find("must be lowercase"), std::string::npos) << response;
 }
 
 TEST_F(WebhookNameAttackTest, AHostShapedNameUnderTheTargetDoesNotPassAsThatHost) {

@@ -137,8 +137,8 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"-bad.io/a", "bad registry host"},
         InvalidCase{"ghcr.io./evil/x:1", "bad registry host"},
         // Lower-cased, a single-label host would read as a Docker Hub path: no one name.
-        InvalidCase{"UPPER/case", "cannot be normalised"},
-        InvalidCase{"Evil/miner:1", "cannot be normalised"},
+        InvalidCase{"UPPER/case", "is no registry host"},
+        InvalidCase{"Evil/miner:1", "must be lowercase"},
         InvalidCase{"ghcr.io:/evil/x:1", "bad registry host"},
         InvalidCase{"bad.io:port/a", "bad registry host"},
         InvalidCase{"bad.io:123456/a", "bad registry host"},
