@@ -2,7 +2,6 @@
 
 #include <httplib.h>
 
-#include "common/base64.h"
 #include "policy/image_reference.h"
 
 namespace berth::admission {
@@ -69,10 +68,7 @@ common::Result<std::string> RegistryDigestResolver::resolve(const std::string& r
 }
 
 common::Result<std::string> resolverAuthorization(const common::WebhookConfig& webhook) {
-  if (!webhook.registryAuth.enabled()) return std::string();
-  BERTH_TRY_ASSIGN(std::string password,
-                   common::readRegistryClientPassword(webhook.registryAuth, "webhook.registryAuth"));
-  return "Basic " + common::base64Encode(webhook.registryAuth.username + ":" + password);
+  return common::registryClientAuthorization(webhook.registryAuth, "webhook.registryAuth");
 }
 
 std::string registryUrlFor(const common::WebhookConfig& webhook,

@@ -83,4 +83,11 @@ std::string base64UrlEncode(std::string_view data) { return encode(data, kUrl, f
 
 std::optional<std::string> base64UrlDecode(std::string_view text) { return decode(text, kUrl); }
 
+std::string basicAuthorization(std::string_view user, std::string_view password) {
+  std::string pair(user);
+  pair += ':';
+  pair += password;
+  return "Basic " + base64Encode(pair);
+}
+
 }  // namespace berth::common

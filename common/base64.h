@@ -15,4 +15,7 @@ std::optional<std::string> base64Decode(std::string_view text);
 std::string base64UrlEncode(std::string_view data);
 std::optional<std::string> base64UrlDecode(std::string_view text);
 
+// The HTTP Basic Authorization header value: "Basic " + base64(user:password).
+std::string basicAuthorization(std::string_view user, std::string_view password);
+
 }  // namespace berth::common

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/base64.h"
 #include "common/log.h"
 #include "common/yaml_reader.h"
 
@@ -332,6 +333,14 @@ Result<Config> loadConfigFile(const std::string& path) {
   std::stringstream buffer;
   buffer << in.rdbuf();
   return parseConfigText(buffer.str(), path);
+}
+
+Result<std::string> registryClientAuthorization(const RegistryClientCredential& credential,
+                                                const std::string& context) {
+  if (!credential.enabled()) return std::string();
+  auto password = readRegistryClientPassword(credential, context);
+  if (!password) return password.error();
+  return basicAuthorization(credential.username, *password);
 }
 
 Result<std::string> readRegistryClientPassword(const RegistryClientCredential& credential,

@@ -146,6 +146,10 @@ struct RegistryClientCredential {
 // start by the component that uses it; errors name the file and never the content.
 Result<std::string> readRegistryClientPassword(const RegistryClientCredential& credential,
                                                const std::string& context);
+// The Authorization header value for a credential ("Basic ..."), its password read as above;
+// "" when the credential is not configured.
+Result<std::string> registryClientAuthorization(const RegistryClientCredential& credential,
+                                                const std::string& context);
 
 struct WebhookConfig {
   std::string listen = "127.0.0.1:8443";

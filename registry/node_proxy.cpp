@@ -8,7 +8,6 @@
 #include <shared_mutex>
 
 #include "registry/blob_store.h"
-#include "common/base64.h"
 #include "registry/fs_driver.h"
 #include "registry/node_proxy_anonymous_pulls.h"
 #include "registry/oci_errors.h"
@@ -60,15 +59,6 @@ std::optional<BlobRequest> blobRequestOf(const std::string& path) {
   auto digest = Digest::parse(path.substr(at + 7));
   if (!digest) return std::nullopt;
   return BlobRequest{path.substr(kPrefix.size(), at - kPrefix.size()), *digest};
-}
-
-// The node's own HTTP Basic credential, or "" when none is configured (the client's
-// Authorization then fetches the bytes too).
-common::Result<std::string> nodeAuthorization(const common::RegistryClientCredential& credential) {
-  if (!credential.enabled()) return std::string();
-  auto password = common::readRegistryClientPassword(credential, "nodeProxy.registryAuth");
-  if (!password) return password.error();
-  return "Basic " + common::base64Encode(credential.username + ":" + *password);
 }
 
 void sendError(httplib::Response& res, const Error& error) {
@@ -438,7 +428,8 @@ common::Status NodeProxyService::open() {
   s.blobs = std::make_unique<BlobStore>(*s.driver);
   s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, 3600);
   s.anonymousPulls = std::make_unique<AnonymousPullRecords>(*s.driver);
-  BERTH_TRY_ASSIGN(s.authorization, nodeAuthorization(s.config.registryAuth));
+  BERTH_TRY_ASSIGN(s.authorization, common::registryClientAuthorization(
+                                        s.config.registryAuth, "nodeProxy.registryAuth"));
   (void)s.driver->remove(paths::repository(kCacheRepository));  // sessions of a previous run
   if (auto prefixes = s.driver->list(paths::blobAlgorithmDir("sha256"))) {
     for (const auto& prefix : *prefixes) {

@@ -1,8 +1,5 @@
 #include "registry/policy_gate.h"
 
-#include <algorithm>
-#include <cctype>
-
 #include "policy/engine.h"
 
 namespace berth::registry {
@@ -11,17 +8,6 @@ using common::Error;
 using common::ErrorCode;
 
 namespace {
-
-// "127.0.0.1_5001": the encoded form of a host with a port.
-bool hasEncodedPort(const std::string& component) {
-  const auto underscore = component.rfind('_');
-  if (underscore == std::string::npos || underscore == 0 || underscore + 1 == component.size()) {
-    return false;
-  }
-  return std::all_of(component.begin() + static_cast<std::ptrdiff_t>(underscore) + 1,
-                     component.end(),
-                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
-}
 
 std::string image(const std::string& repository, const std::string& reference) {
   return repository + (reference.find(':') != std::string::npos ? "@" : ":") + reference;
@@ -82,14 +68,10 @@ common::Status PolicyGate::checkWritableName(const std::string& repository) cons
   const auto slash = repository.find('/');
   if (slash == std::string::npos) return {};
   const std::string first = repository.substr(0, slash);
-  const bool upstream =
-      std::any_of(proxy_.upstreams.begin(), proxy_.upstreams.end(),
-                  [&](const common::ProxyUpstream& up) {
-                    return common::encodeUpstreamHost(up.host) == first ||
-                           (!up.alias.empty() && up.alias == first);
-                  });
-  const bool hostShaped =
-      first.find('.') != std::string::npos || hasEncodedPort(first) || first == "localhost";
+  const bool upstream = upstreams_.resolve(repository, "").has_value();
+  // A "_<port>" suffix decodes: "127.0.0.1_5001" is the host "127.0.0.1:5001".
+  const bool hostShaped = first.find('.') != std::string::npos ||
+                          decodeUpstreamComponent(first) != first || first == "localhost";
   if (!upstream && !hostShaped) return {};
   return Error{ErrorCode::Denied,
                "repository " + repository + " is refused: its first path component '" + first +

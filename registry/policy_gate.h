@@ -7,6 +7,7 @@
 #include "common/log.h"
 #include "common/result.h"
 #include "policy/policy.h"
+#include "registry/proxy_upstreams.h"
 
 namespace berth::registry {
 
@@ -18,7 +19,7 @@ class PolicyGate {
  public:
   PolicyGate(policy::PolicySource& policy, common::Logger& logger,
              const common::ProxyConfig& proxy)
-      : policy_(policy), logger_(logger), proxy_(proxy) {}
+      : policy_(policy), logger_(logger), upstreams_(proxy) {}
 
   // DENIED with the rule's message when a pull or push rule denies `repository` at `reference`
   // (a tag or a digest).
@@ -44,7 +45,7 @@ class PolicyGate {
 
   policy::PolicySource& policy_;
   common::Logger& logger_;
-  const common::ProxyConfig& proxy_;
+  UpstreamTable upstreams_;
 };
 
 }  // namespace berth::registry

@@ -38,10 +38,6 @@ std::unique_ptr<httplib::Client> makeClient(const std::string& base, bool insecu
 }
 
 // The Authorization value for HTTP Basic (RFC 7617).
-std::string basicAuthorization(const UpstreamCredential& credential) {
-  return "Basic " + common::base64Encode(credential.username + ":" + credential.password);
-}
-
 std::string urlEncode(const std::string& text) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
@@ -138,7 +134,7 @@ common::Result<UpstreamReply> UpstreamClient::send(bool head, const std::string&
                        {{"upstream", upstream_.host}, {"reason", route.reason}});
           return reply;
         }
-        authorization = basicAuthorization(*credential_);
+        authorization = common::basicAuthorization(credential_->username, credential_->password);
       } else {
         return reply;
       }
@@ -242,7 +238,8 @@ common::Result<std::string> UpstreamClient::fetchToken(const std::string& header
     // still comes, private content is refused by the upstream, and nothing leaks.
     const CredentialRoute route = credentialRoute(baseUrl_, upstream_.insecure, realm);
     if (route.allowed) {
-      headers.emplace("Authorization", basicAuthorization(*credential_));
+      headers.emplace("Authorization",
+                      common::basicAuthorization(credential_->username, credential_->password));
     } else {
       logger_.warn("upstream credentials withheld from the token realm; asking anonymously",
                    {{"upstream", upstream_.host}, {"realm", split->first},
