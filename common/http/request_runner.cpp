@@ -1,0 +1,78 @@
+#include "common/http/request_runner.h"
+
+#include <algorithm>
+
+#include "common/http/body_reader.h"
+#include "common/http/head_intake.h"
+#include "common/http/response_writer.h"
+
+namespace berth::http {
+
+namespace {
+
+// Leftover body bytes are drained only while they keep coming: a client that stalls here is
+// closed rather than waited for.
+constexpr std::chrono::milliseconds kDrainWait{1000};
+
+bool asksToClose(const Response& res) {
+  std::string value = res.header("Connection");
+  std::transform(value.begin(), value.end(), value.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return value.find("close") != std::string::npos;
+}
+
+}  // namespace
+
+void RequestRunner::handle(const Request& req, Response& res, BodyReader& body) {
+  const Router::Route* route = router_.find(req.method, req.path);
+  if (route == nullptr) {
+    res.status = 404;
+    res.setContent("not found\n", "text/plain; charset=utf-8");
+    return;
+  }
+  const char* failure = nullptr;
+  try {
+    route->handler(req, res, body);
+    return;
+  } catch (const std::exception& e) {
+    failure = e.what();
+  } catch (...) {
+    failure = "unknown exception";
+  }
+  logger_.error("request handler failed", {{"listener", options_.name},
+                                           {"method", req.method},
+                                           {"path", req.path},
+                                           {"error", failure}});
+  res = Response{};
+  res.status = 500;
+  res.setContent("internal server error\n", "text/plain; charset=utf-8");
+}
+
+std::shared_ptr<Connection> RequestRunner::run(std::shared_ptr<Connection> conn, Request req) {
+  while (true) {
+    Response res;
+    BodyReader body(conn.get(), req, options_.readTimeout, options_.writeTimeout);
+    handle(req, res, body);
+    bool keepAlive = req.keepAlive && !stopping_.load() && !asksToClose(res);
+    if (keepAlive && !body.complete()) {
+      keepAlive = body.drain(options_.drainBytes, std::min(options_.readTimeout, kDrainWait));
+    }
+    if (!writeResponse(*conn, req, res, keepAlive, options_.writeTimeout) || !keepAlive) {
+      return nullptr;
+    }
+    HeadStep next = takeHead(*conn, router_);
+    switch (next.kind) {
+      case HeadStep::Kind::NeedMore:
+        return conn;
+      case HeadStep::Kind::Refused:
+        (void)conn->writeAll(closingResponse(next.status, next.reason), options_.writeTimeout);
+        return nullptr;
+      case HeadStep::Kind::Ready:
+        if (stopping_.load()) return nullptr;
+        req = std::move(next.request);
+        break;
+    }
+  }
+}
+
+}  // namespace berth::http

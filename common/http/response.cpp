@@ -1,0 +1,29 @@
+#include "common/http/response.h"
+
+namespace berth::http {
+
+void Response::setContent(std::string content, std::string_view contentType) {
+  body = std::move(content);
+  provider = nullptr;
+  chunkedProvider = nullptr;
+  setHeader("Content-Type", contentType);
+}
+
+void Response::setContentProvider(uint64_t length, std::string_view contentType,
+                                  ContentProvider contentProvider) {
+  body.clear();
+  provider = std::move(contentProvider);
+  providerLength = length;
+  chunkedProvider = nullptr;
+  setHeader("Content-Type", contentType);
+}
+
+void Response::setChunkedContentProvider(std::string_view contentType,
+                                         ChunkedContentProvider contentProvider) {
+  body.clear();
+  provider = nullptr;
+  chunkedProvider = std::move(contentProvider);
+  setHeader("Content-Type", contentType);
+}
+
+}  // namespace berth::http

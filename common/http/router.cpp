@@ -1,0 +1,40 @@
+#include "common/http/router.h"
+
+#include <re2/re2.h>
+
+namespace berth::http {
+
+Router::Router() = default;
+Router::~Router() = default;
+
+void Router::add(std::string_view method, std::string path, Handler handler, Body body) {
+  routes_.push_back(std::make_unique<Route>(
+      Route{std::string(method), std::move(path), nullptr, std::move(handler), body}));
+}
+
+bool Router::addPattern(std::string_view method, std::string_view pattern, Handler handler,
+                        Body body) {
+  auto compiled = std::make_unique<re2::RE2>(pattern, re2::RE2::Quiet);
+  if (!compiled->ok()) return false;
+  routes_.push_back(std::make_unique<Route>(
+      Route{std::string(method), std::string(), std::move(compiled), std::move(handler), body}));
+  return true;
+}
+
+const Router::Route* Router::findExact(std::string_view method, std::string_view path) const {
+  for (const auto& route : routes_) {
+    if (route->method != method) continue;
+    if (route->pattern ? re2::RE2::FullMatch(path, *route->pattern) : route->path == path) {
+      return route.get();
+    }
+  }
+  return nullptr;
+}
+
+const Router::Route* Router::find(std::string_view method, std::string_view path) const {
+  const Route* route = findExact(method, path);
+  if (route == nullptr && method == "HEAD") route = findExact("GET", path);
+  return route;
+}
+
+}  // namespace berth::http
