@@ -152,11 +152,13 @@ void EventLoop::admit(int fd, const Peer& peer) {
     case ConnectionLimits::Admission::Admitted:
       break;
     case ConnectionLimits::Admission::TotalFull:
+      noteRefused(peer.address, "maxConnections");
       ::close(fd);
-      return noteRefused(peer.address, "maxConnections");
+      return;
     case ConnectionLimits::Admission::AddressFull:
+      noteRefused(peer.address, "maxConnectionsPerClient");
       ::close(fd);
-      return noteRefused(peer.address, "maxConnectionsPerClient");
+      return;
   }
   ConnectionLimits* limits = &limits_;
   auto release = [limits, address = peer.address] { limits->release(address); };
