@@ -1,7 +1,5 @@
 #include "admission/webhook_service.h"
 
-#include <httplib.h>
-
 #include <array>
 #include <chrono>
 
@@ -10,6 +8,7 @@
 #include "admission/mutate.h"
 #include "admission/request_timeout.h"
 #include "admission/validate.h"
+#include "common/http/router.h"
 #include "policy/compiled_policy.h"
 
 namespace berth::admission {
@@ -107,9 +106,10 @@ struct WebhookService::Impl {
     }
   }
 
-  void handle(Webhook webhook, const httplib::Request& req, httplib::Response& res,
-              const httplib::ContentReader& reader);
-  void refuseOversize(Webhook webhook, const httplib::Request& req, httplib::Response& res,
+  void handle(Webhook webhook, const http::Request& req, http::Response& res,
+              http::BodyReader& reader);
+  void refuseHuge(Webhook webhook, http::Response& res);
+  void refuseOversize(Webhook webhook, const http::Request& req, http::Response& res,
                       std::string_view prefix, uint64_t bytes);
   void record(Webhook webhook, const AdmissionRequest& request, const Review& review,
               std::chrono::steady_clock::duration elapsed);
@@ -125,20 +125,20 @@ struct WebhookService::Impl {
 
 // A review over webhook.maxBodyBytes is answered with a denial, not an HTTP error: under
 // failurePolicy: Ignore an error admits the object unchecked.
-void WebhookService::Impl::refuseOversize(Webhook webhook, const httplib::Request& req,
-                                          httplib::Response& res, std::string_view prefix,
+void WebhookService::Impl::refuseOversize(Webhook webhook, const http::Request& req,
+                                          http::Response& res, std::string_view prefix,
                                           uint64_t bytes) {
   const size_t w = static_cast<size_t>(webhook);
   const std::string why = "the AdmissionReview is " + std::to_string(bytes) +
                           " bytes, more than webhook.maxBodyBytes (" +
                           std::to_string(maxBodyBytes) + ")";
   logger.warn("admission review too large; refused", {{"webhook", kWebhookNames[w]},
-                                                      {"remote", req.remote_addr},
+                                                      {"remote", req.remoteAddr},
                                                       {"bytes", bytes}});
   const auto uid = findRequestUid(prefix);
   if (!uid) {
     res.status = 413;
-    res.set_content("berth: " + why + " and names no request.uid\n", "text/plain; charset=utf-8");
+    res.setContent("berth: " + why + " and names no request.uid\n", "text/plain; charset=utf-8");
     decisions[w][resultIndex("bad_request")]->inc();
     return;
   }
@@ -147,45 +147,56 @@ void WebhookService::Impl::refuseOversize(Webhook webhook, const httplib::Reques
   response.allowed = false;
   response.code = 413;
   response.message = "berth: " + why + "; the object cannot be checked, so it is refused";
-  res.set_content(encodeAdmissionReview(response), "application/json");
+  res.setContent(encodeAdmissionReview(response), "application/json");
   decisions[w][resultIndex("denied")]->inc();
 }
 
-void WebhookService::Impl::handle(Webhook webhook, const httplib::Request& req,
-                                  httplib::Response& res, const httplib::ContentReader& reader) {
+// Past twice webhook.maxBodyBytes nothing more is read (not even to find the uid): an HTTP
+// error that says why, and the connection is closed.
+void WebhookService::Impl::refuseHuge(Webhook webhook, http::Response& res) {
+  res.status = 413;
+  res.setHeader("Connection", "close");
+  res.setContent("berth: the request body is larger than twice webhook.maxBodyBytes (" +
+                     std::to_string(2 * maxBodyBytes) + " bytes)\n",
+                 "text/plain; charset=utf-8");
+  decisions[static_cast<size_t>(webhook)][resultIndex("bad_request")]->inc();
+}
+
+void WebhookService::Impl::handle(Webhook webhook, const http::Request& req,
+                                  http::Response& res, http::BodyReader& reader) {
   const auto start = std::chrono::steady_clock::now();
   const size_t w = static_cast<size_t>(webhook);
-  // Bytes past the limit are counted and dropped: memory stays bounded by the limit.
+  const uint64_t hugeAbove = 2 * static_cast<uint64_t>(maxBodyBytes);
+  if (auto declared = reader.declaredLength(); declared && *declared > hugeAbove) {
+    return refuseHuge(webhook, res);
+  }
+  // Up to twice the limit is read so that an oversize review can be denied by its uid; bytes
+  // past the limit are counted and dropped: memory stays bounded by the limit.
   std::string body;
   uint64_t bytes = 0;
-  const bool complete = reader([&](const char* data, size_t length) {
+  const common::Status read = reader.readAll([&](const char* data, size_t length) {
     bytes += length;
     body.append(data, std::min(length, maxBodyBytes - std::min(maxBodyBytes, body.size())));
-    return true;
+    return bytes <= hugeAbove;
   });
-  if (!complete) {
-    // httplib has set 413 for a body past the listener's limit (twice maxBodyBytes); anything
-    // else is a body cut short.
-    if (res.status != 413) res.status = 400;
-    res.set_content(res.status == 413 ? "berth: the request body is larger than twice "
-                                        "webhook.maxBodyBytes (" +
-                                            std::to_string(2 * maxBodyBytes) + " bytes)\n"
-                                      : std::string("berth: the request body was cut short\n"),
-                    "text/plain; charset=utf-8");
-    decisions[static_cast<size_t>(webhook)][resultIndex("bad_request")]->inc();
+  if (bytes > hugeAbove) return refuseHuge(webhook, res);  // chunked, without a length
+  if (!read) {
+    res.status = 400;
+    res.setContent("berth: the request body was cut short\n", "text/plain; charset=utf-8");
+    decisions[w][resultIndex("bad_request")]->inc();
     return;
   }
   if (bytes > maxBodyBytes) return refuseOversize(webhook, req, res, body, bytes);
-  const Deadline deadline = start + reviewBudget(req.get_param_value("timeout"));
+  const Deadline deadline = start + reviewBudget(req.param("timeout"));
   auto decoded = decodeAdmissionReview(body, limits);
   if (!decoded) {
     res.status = 400;
-    res.set_content("berth: " + decoded.error().message + "\n", "text/plain; charset=utf-8");
+    res.setContent("berth: " + decoded.error().message + "\n", "text/plain; charset=utf-8");
     decisions[w][resultIndex("bad_request")]->inc();
     latency[w][kKinds.size() - 1]->observe(
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     logger.warn("admission review rejected", {{"webhook", kWebhookNames[w]},
-                                              {"remote", req.remote_addr},
+                                              {"remote", req.remoteAddr},
                                               {"error", decoded.error().message}});
     return;
   }
@@ -194,7 +205,7 @@ void WebhookService::Impl::handle(Webhook webhook, const httplib::Request& req,
   Review review = webhook == Webhook::Mutate
                       ? mutate(request, MutateContext{*snapshot, resolver, deadline})
                       : validate(request, *snapshot);
-  res.set_content(encodeAdmissionReview(review.response), "application/json");
+  res.setContent(encodeAdmissionReview(review.response), "application/json");
   record(webhook, request, review, std::chrono::steady_clock::now() - start);
 }
 
@@ -233,30 +244,16 @@ WebhookService::WebhookService(const common::WebhookConfig& webhook,
 
 WebhookService::~WebhookService() = default;
 
-void WebhookService::registerRoutes(httplib::Server& server) {
+void WebhookService::registerRoutes(http::Router& router) {
   Impl* impl = impl_.get();
-  server.Post("/mutate", [impl](const httplib::Request& req, httplib::Response& res,
-                                const httplib::ContentReader& reader) {
-    impl->handle(Webhook::Mutate, req, res, reader);
-  });
-  server.Post("/validate", [impl](const httplib::Request& req, httplib::Response& res,
-                                  const httplib::ContentReader& reader) {
-    impl->handle(Webhook::Validate, req, res, reader);
-  });
-  // httplib refuses bodies over the listener's payload limit before any handler runs; say why.
-  const size_t limit = 2 * impl->maxBodyBytes;
-  server.set_error_handler(httplib::Server::HandlerWithResponse(
-      [limit](const httplib::Request& req, httplib::Response& res) {
-        // Only httplib's own refusal, which comes without a body; a handler's 413 says why.
-        if (res.status != 413 || !res.body.empty() ||
-            (req.path != "/mutate" && req.path != "/validate")) {
-          return httplib::Server::HandlerResponse::Unhandled;
-        }
-        res.set_content("berth: the request body is larger than twice webhook.maxBodyBytes (" +
-                            std::to_string(limit) + " bytes)\n",
-                        "text/plain; charset=utf-8");
-        return httplib::Server::HandlerResponse::Handled;
-      }));
+  router.add("POST", "/mutate", [impl](const http::Request& req, http::Response& res,
+                                       http::BodyReader& body) {
+    impl->handle(Webhook::Mutate, req, res, body);
+  }, http::Body::Accepted);
+  router.add("POST", "/validate", [impl](const http::Request& req, http::Response& res,
+                                         http::BodyReader& body) {
+    impl->handle(Webhook::Validate, req, res, body);
+  }, http::Body::Accepted);
 }
 
 }  // namespace berth::admission

@@ -7,8 +7,8 @@
 #include "common/metrics.h"
 #include "policy/policy.h"
 
-namespace httplib {
-class Server;
+namespace berth::http {
+class Router;
 }
 
 namespace berth::admission {
@@ -25,7 +25,7 @@ class WebhookService {
   WebhookService(const WebhookService&) = delete;
   WebhookService& operator=(const WebhookService&) = delete;
 
-  void registerRoutes(httplib::Server& server);
+  void registerRoutes(http::Router& router);
 
  private:
   struct Impl;

@@ -12,6 +12,7 @@
 #include "node/anonymous_pulls.h"
 #include "common/oci/errors.h"
 #include "registry/storage/paths.h"
+#include "common/http/router.h"
 #include "registry/proxy/blob_fetch.h"
 #include "registry/proxy/upstream_client.h"
 #include "registry/proxy/lru.h"
@@ -61,9 +62,9 @@ std::optional<BlobRequest> blobRequestOf(const std::string& path) {
   return BlobRequest{path.substr(kPrefix.size(), at - kPrefix.size()), *digest};
 }
 
-void sendError(httplib::Response& res, const Error& error) {
+void sendError(http::Response& res, const Error& error) {
   res.status = ociError(error.code).httpStatus;
-  res.set_content(errorEnvelope(error), "application/json");
+  res.setContent(errorEnvelope(error), "application/json");
 }
 
 // The error a refused blob read stands for: a HEAD carries no body, so a GET gets this one.
@@ -120,16 +121,16 @@ struct NodeProxyService::Impl {
   std::atomic<bool> stopping{false};
 
   std::unique_ptr<httplib::Client> client() const;
-  httplib::Headers forwardHeaders(const httplib::Request& req) const;
-  httplib::Headers anonymousHeaders(const httplib::Request& req) const;
-  httplib::Headers fetchHeaders(const httplib::Request& req) const;
-  void copyHeaders(const httplib::Response& from, httplib::Response& to) const;
-  void forward(const httplib::Request& req, httplib::Response& res);
-  void serveBlob(const httplib::Request& req, httplib::Response& res, const BlobRequest& blob);
-  void serveWhileUnreachable(const httplib::Request& req, httplib::Response& res,
+  httplib::Headers forwardHeaders(const http::Request& req) const;
+  httplib::Headers anonymousHeaders(const http::Request& req) const;
+  httplib::Headers fetchHeaders(const http::Request& req) const;
+  void copyHeaders(const httplib::Response& from, http::Response& to) const;
+  void forward(const http::Request& req, http::Response& res);
+  void serveBlob(const http::Request& req, http::Response& res, const BlobRequest& blob);
+  void serveWhileUnreachable(const http::Request& req, http::Response& res,
                              const BlobRequest& blob);
-  void learnAnonymous(const httplib::Request& req, const BlobRequest& blob, int clientStatus);
-  void sendBlob(const httplib::Request& req, httplib::Response& res, const Digest& digest,
+  void learnAnonymous(const http::Request& req, const BlobRequest& blob, int clientStatus);
+  void sendBlob(const http::Request& req, http::Response& res, const Digest& digest,
                 std::shared_ptr<BlobFetch> fetch, uint64_t length);
   std::shared_ptr<BlobFetch> cachedFetch(const Digest& digest, uint64_t length);
   void runFetch(BlobFetch& fetch, const std::string& path, const httplib::Headers& headers);
@@ -146,17 +147,16 @@ std::unique_ptr<httplib::Client> NodeProxyService::Impl::client() const {
   return c;
 }
 
-httplib::Headers NodeProxyService::Impl::forwardHeaders(const httplib::Request& req) const {
+httplib::Headers NodeProxyService::Impl::forwardHeaders(const http::Request& req) const {
   httplib::Headers out;
   for (const char* name : {"Authorization", "Accept", "User-Agent"}) {
-    const size_t count = req.get_header_value_count(name);
-    for (size_t i = 0; i < count; ++i) out.emplace(name, req.get_header_value(name, i));
+    for (const std::string& value : req.headerValues(name)) out.emplace(name, value);
   }
   return out;
 }
 
 // The client's request without its credential: what the registry gives anyone.
-httplib::Headers NodeProxyService::Impl::anonymousHeaders(const httplib::Request& req) const {
+httplib::Headers NodeProxyService::Impl::anonymousHeaders(const http::Request& req) const {
   httplib::Headers out = forwardHeaders(req);
   out.erase("Authorization");
   return out;
@@ -165,7 +165,7 @@ httplib::Headers NodeProxyService::Impl::anonymousHeaders(const httplib::Request
 // The blob bytes are fetched with the node's own credential once the client's HEAD was allowed:
 // the fetch is shared by every client waiting for the blob, and one client's token expiring
 // must not cut it for the others.
-httplib::Headers NodeProxyService::Impl::fetchHeaders(const httplib::Request& req) const {
+httplib::Headers NodeProxyService::Impl::fetchHeaders(const http::Request& req) const {
   if (authorization.empty()) return forwardHeaders(req);
   httplib::Headers out = anonymousHeaders(req);
   out.emplace("Authorization", authorization);
@@ -173,9 +173,9 @@ httplib::Headers NodeProxyService::Impl::fetchHeaders(const httplib::Request& re
 }
 
 void NodeProxyService::Impl::copyHeaders(const httplib::Response& from,
-                                         httplib::Response& to) const {
+                                         http::Response& to) const {
   for (const char* name : kForwardedHeaders) {
-    if (from.has_header(name)) to.set_header(name, from.get_header_value(name));
+    if (from.has_header(name)) to.setHeader(name, from.get_header_value(name));
   }
 }
 
@@ -195,11 +195,11 @@ void NodeProxyService::Impl::used(const Digest& digest, uint64_t size) {
 }
 
 // Manifests, tags, the base endpoint and token requests: small answers, forwarded whole.
-void NodeProxyService::Impl::forward(const httplib::Request& req, httplib::Response& res) {
+void NodeProxyService::Impl::forward(const http::Request& req, http::Response& res) {
   auto c = client();
   std::string target = basePath + req.path;
   if (!req.params.empty()) {
-    target += "?" + httplib::detail::params_to_query_str(req.params);
+    target += "?" + http::encodeQuery(req.params);
   }
   const bool head = req.method == "HEAD";
   std::string body;
@@ -230,11 +230,11 @@ void NodeProxyService::Impl::forward(const httplib::Request& req, httplib::Respo
   const std::string type = upstream.get_header_value("Content-Type");
   if (head) {
     if (upstream.has_header("Content-Length")) {
-      res.set_header("Content-Length", upstream.get_header_value("Content-Length"));
+      res.setHeader("Content-Length", upstream.get_header_value("Content-Length"));
     }
     return;
   }
-  res.set_content(std::move(body), type.empty() ? "application/octet-stream" : type);
+  res.setContent(std::move(body), type.empty() ? "application/octet-stream" : type);
 }
 
 void NodeProxyService::Impl::runFetch(BlobFetch& fetch, const std::string& path,
@@ -299,7 +299,7 @@ void NodeProxyService::Impl::runFetch(BlobFetch& fetch, const std::string& path,
 
 // The registry decides who may read a blob, cached or not, with the client's own credential
 // (never the node's): a HEAD costs no blob bytes.
-void NodeProxyService::Impl::serveBlob(const httplib::Request& req, httplib::Response& res,
+void NodeProxyService::Impl::serveBlob(const http::Request& req, http::Response& res,
                                        const BlobRequest& blob) {
   const std::string path = basePath + req.path;
   auto check = client()->Head(path.c_str(), forwardHeaders(req));
@@ -308,7 +308,7 @@ void NodeProxyService::Impl::serveBlob(const httplib::Request& req, httplib::Res
   if (check->status != 200) {
     copyHeaders(*check, res);
     if (req.method != "HEAD") {
-      res.set_content(errorEnvelope(refusalFor(check->status)), "application/json");
+      res.setContent(errorEnvelope(refusalFor(check->status)), "application/json");
     }
     res.status = check->status;
     return;
@@ -328,8 +328,8 @@ void NodeProxyService::Impl::serveBlob(const httplib::Request& req, httplib::Res
 
 // Without the registry nobody can say who may read what, so only what it serves to anyone
 // (as last learnt, per repository) leaves the cache; everything else fails closed.
-void NodeProxyService::Impl::serveWhileUnreachable(const httplib::Request& req,
-                                                   httplib::Response& res,
+void NodeProxyService::Impl::serveWhileUnreachable(const http::Request& req,
+                                                   http::Response& res,
                                                    const BlobRequest& blob) {
   upstreamErrors.inc();
   auto cached = blobs->size(blob.digest);
@@ -347,10 +347,10 @@ void NodeProxyService::Impl::serveWhileUnreachable(const httplib::Request& req,
 // Records whether the registry serves the blob to a client without credentials: the client's
 // own answer when it sent none, otherwise an anonymous HEAD (only once the client may read, so
 // a refused client costs one request). An unreachable registry leaves the record as it was.
-void NodeProxyService::Impl::learnAnonymous(const httplib::Request& req, const BlobRequest& blob,
+void NodeProxyService::Impl::learnAnonymous(const http::Request& req, const BlobRequest& blob,
                                             int clientStatus) {
   bool anonymous = clientStatus == 200;
-  if (req.has_header("Authorization")) {
+  if (req.hasHeader("Authorization")) {
     if (clientStatus != 200) return;
     const std::string path = basePath + req.path;
     auto probe = client()->Head(path.c_str(), anonymousHeaders(req));
@@ -372,25 +372,25 @@ std::shared_ptr<BlobFetch> NodeProxyService::Impl::cachedFetch(const Digest& dig
   return fetch;
 }
 
-void NodeProxyService::Impl::sendBlob(const httplib::Request& req, httplib::Response& res,
+void NodeProxyService::Impl::sendBlob(const http::Request& req, http::Response& res,
                                       const Digest& digest, std::shared_ptr<BlobFetch> fetch,
                                       uint64_t length) {
   res.status = 200;
-  res.set_header("Docker-Content-Digest", digest.str());
-  res.set_header("ETag", "\"" + digest.str() + "\"");
+  res.setHeader("Docker-Content-Digest", digest.str());
+  res.setHeader("ETag", "\"" + digest.str() + "\"");
   if (req.method == "HEAD") {
-    res.set_header("Content-Length", std::to_string(length));
+    res.setHeader("Content-Length", std::to_string(length));
     return;
   }
   if (length == 0) {
     if (auto end = fetch->waitForEnd(); !end) return sendError(res, end.error());
-    res.set_content("", "application/octet-stream");
+    res.setContent("", "application/octet-stream");
     return;
   }
   auto download = std::make_shared<Download>(Download{std::move(fetch), {}});
-  res.set_content_provider(
+  res.setContentProvider(
       length, "application/octet-stream",
-      [this, download](size_t offset, size_t len, httplib::DataSink& sink) {
+      [this, download](uint64_t offset, uint64_t len, http::DataSink& sink) {
         if (download->buffer.empty()) download->buffer.resize(kReadBuffer);
         size_t got = 0;
         if (!download->fetch->read(*driver, *blobs, offset, download->buffer.data(),
@@ -451,22 +451,24 @@ common::Status NodeProxyService::open() {
   return {};
 }
 
-void NodeProxyService::registerRoutes(httplib::Server& server) {
+void NodeProxyService::registerRoutes(http::Router& router) {
   Impl* s = impl_.get();
-  server.Get(kV2Pattern, [s](const httplib::Request& req, httplib::Response& res) {
+  router.addPattern("GET", kV2Pattern, [s](const http::Request& req, http::Response& res,
+                                           http::BodyReader&) {
     s->requests.inc();
-    res.set_header("Docker-Distribution-API-Version", "registry/2.0");
+    res.setHeader("Docker-Distribution-API-Version", "registry/2.0");
     if (auto blob = blobRequestOf(req.path)) return s->serveBlob(req, res, *blob);
     s->forward(req, res);
   });
-  auto refuse = [](const httplib::Request&, httplib::Response& res) {
+  // Pushes are refused before any byte of their body is read: the server answers a body sent
+  // to a route that takes none and closes the connection.
+  auto refuse = [](const http::Request&, http::Response& res, http::BodyReader&) {
     sendError(res, Error{ErrorCode::Unsupported,
                          "the node-local endpoint is pull-only; push to the registry"});
   };
-  server.Post(kV2Pattern, refuse);
-  server.Put(kV2Pattern, refuse);
-  server.Patch(kV2Pattern, refuse);
-  server.Delete(kV2Pattern, refuse);
+  for (const char* method : {"POST", "PUT", "PATCH", "DELETE"}) {
+    router.addPattern(method, kV2Pattern, refuse);
+  }
 }
 
 void NodeProxyService::stop() {

@@ -7,8 +7,8 @@
 #include "common/metrics.h"
 #include "common/result.h"
 
-namespace httplib {
-class Server;
+namespace berth::http {
+class Router;
 }
 
 namespace berth::registry {
@@ -31,7 +31,7 @@ class NodeProxyService {
 
   // Creates the cache directory and indexes what it holds.
   common::Status open();
-  void registerRoutes(httplib::Server& server);
+  void registerRoutes(http::Router& router);
   void stop();
 
  private:

@@ -1,6 +1,5 @@
 #include "server/app.h"
 
-#include <httplib.h>
 #include <signal.h>
 
 #include <atomic>
@@ -9,6 +8,7 @@
 #include <thread>
 
 #include "admission/digest_resolver.h"
+#include "common/http/router.h"
 #include "admission/webhook_service.h"
 #include "policy/loader.h"
 #include "policy/watcher.h"
@@ -25,22 +25,24 @@ size_t defaultThreads(int64_t configured, size_t fallback) {
 }
 
 // /healthz answers while the process runs; /readyz once everything has started; /metrics always.
-void addOperationalRoutes(httplib::Server& server, const std::atomic<bool>& ready,
+void addOperationalRoutes(http::Router& router, const std::atomic<bool>& ready,
                           common::Metrics& metrics) {
-  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content("ok\n", "text/plain");
+  router.add("GET", "/healthz", [](const http::Request&, http::Response& res, http::BodyReader&) {
+    res.setContent("ok\n", "text/plain");
   });
-  server.Get("/readyz", [&ready](const httplib::Request&, httplib::Response& res) {
-    if (ready.load()) {
-      res.set_content("ok\n", "text/plain");
-    } else {
-      res.status = 503;
-      res.set_content("starting\n", "text/plain");
-    }
-  });
-  server.Get("/metrics", [&metrics](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics.render(), "text/plain; version=0.0.4");
-  });
+  router.add("GET", "/readyz",
+             [&ready](const http::Request&, http::Response& res, http::BodyReader&) {
+               if (ready.load()) {
+                 res.setContent("ok\n", "text/plain");
+               } else {
+                 res.status = 503;
+                 res.setContent("starting\n", "text/plain");
+               }
+             });
+  router.add("GET", "/metrics",
+             [&metrics](const http::Request&, http::Response& res, http::BodyReader&) {
+               res.setContent(metrics.render(), "text/plain; version=0.0.4");
+             });
 }
 
 }  // namespace
@@ -73,13 +75,13 @@ common::Status App::Impl::startNodeProxy() {
   BERTH_TRY(nodeProxy->open());
   nodeProxyListener = std::make_unique<Listener>(
       Listener::Options{"node-proxy", config.nodeProxy.listen, {},
-                        defaultThreads(config.nodeProxy.threads, 64), 0},
+                        defaultThreads(config.nodeProxy.threads, 64)},
       logger);
   BERTH_TRY(nodeProxyListener->prepare());
-  addOperationalRoutes(nodeProxyListener->server(), ready, metrics);
-  nodeProxy->registerRoutes(nodeProxyListener->server());
+  addOperationalRoutes(nodeProxyListener->router(), ready, metrics);
+  nodeProxy->registerRoutes(nodeProxyListener->router());
   BERTH_TRY_ASSIGN(nodeProxyPort, nodeProxyListener->bind());
-  nodeProxyListener->startServing();
+  BERTH_TRY(nodeProxyListener->startServing());
   logger.info("listening", {{"listener", "node-proxy"},
                             {"address", config.nodeProxy.listen},
                             {"port", nodeProxyPort},
@@ -115,12 +117,12 @@ common::Status App::start() {
                                                            s.metrics);
   BERTH_TRY(s.registry->open());
   Listener::Options registryOptions{"registry", s.config.registry.listen, s.config.registry.tls,
-                                    defaultThreads(s.config.registry.threads, 64), 0};
+                                    defaultThreads(s.config.registry.threads, 64)};
   registryOptions.readTimeoutSeconds = s.config.registry.readTimeoutSeconds;
   s.registryListener = std::make_unique<Listener>(std::move(registryOptions), s.logger);
   BERTH_TRY(s.registryListener->prepare());
-  addOperationalRoutes(s.registryListener->server(), s.ready, s.metrics);
-  s.registry->registerRoutes(s.registryListener->server());
+  addOperationalRoutes(s.registryListener->router(), s.ready, s.metrics);
+  s.registry->registerRoutes(s.registryListener->router());
   BERTH_TRY_ASSIGN(s.registryPort, s.registryListener->bind());
 
   if (s.config.webhook.tls.enabled()) {
@@ -140,26 +142,22 @@ common::Status App::start() {
         s.config.webhook, std::move(resolverAuthorization), s.selfRegistry, *s.policy, s.logger,
         s.metrics);
     Listener::Options webhookOptions{"webhook", s.config.webhook.listen, s.config.webhook.tls,
-                                     defaultThreads(s.config.webhook.threads, 32),
-                                     // Up to twice the limit is read (and the excess
-                                     // dropped) so that an oversize review is answered with a
-                                     // denial; beyond that, 413.
-                                     2 * static_cast<size_t>(s.config.webhook.maxBodyBytes)};
+                                     defaultThreads(s.config.webhook.threads, 32)};
     webhookOptions.readTimeoutSeconds = s.config.webhook.readTimeoutSeconds;
     s.webhookListener = std::make_unique<Listener>(std::move(webhookOptions), s.logger);
     BERTH_TRY(s.webhookListener->prepare());
-    addOperationalRoutes(s.webhookListener->server(), s.ready, s.metrics);
-    s.webhook->registerRoutes(s.webhookListener->server());
+    addOperationalRoutes(s.webhookListener->router(), s.ready, s.metrics);
+    s.webhook->registerRoutes(s.webhookListener->router());
     BERTH_TRY_ASSIGN(s.webhookPort, s.webhookListener->bind());
   }
 
-  s.registryListener->startServing();
+  BERTH_TRY(s.registryListener->startServing());
   s.logger.info("listening", {{"listener", "registry"},
                               {"address", s.config.registry.listen},
                               {"port", s.registryPort},
                               {"tls", s.config.registry.tls.enabled()}});
   if (s.webhookListener) {
-    s.webhookListener->startServing();
+    BERTH_TRY(s.webhookListener->startServing());
     s.logger.info("listening", {{"listener", "webhook"},
                                 {"address", s.config.webhook.listen},
                                 {"port", s.webhookPort},

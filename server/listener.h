@@ -1,18 +1,16 @@
 #pragma once
 
-#include <atomic>
-#include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "common/config.h"
 #include "common/log.h"
 #include "common/result.h"
 
-namespace httplib {
+namespace berth::http {
+class Router;
 class Server;
-}
+}  // namespace berth::http
 
 namespace berth::webhook_certs {
 class TlsReloader;
@@ -20,17 +18,18 @@ class TlsReloader;
 
 namespace berth::server {
 
-// One HTTP or HTTPS listener with its own elastic thread pool, started on a background thread.
+// One HTTP or HTTPS listener: Berth's HTTP server (common/http) on one address, with its TLS
+// files reloaded when they change.
 class Listener {
  public:
   struct Options {
     std::string name;  // "registry", "webhook": for logs
     std::string address;
     common::TlsFiles tls;
-    size_t threads = 32;  // kept alive; one connection holds one for as long as it stays open
-    size_t payloadMaxBytes = 0;  // 0: unlimited (the handlers stream and bound what they read)
-    size_t maxThreads = 1024;    // threads are added up to this; further connections queue
-    // A client silent this long mid-request is disconnected.
+    size_t threads = 32;       // workers kept alive; a request holds one until it is answered
+    size_t maxThreads = 1024;  // workers are added up to this; further requests queue
+    // A client silent this long in the middle of a request body is disconnected, and a request
+    // head must arrive whole within it.
     time_t readTimeoutSeconds = common::kDefaultReadTimeoutSeconds;
   };
 
@@ -39,12 +38,12 @@ class Listener {
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
 
-  // Builds the server (loading TLS files); routes are registered on server() after this.
+  // Builds the server (loading TLS files); routes are added to router() after this.
   common::Status prepare();
-  httplib::Server& server();
+  http::Router& router();
   // Binds; returns the bound port (useful with port 0) or an error.
   common::Result<int> bind();
-  void startServing();
+  common::Status startServing();
   void stop();
   // Re-reads changed TLS files; true when a new certificate was installed.
   bool checkTls();
@@ -53,10 +52,7 @@ class Listener {
   Options options_;
   common::Logger& logger_;
   std::unique_ptr<webhook_certs::TlsReloader> tls_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
-  int listenSocket_ = -1;
-  std::atomic<bool> listenReturned_{false};
+  std::unique_ptr<http::Server> server_;
 };
 
 }  // namespace berth::server

@@ -155,8 +155,8 @@ common::Result<int> Server::bind(const std::string& host, int port) {
   const int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints,
                                &found);
   if (rc != 0) {
-    return Error{ErrorCode::Unavailable,
-                 s.options.name + ": cannot resolve " + host + ": " + ::gai_strerror(rc)};
+    return Error{ErrorCode::Unavailable, s.options.name + ": cannot resolve " + host,
+                 ::gai_strerror(rc)};
   }
   std::string failure = "no address";
   for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
@@ -182,8 +182,9 @@ common::Result<int> Server::bind(const std::string& host, int port) {
     return boundPort;
   }
   ::freeaddrinfo(found);
-  return Error{ErrorCode::Unavailable, s.options.name + ": cannot listen on " + host + ":" +
-                                           std::to_string(port) + ": " + failure};
+  return Error{ErrorCode::Unavailable,
+               s.options.name + ": cannot listen on " + host + ":" + std::to_string(port),
+               failure};
 }
 
 common::Status Server::start() {

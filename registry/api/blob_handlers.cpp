@@ -24,8 +24,8 @@ struct Download {
   std::unique_ptr<LargeBuffer> buffer;  // allocated on the first read (HEAD needs none)
 };
 
-// httplib asks for content from `offset` on; the reader follows, reopening only on a jump.
-bool provide(Download& d, size_t offset, size_t length, httplib::DataSink& sink) {
+// The server asks for content from `offset` on; the reader follows, reopening only on a jump.
+bool provide(Download& d, size_t offset, size_t length, http::DataSink& sink) {
   if (!d.reader || d.position != offset) {
     auto reader = d.blobs.open(d.digest, d.first + offset);
     if (!reader) return false;
@@ -44,36 +44,36 @@ common::Status getBlob(RegistryContext& ctx, Exchange& ex) {
   ex.digest = ex.route.reference;
   BERTH_TRY_ASSIGN(Digest digest, Digest::parse(ex.route.reference));
   BERTH_TRY_ASSIGN(uint64_t size, ctx.blobs.sizeIn(ex.route.name, digest));
-  ex.res.set_header("Docker-Content-Digest", digest.str());
-  ex.res.set_header("ETag", "\"" + digest.str() + "\"");
-  ex.res.set_header("Accept-Ranges", "bytes");
-  ex.res.set_header("Cache-Control", "max-age=31536000");
+  ex.res.setHeader("Docker-Content-Digest", digest.str());
+  ex.res.setHeader("ETag", "\"" + digest.str() + "\"");
+  ex.res.setHeader("Accept-Ranges", "bytes");
+  ex.res.setHeader("Cache-Control", "max-age=31536000");
 
   ByteRange range{0, size == 0 ? 0 : size - 1};
   ex.res.status = 200;
-  if (!head && ex.req.has_header("Range")) {
-    auto resolved = resolveDownloadRange(ex.req.get_header_value("Range"), size);
+  if (!head && ex.req.hasHeader("Range")) {
+    auto resolved = resolveDownloadRange(ex.req.header("Range"), size);
     if (!resolved) {
-      ex.res.set_header("Content-Range", "bytes */" + std::to_string(size));
+      ex.res.setHeader("Content-Range", "bytes */" + std::to_string(size));
       return std::move(resolved).error();
     }
     if (*resolved) {
       range = **resolved;
       ex.res.status = 206;
-      ex.res.set_header("Content-Range", "bytes " + std::to_string(range.first) + "-" +
+      ex.res.setHeader("Content-Range", "bytes " + std::to_string(range.first) + "-" +
                                              std::to_string(range.last) + "/" +
                                              std::to_string(size));
     }
   }
   if (size == 0) {
-    ex.res.set_content("", "application/octet-stream");
+    ex.res.setContent("", "application/octet-stream");
     return {};
   }
   const uint64_t length = range.length();
   if (!head) ex.bytesOut = length;
   auto download = std::make_shared<Download>(Download{ctx.blobs, digest, range.first, {}, 0, {}});
-  ex.res.set_content_provider(length, "application/octet-stream",
-                              [download](size_t offset, size_t len, httplib::DataSink& sink) {
+  ex.res.setContentProvider(length, "application/octet-stream",
+                              [download](size_t offset, size_t len, http::DataSink& sink) {
                                 return provide(*download, offset, len, sink);
                               });
   return {};

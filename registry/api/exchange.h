@@ -1,7 +1,5 @@
 #pragma once
 
-#include <httplib.h>
-
 #include <array>
 #include <cstdint>
 #include <mutex>
@@ -9,6 +7,9 @@
 #include <string>
 
 #include "common/config.h"
+#include "common/http/body_reader.h"
+#include "common/http/request.h"
+#include "common/http/response.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "policy/policy.h"
@@ -52,9 +53,9 @@ struct RegistryContext {
 
 // One request in flight: the parsed route, who asked, and what the audit line will say.
 struct Exchange {
-  const httplib::Request& req;
-  httplib::Response& res;
-  const httplib::ContentReader* reader;  // null for requests without a body
+  const http::Request& req;
+  http::Response& res;
+  http::BodyReader& reader;  // reads nothing for a request without a body
   Route route;
   Principal principal;
   std::optional<AuditOperation> operation;  // auditedOperation(); none: not audited
@@ -62,18 +63,17 @@ struct Exchange {
   uint64_t bytesIn = 0;
   uint64_t bytesOut = 0;
   bool bodyConsumed = false;
-  // registry.readTimeout, for the body reads done here.
-  int readTimeoutMs = static_cast<int>(common::kDefaultReadTimeoutSeconds * 1000);
 
   // The request body as a stream; may be used once.
   BodySource body();
   // Reads a body of at most `limit` bytes; SIZE_INVALID beyond (the rest is drained).
   common::Result<std::string> readBody(uint64_t limit);
-  // Discards an unread body so the connection can carry the next request.
+  // Reads and discards an unread body (each read bounded by registry.readTimeout) so that the
+  // connection can carry the next request.
   void drainBody();
   std::optional<uint64_t> contentLength() const;
   std::string param(const char* key) const;
-  bool hasParam(const char* key) const { return req.has_param(key); }
+  bool hasParam(const char* key) const { return req.hasParam(key); }
 };
 
 // The one envelope writer: status and {"errors":[...]} from the OCI error table. Internal

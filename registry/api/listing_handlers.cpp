@@ -49,7 +49,7 @@ common::Result<Page> paginate(Exchange& ex, std::vector<std::string> sorted) {
 
 void linkNext(Exchange& ex, const std::string& base, const Page& page) {
   if (!page.more) return;
-  ex.res.set_header("Link", "<" + base + "?n=" + std::to_string(page.n) +
+  ex.res.setHeader("Link", "<" + base + "?n=" + std::to_string(page.n) +
                                 "&last=" + page.items.back() + ">; rel=\"next\"");
 }
 
@@ -67,7 +67,7 @@ common::Status handleTags(RegistryContext& ctx, Exchange& ex) {
   BERTH_TRY_ASSIGN(Page page, paginate(ex, std::move(tags)));
   linkNext(ex, repositoryUrl(ex.route.name, "tags/list"), page);
   ex.res.status = 200;
-  ex.res.set_content(dump(json{{"name", ex.route.name}, {"tags", page.items}}), "application/json");
+  ex.res.setContent(dump(json{{"name", ex.route.name}, {"tags", page.items}}), "application/json");
   return {};
 }
 
@@ -82,7 +82,7 @@ common::Status handleCatalog(RegistryContext& ctx, Exchange& ex) {
     // With auth on, the catalog shows only what the client may pull.
     if (ctx.auth.enabled() &&
         !ctx.auth
-             .authorize(ex.req.get_header_value("Authorization"), ex.req.get_header_value("Host"),
+             .authorize(ex.req.header("Authorization"), ex.req.header("Host"),
                         entry.name, AccessAction::Pull)
              .allowed) {
       continue;
@@ -92,7 +92,7 @@ common::Status handleCatalog(RegistryContext& ctx, Exchange& ex) {
   BERTH_TRY_ASSIGN(Page page, paginate(ex, std::move(names)));
   linkNext(ex, "/v2/_catalog", page);
   ex.res.status = 200;
-  ex.res.set_content(dump(json{{"repositories", page.items}}), "application/json");
+  ex.res.setContent(dump(json{{"repositories", page.items}}), "application/json");
   return {};
 }
 
@@ -116,9 +116,9 @@ common::Status handleReferrers(RegistryContext& ctx, Exchange& ex) {
     if (!info->annotations.empty()) descriptor["annotations"] = info->annotations;
     manifests.push_back(std::move(descriptor));
   }
-  if (!filter.empty()) ex.res.set_header("OCI-Filters-Applied", "artifactType");
+  if (!filter.empty()) ex.res.setHeader("OCI-Filters-Applied", "artifactType");
   ex.res.status = 200;
-  ex.res.set_content(dump(json{{"schemaVersion", 2},
+  ex.res.setContent(dump(json{{"schemaVersion", 2},
                                {"mediaType", media::kOciIndex},
                                {"manifests", std::move(manifests)}}),
                      media::kOciIndex);

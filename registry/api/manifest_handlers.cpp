@@ -20,11 +20,10 @@ Error immutableError(const std::string& repository, const std::string& tag, cons
 }
 
 // Splits Accept headers into media types (parameters and q-values dropped).
-std::vector<std::string> acceptedTypes(const httplib::Request& req) {
+std::vector<std::string> acceptedTypes(const http::Request& req) {
   std::vector<std::string> out;
-  const size_t count = req.get_header_value_count("Accept");
-  for (size_t i = 0; i < count; ++i) {
-    std::stringstream values(req.get_header_value("Accept", i));
+  for (const std::string& accept : req.headerValues("Accept")) {
+    std::stringstream values(accept);
     std::string item;
     while (std::getline(values, item, ',')) {
       std::string type = baseMediaType(item);
@@ -36,7 +35,7 @@ std::vector<std::string> acceptedTypes(const httplib::Request& req) {
 
 // Content negotiation: refuse only a client that named manifest types and not this one
 // (an old Docker client asking for schema 2 but given an OCI index, say).
-bool acceptable(const httplib::Request& req, const std::string& mediaType) {
+bool acceptable(const http::Request& req, const std::string& mediaType) {
   const auto types = acceptedTypes(req);
   bool namesManifestTypes = false;
   for (const auto& t : types) {
@@ -67,10 +66,10 @@ common::Status getManifest(RegistryContext& ctx, Exchange& ex) {
                  mediaType};
   }
   ex.res.status = 200;
-  ex.res.set_header("Docker-Content-Digest", digest.str());
-  ex.res.set_header("ETag", "\"" + digest.str() + "\"");
+  ex.res.setHeader("Docker-Content-Digest", digest.str());
+  ex.res.setHeader("ETag", "\"" + digest.str() + "\"");
   if (!head) ex.bytesOut = manifest.bytes->size();
-  ex.res.set_content(*manifest.bytes, mediaType);
+  ex.res.setContent(*manifest.bytes, mediaType);
   return {};
 }
 
@@ -114,7 +113,7 @@ common::Status putManifest(RegistryContext& ctx, Exchange& ex) {
                  digest.str()};
   }
   BERTH_TRY_ASSIGN(ManifestInfo info,
-                   parseManifest(bytes, ex.req.get_header_value("Content-Type")));
+                   parseManifest(bytes, ex.req.header("Content-Type")));
 
   std::unique_lock<std::mutex> tagLock;
   std::optional<std::string> immutable;  // the rule that makes the tag immutable
@@ -149,9 +148,9 @@ common::Status putManifest(RegistryContext& ctx, Exchange& ex) {
     }
   }
   ex.res.status = 201;
-  ex.res.set_header("Location", repositoryUrl(ex.route.name, "manifests/" + digest.str()));
-  ex.res.set_header("Docker-Content-Digest", digest.str());
-  if (info.subject) ex.res.set_header("OCI-Subject", info.subject->str());
+  ex.res.setHeader("Location", repositoryUrl(ex.route.name, "manifests/" + digest.str()));
+  ex.res.setHeader("Docker-Content-Digest", digest.str());
+  if (info.subject) ex.res.setHeader("OCI-Subject", info.subject->str());
   return {};
 }
 

@@ -76,7 +76,7 @@ struct Requester {
 };
 
 Requester requesterOf(const Exchange& ex) {
-  return Requester{ex.req.remote_addr, ex.principal.account, ex.route.name, ex.route.reference};
+  return Requester{ex.req.remoteAddr, ex.principal.account, ex.route.name, ex.route.reference};
 }
 
 struct Download {
@@ -342,9 +342,9 @@ common::Status ProxyService::Impl::serveBlob(Exchange& ex, const UpstreamTarget&
       return handleBlob(ctx, ex);
     }
     ex.res.status = 200;
-    ex.res.set_header("Docker-Content-Digest", digest.str());
+    ex.res.setHeader("Docker-Content-Digest", digest.str());
     if (reply->length) {
-      ex.res.set_header("Content-Length", std::to_string(*reply->length));
+      ex.res.setHeader("Content-Length", std::to_string(*reply->length));
     }
     return {};
   }
@@ -356,20 +356,20 @@ common::Status ProxyService::Impl::serveBlob(Exchange& ex, const UpstreamTarget&
   });
   BERTH_TRY_ASSIGN(uint64_t length, fetch->waitForStart());
   ex.res.status = 200;
-  ex.res.set_header("Docker-Content-Digest", digest.str());
-  ex.res.set_header("ETag", "\"" + digest.str() + "\"");
+  ex.res.setHeader("Docker-Content-Digest", digest.str());
+  ex.res.setHeader("ETag", "\"" + digest.str() + "\"");
   if (length == 0) {
     BERTH_TRY(fetch->waitForEnd());
-    ex.res.set_content("", "application/octet-stream");
+    ex.res.setContent("", "application/octet-stream");
     return {};
   }
   ex.bytesOut = length;
   auto download = std::make_shared<Download>(Download{fetch, {}});
   StorageDriver* driver = &ctx.driver;
   BlobStore* blobs = &ctx.blobs;
-  ex.res.set_content_provider(
+  ex.res.setContentProvider(
       length, "application/octet-stream",
-      [download, driver, blobs](size_t offset, size_t len, httplib::DataSink& sink) {
+      [download, driver, blobs](size_t offset, size_t len, http::DataSink& sink) {
         if (download->buffer.empty()) download->buffer.resize(kReadBuffer);
         size_t got = 0;
         if (!download->fetch->read(*driver, *blobs, offset, download->buffer.data(),

@@ -1,7 +1,5 @@
 #include "registry/api/registry_service.h"
 
-#include <httplib.h>
-
 #include <chrono>
 #include <condition_variable>
 #include <thread>
@@ -11,6 +9,7 @@
 #include "registry/auth/authorizer.h"
 #include "registry/storage/blob_store.h"
 #include "registry/storage/garbage_collector.h"
+#include "common/http/router.h"
 #include "registry/api/exchange.h"
 #include "registry/storage/manifest_store.h"
 #include "common/oci/errors.h"
@@ -90,8 +89,7 @@ struct RegistryService::Impl {
   bool stopping = false;
   std::thread maintenance;
 
-  void dispatch(const httplib::Request& req, httplib::Response& res,
-                const httplib::ContentReader* reader);
+  void dispatch(const http::Request& req, http::Response& res, http::BodyReader& reader);
   common::Status handle(Exchange& ex);
   common::Status admit(Exchange& ex);
   common::Status authorize(Exchange& ex);
@@ -106,13 +104,13 @@ struct RegistryService::Impl {
 common::Status RegistryService::Impl::authorize(Exchange& ex) {
   const bool registryWide = ex.route.kind == RouteKind::Base || ex.route.kind == RouteKind::Catalog;
   const AuthDecision decision =
-      auth->authorize(ex.req.get_header_value("Authorization"), ex.req.get_header_value("Host"),
+      auth->authorize(ex.req.header("Authorization"), ex.req.header("Host"),
                       registryWide ? std::string() : ex.route.name,
                       registryWide ? AccessAction::Pull : actionFor(ex.req.method));
   ex.principal = decision.principal;
   if (decision.allowed) return {};
   if (decision.status == 401) {
-    if (!decision.challenge.empty()) ex.res.set_header("WWW-Authenticate", decision.challenge);
+    if (!decision.challenge.empty()) ex.res.setHeader("WWW-Authenticate", decision.challenge);
     return Error{ErrorCode::Unauthorized,
                  decision.message.empty() ? "authentication required" : decision.message};
   }
@@ -139,11 +137,11 @@ common::Status RegistryService::Impl::checkPolicy(const Exchange& ex, bool proxi
 // registry.limits.requestsPerSecond, before authentication: a flood of bad credentials costs a
 // bcrypt verification each, so it is held back like any other.
 common::Status RegistryService::Impl::admit(Exchange& ex) {
-  const std::string client = clientAddressKey(ex.req.remote_addr);
+  const std::string client = clientAddressKey(ex.req.remoteAddr);
   const RateDecision decision = rateLimiter.admit(client);
   if (decision.allowed) return {};
   metrics.limitRefused("requestsPerSecond");
-  ex.res.set_header("Retry-After", std::to_string(decision.retryAfterSeconds));
+  ex.res.setHeader("Retry-After", std::to_string(decision.retryAfterSeconds));
   return Error{ErrorCode::TooManyRequests,
                "too many requests from this client: at most " +
                    std::to_string(config.limits.requestsPerSecond) + " a second, " +
@@ -156,16 +154,16 @@ common::Status RegistryService::Impl::admit(Exchange& ex) {
 common::Status RegistryService::Impl::handle(Exchange& ex) {
   if (ex.route.kind == RouteKind::Token) {
     const TokenResponse token =
-        auth->issueToken(ex.req.get_header_value("Authorization"), ex.req.params);
+        auth->issueToken(ex.req.header("Authorization"), ex.req.params);
     ex.res.status = token.status;
-    if (!token.challenge.empty()) ex.res.set_header("WWW-Authenticate", token.challenge);
-    ex.res.set_content(token.body, "application/json");
+    if (!token.challenge.empty()) ex.res.setHeader("WWW-Authenticate", token.challenge);
+    ex.res.setContent(token.body, "application/json");
     return {};
   }
   // Proxied repositories are authorized under their store name ("docker.io/library/nginx"),
   // whichever form the request used.
   std::optional<UpstreamTarget> upstream;
-  if (proxy) upstream = proxy->match(ex.route, ex.req.get_param_value("ns"));
+  if (proxy) upstream = proxy->match(ex.route, ex.req.param("ns"));
   if (upstream) ex.route.name = upstream->storeName;
   BERTH_TRY(authorize(ex));
   BERTH_TRY(checkPolicy(ex, upstream.has_value()));
@@ -173,7 +171,7 @@ common::Status RegistryService::Impl::handle(Exchange& ex) {
   switch (ex.route.kind) {
     case RouteKind::Base:
       ex.res.status = 200;
-      ex.res.set_content("{}", "application/json");
+      ex.res.setContent("{}", "application/json");
       return {};
     case RouteKind::Catalog:
       return handleCatalog(*context, ex);
@@ -195,16 +193,12 @@ common::Status RegistryService::Impl::handle(Exchange& ex) {
   return Error{ErrorCode::NotFound, "unknown endpoint"};
 }
 
-void RegistryService::Impl::dispatch(const httplib::Request& req, httplib::Response& res,
-                                     const httplib::ContentReader* reader) {
+void RegistryService::Impl::dispatch(const http::Request& req, http::Response& res,
+                                     http::BodyReader& reader) {
   const auto started = std::chrono::steady_clock::now();
-  // httplib applies a Range header to whatever body a handler sets (error bodies included).
-  // Blob downloads resolve ranges themselves, so httplib's copy is dropped. The Request is
-  // httplib's own non-const object, handed to us by const reference.
-  const_cast<httplib::Request&>(req).ranges.clear();
+  // Ranges are resolved by the blob handlers alone (the server applies none).
   Exchange ex{req, res, reader, {}, {}, {}, {}, 0, 0, false};
-  ex.readTimeoutMs = static_cast<int>(config.readTimeoutSeconds * 1000);
-  res.set_header("Docker-Distribution-API-Version", "registry/2.0");
+  res.setHeader("Docker-Distribution-API-Version", "registry/2.0");
   std::string operation = "invalid";
   common::Status outcome;
   try {
@@ -217,7 +211,7 @@ void RegistryService::Impl::dispatch(const httplib::Request& req, httplib::Respo
     } else if (outcome) {
       ex.route = std::move(route).value();
       ex.operation =
-          auditedOperation(ex.route, req.method, req.has_param("mount"), req.has_param("digest"));
+          auditedOperation(ex.route, req.method, req.hasParam("mount"), req.hasParam("digest"));
       outcome = handle(ex);
     }
   } catch (const std::exception& e) {
@@ -245,9 +239,9 @@ void RegistryService::Impl::dispatch(const httplib::Request& req, httplib::Respo
 void RegistryService::Impl::record(const Exchange& ex, double seconds) {
   if (!ex.operation || !audit || !audit->enabled()) return;
   AuditEvent event;
-  event.clientAddress = ex.req.remote_addr;
+  event.clientAddress = ex.req.remoteAddr;
   event.user = ex.principal.account;
-  event.userAgent = ex.req.get_header_value("User-Agent");
+  event.userAgent = ex.req.header("User-Agent");
   event.operation = *ex.operation;
   event.repository = ex.route.name;
   event.reference = ex.route.reference;
@@ -348,18 +342,15 @@ common::Status RegistryService::open() {
   return {};
 }
 
-void RegistryService::registerRoutes(httplib::Server& server) {
+void RegistryService::registerRoutes(http::Router& router) {
   Impl* s = impl_.get();
-  auto plain = [s](const httplib::Request& req, httplib::Response& res) {
-    s->dispatch(req, res, nullptr);
+  auto dispatch = [s](const http::Request& req, http::Response& res, http::BodyReader& body) {
+    s->dispatch(req, res, body);
   };
-  auto withBody = [s](const httplib::Request& req, httplib::Response& res,
-                      const httplib::ContentReader& reader) { s->dispatch(req, res, &reader); };
-  server.Get(kV2Pattern, plain);  // HEAD too: httplib routes HEAD to GET handlers
-  server.Delete(kV2Pattern, withBody);
-  server.Post(kV2Pattern, withBody);
-  server.Put(kV2Pattern, withBody);
-  server.Patch(kV2Pattern, withBody);
+  router.addPattern("GET", kV2Pattern, dispatch);  // HEAD too: the router falls back to GET
+  for (const char* method : {"DELETE", "POST", "PUT", "PATCH"}) {
+    router.addPattern(method, kV2Pattern, dispatch, http::Body::Accepted);
+  }
 }
 
 void RegistryService::stop() {

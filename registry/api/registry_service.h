@@ -8,8 +8,8 @@
 #include "common/result.h"
 #include "policy/policy.h"
 
-namespace httplib {
-class Server;
+namespace berth::http {
+class Router;
 }
 
 namespace berth::registry {
@@ -31,7 +31,7 @@ class RegistryService {
   // Opens storage, auth and the audit log; an error here stops the server from starting.
   common::Status open();
   // Mounts /v2/... (one catch-all route, dispatched by our own router).
-  void registerRoutes(httplib::Server& server);
+  void registerRoutes(http::Router& router);
   // Stops background work (online GC, upload expiry).
   void stop();
 

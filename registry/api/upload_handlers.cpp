@@ -17,17 +17,17 @@ using common::ErrorCode;
 namespace {
 
 void sessionHeaders(Exchange& ex, const UploadState& state) {
-  ex.res.set_header("Location", repositoryUrl(ex.route.name, "blobs/uploads/" + state.id));
-  ex.res.set_header("Docker-Upload-UUID", state.id);
-  ex.res.set_header("Range", uploadRangeHeader(state.size));
+  ex.res.setHeader("Location", repositoryUrl(ex.route.name, "blobs/uploads/" + state.id));
+  ex.res.setHeader("Docker-Upload-UUID", state.id);
+  ex.res.setHeader("Range", uploadRangeHeader(state.size));
 }
 
 void blobCreated(RegistryContext& ctx, Exchange& ex, const CompletedUpload& done) {
   if (done.newBlob) ctx.metrics.blobAdded(done.size);
   ex.digest = done.digest.str();
   ex.res.status = 201;
-  ex.res.set_header("Location", repositoryUrl(ex.route.name, "blobs/" + done.digest.str()));
-  ex.res.set_header("Docker-Content-Digest", done.digest.str());
+  ex.res.setHeader("Location", repositoryUrl(ex.route.name, "blobs/" + done.digest.str()));
+  ex.res.setHeader("Docker-Content-Digest", done.digest.str());
 }
 
 common::Result<Digest> digestParam(Exchange& ex) {
@@ -42,7 +42,7 @@ common::Result<Digest> digestParam(Exchange& ex) {
 bool mayPull(RegistryContext& ctx, Exchange& ex, const std::string& repository,
              const Digest& digest) {
   return ctx.auth
-             .authorize(ex.req.get_header_value("Authorization"), ex.req.get_header_value("Host"),
+             .authorize(ex.req.header("Authorization"), ex.req.header("Host"),
                         repository, AccessAction::Pull)
              .allowed &&
          ctx.gate.checkPull(repository, digest.str());
@@ -69,7 +69,7 @@ std::optional<std::string> mountSource(RegistryContext& ctx, Exchange& ex, const
 }
 
 std::string sessionOwner(const Exchange& ex) {
-  return uploadOwner(ex.principal.account, ex.req.remote_addr);
+  return uploadOwner(ex.principal.account, ex.req.remoteAddr);
 }
 
 common::Status startSession(RegistryContext& ctx, Exchange& ex) {
@@ -130,7 +130,7 @@ common::Status handleUpload(RegistryContext& ctx, Exchange& ex) {
   }
   if (m == "PATCH") {
     std::optional<std::string> contentRange;
-    if (ex.req.has_header("Content-Range")) contentRange = ex.req.get_header_value("Content-Range");
+    if (ex.req.hasHeader("Content-Range")) contentRange = ex.req.header("Content-Range");
     auto state =
         ctx.uploads.append(ex.route.name, id, contentRange, ex.contentLength(), ex.body(), nullptr);
     if (!state) {
@@ -151,9 +151,9 @@ common::Status handleUpload(RegistryContext& ctx, Exchange& ex) {
       return std::move(digest).error();
     }
     ex.digest = digest->str();
-    if (ex.req.has_header("Content-Range")) {
+    if (ex.req.hasHeader("Content-Range")) {
       auto state = ctx.uploads.status(ex.route.name, id);
-      auto range = parseContentRange(ex.req.get_header_value("Content-Range"));
+      auto range = parseContentRange(ex.req.header("Content-Range"));
       common::Status ok = !state   ? common::Status(state.error())
                           : !range ? common::Status(range.error())
                                    : checkChunkRange(state->size, *range, ex.contentLength());
