@@ -89,9 +89,11 @@ HeadResult parseRequestLine(std::string_view line) {
   const std::string_view version = line.substr(lastSpace + 1);
   if (!isToken(method)) return refused(400, "malformed method");
   if (target.empty()) return refused(400, "empty request target");
+  // Controls, spaces and DEL never; bytes above 0x7f are passed on (as most servers do) so
+  // that the handlers refuse a non-ASCII name with their own error.
   for (char c : target) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte <= 0x20 || byte >= 0x7f) return refused(400, "invalid character in request target");
+    if (byte <= 0x20 || byte == 0x7f) return refused(400, "invalid character in request target");
   }
   if (version.size() != 8 || version.substr(0, 5) != "HTTP/" || version[6] != '.' ||
       version[5] < '0' || version[5] > '9' || version[7] < '0' || version[7] > '9') {

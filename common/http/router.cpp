@@ -14,7 +14,13 @@ void Router::add(std::string_view method, std::string path, Handler handler, Bod
 
 bool Router::addPattern(std::string_view method, std::string_view pattern, Handler handler,
                         Body body) {
-  auto compiled = std::make_unique<re2::RE2>(pattern, re2::RE2::Quiet);
+  // Paths are bytes, decoded from the target and not necessarily UTF-8 (an invalid name must
+  // reach the handler that refuses it), so patterns match bytes, and '.' matches '\n' too.
+  re2::RE2::Options options;
+  options.set_encoding(re2::RE2::Options::EncodingLatin1);
+  options.set_dot_nl(true);
+  options.set_log_errors(false);
+  auto compiled = std::make_unique<re2::RE2>(pattern, options);
   if (!compiled->ok()) return false;
   routes_.push_back(std::make_unique<Route>(
       Route{std::string(method), std::string(), std::move(compiled), std::move(handler), body}));

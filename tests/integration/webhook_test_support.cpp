@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 namespace berth::testing {
 
@@ -61,6 +66,44 @@ HttpsAnswer WebhookServer::post(const std::string& path, const std::string& body
 
 HttpsAnswer WebhookServer::get(const std::string& path) {
   return toAnswer(client_->Get(path.c_str()));
+}
+
+HttpsAnswer WebhookServer::rawExchange(const std::string& bytes) {
+  HttpsAnswer answer;
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_load_verify_locations(ctx, (certDir_ + "/ca.crt").c_str(), nullptr);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(server_->webhookPort()));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  timeval tv{30, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  SSL_set1_host(ssl, "localhost");
+  std::string received;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) == 0 && SSL_connect(ssl) == 1 &&
+      SSL_write(ssl, bytes.data(), static_cast<int>(bytes.size())) ==
+          static_cast<int>(bytes.size())) {
+    char buffer[4096];
+    int n = 0;
+    while ((n = SSL_read(ssl, buffer, sizeof(buffer))) > 0) {
+      received.append(buffer, static_cast<size_t>(n));
+    }
+  }
+  SSL_free(ssl);
+  SSL_CTX_free(ctx);
+  ERR_clear_error();
+  ::close(fd);
+  const size_t headEnd = received.find("\r\n\r\n");
+  if (received.rfind("HTTP/1.", 0) != 0 || headEnd == std::string::npos) return answer;
+  answer.status = std::atoi(received.c_str() + 9);
+  answer.body = received.substr(headEnd + 4);
+  answer.json = nlohmann::json::parse(answer.body, nullptr, false);
+  if (answer.json.is_discarded()) answer.json = nullptr;
+  return answer;
 }
 
 std::string admissionFixture(const std::string& name) {

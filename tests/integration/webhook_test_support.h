@@ -37,6 +37,9 @@ class WebhookServer {
 
   HttpsAnswer post(const std::string& path, const std::string& body);
   HttpsAnswer get(const std::string& path);
+  // Sends `bytes` as they are over a new verified TLS connection and reads until the server
+  // closes it: for requests a client library would not send (a head without its body).
+  HttpsAnswer rawExchange(const std::string& bytes);
   const std::string& certDir() const { return certDir_; }
   BerthServer& server() { return *server_; }
   TempDir& dir() { return dir_; }

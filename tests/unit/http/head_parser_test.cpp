@@ -45,6 +45,12 @@ TEST(HeadParserTest, PathIsDecodedButPlusStays) {
   EXPECT_EQ(r.request.path, "/a b+c/A");
 }
 
+TEST(HeadParserTest, NonAsciiTargetBytesReachTheHandlers) {
+  const auto r = parse("GET /v2/caf\xc3\xa9/bad\xff%FE HTTP/1.1\r\nHost: h\r\n\r\n");
+  ASSERT_TRUE(r.ok()) << r.reason;
+  EXPECT_EQ(r.request.path, "/v2/caf\xc3\xa9/bad\xff\xfe");
+}
+
 TEST(HeadParserTest, FieldValuesAreTrimmed) {
   const auto r = parse("GET / HTTP/1.1\r\nHost:   h \t\r\nX-A:\tv  w\t\r\n\r\n");
   ASSERT_TRUE(r.ok());
@@ -175,6 +181,8 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"SpaceInTarget", "GET /a b HTTP/1.1\r\nHost: h\r\n\r\n", 400},
         Refusal{"RelativeTarget", "GET v2 HTTP/1.1\r\nHost: h\r\n\r\n", 400},
         Refusal{"AsteriskForGet", "GET * HTTP/1.1\r\nHost: h\r\n\r\n", 400},
+        Refusal{"DelInTarget", "GET /a\x7f HTTP/1.1\r\nHost: h\r\n\r\n", 400},
+        Refusal{"TabInTarget", "GET /a\tb HTTP/1.1\r\nHost: h\r\n\r\n", 400},
         Refusal{"NulInTarget", raw("GET /a\0b HTTP/1.1\r\nHost: h\r\n\r\n"), 400},
         Refusal{"NulInField", raw("GET / HTTP/1.1\r\nHost: h\0\r\n\r\n"), 400},
         Refusal{"ControlInField", "GET / HTTP/1.1\r\nHost: h\x01\r\n\r\n", 400},
