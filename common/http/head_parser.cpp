@@ -201,13 +201,18 @@ HeadScanner::State HeadScanner::scan(std::string_view bytes) {
     }
     const size_t newline = static_cast<size_t>(static_cast<const char*>(found) - bytes.data());
     scanned_ = newline + 1;
-    if (newline == lineStart_ || bytes[newline - 1] != '\r') {
-      return refuse(400, "line ends without CR (bare LF)");
+    // Checked in the order the bytes arrive (length, then the total, then how the line ends),
+    // so a head fed in pieces is refused for the same reason as one fed whole.
+    const bool cr = newline > lineStart_ && bytes[newline - 1] == '\r';
+    const size_t lineLength = newline - lineStart_ - (cr ? 1 : 0);
+    if (lines_ == 0 && lineLength > limits_.maxRequestLineBytes) {
+      return refuse(414, "request line too long");
     }
-    const size_t lineLength = newline - 1 - lineStart_;
-    const size_t limit = lines_ == 0 ? limits_.maxRequestLineBytes : limits_.maxFieldLineBytes;
-    if (lineLength > limit) break;  // refused below, with the partial-line check
+    if (lines_ > 0 && lineLength > limits_.maxFieldLineBytes) {
+      return refuse(400, "header field line too long");
+    }
     if (scanned_ > limits_.maxHeadBytes) return refuse(431, "request head too large");
+    if (!cr) return refuse(400, "line ends without CR (bare LF)");
     lineStart_ = scanned_;
     if (lineLength > 0) {
       ++lines_;
@@ -218,10 +223,9 @@ HeadScanner::State HeadScanner::scan(std::string_view bytes) {
     }
     // An empty line before the request line is ignored (RFC 9112 2.2).
   }
-  // The line still open (or just closed over its bound), without a CR that may end it.
+  // The line still open, without a CR that may end it.
   size_t open = scanned_ - lineStart_;
-  if (open > 0 && bytes[scanned_ - 1] == '\n') open -= 2;
-  else if (open > 0 && bytes[scanned_ - 1] == '\r') open -= 1;
+  if (open > 0 && bytes[scanned_ - 1] == '\r') open -= 1;
   if (lines_ == 0 && open > limits_.maxRequestLineBytes) {
     return refuse(414, "request line too long");
   }
