@@ -1,6 +1,6 @@
 // The request head scanner and parser (common/http): any bytes, fed whole and then in pieces.
-// Both feeds must agree on whether the head is refused; an accepted head never has two lengths or a length and chunking, and
-// no header name or value carries a line break (request smuggling).
+// Both feeds must agree on whether the head is refused; an accepted head never has two lengths or a
+// length and chunking, and no header name or value carries a line break (request smuggling).
 #include "common/http/head_parser.h"
 #include "fuzz/fuzz_check.h"
 

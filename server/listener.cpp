@@ -18,8 +18,8 @@ common::Status Listener::prepare() {
   server.readTimeout = std::chrono::seconds(options_.readTimeoutSeconds);
   server.headTimeout = server.readTimeout;
   if (options_.tls.enabled()) {
-    tls_ = std::make_unique<webhook_certs::TlsReloader>(options_.tls.certFile,
-                                                        options_.tls.keyFile, logger_);
+    tls_ = std::make_unique<webhook_certs::TlsReloader>(options_.tls.certFile, options_.tls.keyFile,
+                                                        logger_);
     BERTH_TRY(tls_->loadInitial());
     auto* reloader = tls_.get();
     server.tlsSetup = [reloader](SSL_CTX& ctx) { return reloader->configure(ctx); };
@@ -39,9 +39,9 @@ common::Result<int> Listener::bind() {
   BERTH_TRY_ASSIGN(auto hostPort, common::parseHostPort(options_.address));
   auto port = server_->bind(hostPort.host, hostPort.port);
   if (!port) {
-    return common::Error{common::ErrorCode::Unavailable,
-                         options_.name + ": cannot listen on " + options_.address + ": " +
-                             port.error().detail};
+    return common::Error{
+        common::ErrorCode::Unavailable,
+        options_.name + ": cannot listen on " + options_.address + ": " + port.error().detail};
   }
   return port;
 }

@@ -23,7 +23,7 @@ class TlsReloader {
   // Loads the pair once; an error here stops the server from starting.
   common::Status loadInitial();
   // Configures the context: TLS 1.2 and 1.3 only, and a certificate callback that installs the
-  // current pair. Returns false on failure (the httplib setup-callback contract).
+  // current pair. Returns false on failure (the contract of http::ServerOptions::tlsSetup).
   bool configure(SSL_CTX& ctx);
   // Checks the files now; true when a new pair was installed.
   bool checkNow();

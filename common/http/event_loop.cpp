@@ -54,9 +54,8 @@ Peer peerOf(const sockaddr_storage& addr, int localPort) {
 
 }  // namespace
 
-EventLoop::EventLoop(const ServerOptions& options, const Router& router,
-                     ConnectionLimits& limits, SSL_CTX* tls, common::Logger& logger,
-                     Handoff handoff)
+EventLoop::EventLoop(const ServerOptions& options, const Router& router, ConnectionLimits& limits,
+                     SSL_CTX* tls, common::Logger& logger, Handoff handoff)
     : options_(options),
       router_(router),
       limits_(limits),
@@ -135,8 +134,8 @@ void EventLoop::acceptFrom(Listening& listener) {
     if (fd < 0) {
       if (errno == EINTR || errno == ECONNABORTED) continue;
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        logger_.warn("cannot accept a connection; pausing", {{"listener", options_.name},
-                                                             {"error", std::strerror(errno)}});
+        logger_.warn("cannot accept a connection; pausing",
+                     {{"listener", options_.name}, {"error", std::strerror(errno)}});
         ::epoll_ctl(epoll_, EPOLL_CTL_DEL, listener.fd, nullptr);
         listener.paused = true;
         resumeAccept_ = Clock::now() + kAcceptPause;
@@ -296,11 +295,11 @@ void EventLoop::run() {
   epoll_event events[kMaxEvents];
   auto lastSweep = Clock::now();
   while (!stopping_.load()) {
-    const int n = ::epoll_wait(epoll_, events, kMaxEvents,
-                               static_cast<int>(kSweepInterval.count()));
+    const int n =
+        ::epoll_wait(epoll_, events, kMaxEvents, static_cast<int>(kSweepInterval.count()));
     if (n < 0 && errno != EINTR) {
-      logger_.error("event loop failed", {{"listener", options_.name},
-                                          {"error", std::strerror(errno)}});
+      logger_.error("event loop failed",
+                    {{"listener", options_.name}, {"error", std::strerror(errno)}});
       break;
     }
     for (int i = 0; i < n && !stopping_.load(); ++i) {

@@ -116,13 +116,14 @@ HeadResult parseRequestLine(std::string_view line) {
     if (startsWithNoCase(target, "https://")) schemeEnd = 8;
     if (schemeEnd == std::string_view::npos) return refused(400, "malformed request target");
     const size_t pathStart = target.find_first_of("/?", schemeEnd);
-    pathAndQuery = pathStart == std::string_view::npos ? std::string_view("/")
-                                                       : target.substr(pathStart);
+    pathAndQuery =
+        pathStart == std::string_view::npos ? std::string_view("/") : target.substr(pathStart);
   }
   const size_t question = pathAndQuery.find('?');
   const std::string_view rawPath = pathAndQuery.substr(0, question);
   req.path = percentDecode(rawPath.empty() ? std::string_view("/") : rawPath, false);
-  if (question != std::string_view::npos) req.params = parseQuery(pathAndQuery.substr(question + 1));
+  if (question != std::string_view::npos)
+    req.params = parseQuery(pathAndQuery.substr(question + 1));
   return result;
 }
 
@@ -151,7 +152,8 @@ HeadResult decideFraming(HeadResult result) {
   if (transferEncoding) {
     if (req.versionMinor == 0) return refused(400, "Transfer-Encoding in an HTTP/1.0 request");
     const std::vector<std::string> codings = listElements(req.headers, "Transfer-Encoding");
-    if (codings.back() != "chunked") return refused(400, "the final transfer coding is not chunked");
+    if (codings.back() != "chunked")
+      return refused(400, "the final transfer coding is not chunked");
     for (size_t i = 0; i + 1 < codings.size(); ++i) {
       if (codings[i] == "chunked") return refused(400, "chunked applied more than once");
     }
@@ -279,9 +281,8 @@ HeadResult parseHead(std::string_view head) {
   result = decideFraming(std::move(result));
   if (!result.ok()) return result;
   decideConnection(result.request);
-  result.request.expectContinue =
-      result.request.versionMinor >= 1 &&
-      lowerAscii(result.request.header("Expect")) == "100-continue";
+  result.request.expectContinue = result.request.versionMinor >= 1 &&
+                                  lowerAscii(result.request.header("Expect")) == "100-continue";
   return result;
 }
 

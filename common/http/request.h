@@ -16,14 +16,14 @@ enum class BodyFraming { None, Length, Chunked };
 // One parsed request head plus where it came from. Handlers see it read-only.
 struct Request {
   std::string method;
-  std::string target;  // as sent: path and query, still escaped
-  std::string path;    // the target's path, percent-decoded ('+' kept)
+  std::string target;    // as sent: path and query, still escaped
+  std::string path;      // the target's path, percent-decoded ('+' kept)
   int versionMinor = 1;  // HTTP/1.<versionMinor>
   Params params;         // the target's query, decoded
   Headers headers;
 
   BodyFraming framing = BodyFraming::None;
-  uint64_t contentLength = 0;  // with BodyFraming::Length
+  uint64_t contentLength = 0;   // with BodyFraming::Length
   bool expectContinue = false;  // "Expect: 100-continue" from an HTTP/1.1 client
   bool keepAlive = true;        // what the client asked for (version and Connection header)
 
@@ -34,8 +34,7 @@ struct Request {
 
   // A body is announced: Content-Length above 0, or chunked.
   bool hasBody() const {
-    return framing == BodyFraming::Chunked ||
-           (framing == BodyFraming::Length && contentLength > 0);
+    return framing == BodyFraming::Chunked || (framing == BodyFraming::Length && contentLength > 0);
   }
 
   // The first value of a header, or `fallback`.

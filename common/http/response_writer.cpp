@@ -10,7 +10,9 @@ namespace {
 // Bodies up to this size go out in one write with the header.
 constexpr size_t kCoalesceBytes = 64 * 1024;
 
-bool bodyForbidden(int status) { return (status >= 100 && status < 200) || status == 204 || status == 304; }
+bool bodyForbidden(int status) {
+  return (status >= 100 && status < 200) || status == 204 || status == 304;
+}
 
 // The header section is held until the first body bytes, so a short answer is one write.
 class ConnectionSink final : public DataSink {
@@ -72,49 +74,88 @@ void appendField(std::string& out, std::string_view name, std::string_view value
 }
 
 // Header values from handlers are written as given; a CR or LF in one would end the field.
-bool safeValue(std::string_view text) { return text.find_first_of("\r\n") == std::string_view::npos; }
+bool safeValue(std::string_view text) {
+  return text.find_first_of("\r\n") == std::string_view::npos;
+}
 
 }  // namespace
 
 const char* statusReason(int status) {
   switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 206: return "Partial Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 303: return "See Other";
-    case 304: return "Not Modified";
-    case 307: return "Temporary Redirect";
-    case 308: return "Permanent Redirect";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 406: return "Not Acceptable";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 412: return "Precondition Failed";
-    case 413: return "Payload Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 416: return "Range Not Satisfiable";
-    case 417: return "Expectation Failed";
-    case 422: return "Unprocessable Content";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 505: return "HTTP Version Not Supported";
-    default: return "";
+    case 100:
+      return "Continue";
+    case 200:
+      return "OK";
+    case 201:
+      return "Created";
+    case 202:
+      return "Accepted";
+    case 204:
+      return "No Content";
+    case 206:
+      return "Partial Content";
+    case 301:
+      return "Moved Permanently";
+    case 302:
+      return "Found";
+    case 303:
+      return "See Other";
+    case 304:
+      return "Not Modified";
+    case 307:
+      return "Temporary Redirect";
+    case 308:
+      return "Permanent Redirect";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 406:
+      return "Not Acceptable";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 411:
+      return "Length Required";
+    case 412:
+      return "Precondition Failed";
+    case 413:
+      return "Payload Too Large";
+    case 414:
+      return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 416:
+      return "Range Not Satisfiable";
+    case 417:
+      return "Expectation Failed";
+    case 422:
+      return "Unprocessable Content";
+    case 429:
+      return "Too Many Requests";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "";
   }
 }
 
@@ -144,8 +185,8 @@ bool writeResponse(Connection& conn, const Request& req, Response& res, bool kee
   res.eraseHeader("Transfer-Encoding");
   res.eraseHeader("Connection");
 
-  std::string out = "HTTP/1.1 " + std::to_string(res.status) + " " + statusReason(res.status) +
-                    "\r\n";
+  std::string out =
+      "HTTP/1.1 " + std::to_string(res.status) + " " + statusReason(res.status) + "\r\n";
   for (const auto& [name, value] : res.headers) {
     if (safeValue(name) && safeValue(value)) appendField(out, name, value);
   }
@@ -200,4 +241,3 @@ bool writeResponse(Connection& conn, const Request& req, Response& res, bool kee
 }
 
 }  // namespace berth::http
-

@@ -152,16 +152,16 @@ common::Result<int> Server::bind(const std::string& host, int port) {
   hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
   addrinfo* found = nullptr;
   const std::string service = std::to_string(port);
-  const int rc = ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints,
-                               &found);
+  const int rc =
+      ::getaddrinfo(host.empty() ? nullptr : host.c_str(), service.c_str(), &hints, &found);
   if (rc != 0) {
     return Error{ErrorCode::Unavailable, s.options.name + ": cannot resolve " + host,
                  ::gai_strerror(rc)};
   }
   std::string failure = "no address";
   for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
-    const int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                            ai->ai_protocol);
+    const int fd =
+        ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
     if (fd < 0) continue;
     // No SO_REUSEPORT: a second server on the same port must fail, not share the connections.
     const int yes = 1;
@@ -183,8 +183,7 @@ common::Result<int> Server::bind(const std::string& host, int port) {
   }
   ::freeaddrinfo(found);
   return Error{ErrorCode::Unavailable,
-               s.options.name + ": cannot listen on " + host + ":" + std::to_string(port),
-               failure};
+               s.options.name + ": cannot listen on " + host + ":" + std::to_string(port), failure};
 }
 
 common::Status Server::start() {

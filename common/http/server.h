@@ -31,8 +31,8 @@ class Server {
   // ServerOptions::stopGrace and then cuts them, and joins every thread.
   void stop();
 
-  size_t connections() const;  // open, waiting or being served
-  size_t workers() const;      // live worker threads
+  size_t connections() const;         // open, waiting or being served
+  size_t workers() const;             // live worker threads
   size_t refusedConnections() const;  // closed at once by a connection cap
 
  private:

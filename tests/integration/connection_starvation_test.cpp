@@ -178,9 +178,9 @@ TEST(ConnectionStarvationTest, TricklingClientsDoNotStarveANormalOne) {
   ::testing::Test::RecordProperty(
       "answeredMs",
       static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(answeredIn).count()));
-  EXPECT_EQ(status, 200) << "after "
-                         << std::chrono::duration_cast<std::chrono::milliseconds>(answeredIn).count()
-                         << " ms";
+  EXPECT_EQ(status, 200)
+      << "after " << std::chrono::duration_cast<std::chrono::milliseconds>(answeredIn).count()
+      << " ms";
   // The slow clients were really there while the normal one was served: none was cut off.
   char probe;
   int stillOpen = 0;
@@ -214,8 +214,8 @@ TEST(ConnectionStarvationTest, HugeRequestsLeaveTheServersMemoryFlat) {
   const uint64_t body = streamPlain(
       registry, "POST /not-a-route HTTP/1.1\r\nHost: b\r\nContent-Length: 629145600\r\n\r\n",
       600ull << 20, 'b');
-  const uint64_t plainLine = streamPlain(
-      registry, "GET /v2/ HTTP/1.1\r\nHost: b\r\nX-Huge: ", 200ull << 20, 'h');
+  const uint64_t plainLine =
+      streamPlain(registry, "GET /v2/ HTTP/1.1\r\nHost: b\r\nX-Huge: ", 200ull << 20, 'h');
   const uint64_t tlsLine = streamTls(
       server.webhookPort(), "POST /validate HTTP/1.1\r\nHost: b\r\nX-Huge: ", 200ull << 20, 'h');
   // The server stopped each one long before its end (the kernel buffers some megabytes).

@@ -60,10 +60,12 @@ class BodyReaderTest : public ::testing::Test {
   // Reads to the end; the body, or "ERROR:<message>".
   static std::string readAll(BodyReader& body) {
     std::string out;
-    auto status = body.readAll([&](const char* data, size_t size) {
-      out.append(data, size);
-      return true;
-    }, 3);  // small pieces: every state boundary is crossed mid-read
+    auto status = body.readAll(
+        [&](const char* data, size_t size) {
+          out.append(data, size);
+          return true;
+        },
+        3);  // small pieces: every state boundary is crossed mid-read
     if (!status) return "ERROR:" + status.error().message;
     return out;
   }

@@ -138,8 +138,7 @@ INSTANTIATE_TEST_SUITE_P(
         Refusal{"BareCrInAField", "GET / HTTP/1.1\r\nHost: h\rX: y\r\n\r\n", 400},
         Refusal{"ObsFold", "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r\n  folded\r\n\r\n", 400},
         Refusal{"TabFold", "GET / HTTP/1.1\r\nHost: h\r\nX-A: a\r\n\tfolded\r\n\r\n", 400},
-        Refusal{"SpaceBeforeColon", "GET / HTTP/1.1\r\nHost: h\r\nContent-Length : 5\r\n\r\n",
-                400},
+        Refusal{"SpaceBeforeColon", "GET / HTTP/1.1\r\nHost: h\r\nContent-Length : 5\r\n\r\n", 400},
         Refusal{"DuplicateContentLength",
                 "POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\n",
                 400},
@@ -169,8 +168,8 @@ INSTANTIATE_TEST_SUITE_P(
                 400},
         Refusal{"GzipThenChunked",
                 "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501},
-        Refusal{"UnknownCoding", "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: xchunked\r\n\r\n",
-                400},
+        Refusal{"UnknownCoding",
+                "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: xchunked\r\n\r\n", 400},
         Refusal{"ChunkedInHttp10", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400},
         Refusal{"NoHost", "GET / HTTP/1.1\r\nAccept: x\r\n\r\n", 400},
         Refusal{"TwoHosts", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
@@ -263,7 +262,8 @@ TEST(HeadScannerTest, ByteByByteFindsTheSameEndAndLeavesTheBodyBytes) {
 TEST(HeadParserTest, MutatedHeadsAreParsedOrRefusedNeverMisread) {
   const std::vector<std::string> seeds = {
       "GET /v2/ HTTP/1.1\r\nHost: h\r\n\r\n",
-      "POST /v2/a/blobs/uploads/?digest=sha256:00 HTTP/1.1\r\nHost: h\r\nContent-Length: 10\r\n\r\n",
+      "POST /v2/a/blobs/uploads/?digest=sha256:00 HTTP/1.1\r\nHost: h\r\nContent-Length: "
+      "10\r\n\r\n",
       "PATCH /v2/a/blobs/uploads/1 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n",
       "GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"};
   const std::string alphabet = raw("\r\n :\t\0,;aZ09/?%+-\x7f\x80\xff");

@@ -31,8 +31,8 @@ std::string dechunk(const std::string& body, bool* complete) {
     if (eol == std::string::npos) return out;
     const size_t size = std::stoul(body.substr(at, eol - at), nullptr, 16);
     if (size == 0) {
-      *complete = body.find("\r\n\r\n", eol) != std::string::npos ||
-                  body.compare(eol, 4, "\r\n\r\n") == 0;
+      *complete =
+          body.find("\r\n\r\n", eol) != std::string::npos || body.compare(eol, 4, "\r\n\r\n") == 0;
       return out;
     }
     if (body.size() < eol + 2 + size + 2) return out;
@@ -76,8 +76,8 @@ bool RawClient::send(const std::string& bytes) {
 
 bool RawClient::fill(std::chrono::steady_clock::time_point until) {
   if (fd_ < 0 || eof_) return false;
-  const auto left =
-      std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      until - std::chrono::steady_clock::now());
   if (left.count() <= 0) return false;
   pollfd p{fd_, POLLIN, 0};
   if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;

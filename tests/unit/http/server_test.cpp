@@ -58,31 +58,36 @@ class ServerTest : public ::testing::Test {
         return sink.write("0123456789", 10);
       });
     });
-    r.add("GET", "/throws", [](const Request&, Response&, BodyReader&) {
-      throw std::runtime_error("boom");
-    });
+    r.add("GET", "/throws",
+          [](const Request&, Response&, BodyReader&) { throw std::runtime_error("boom"); });
     r.add("GET", "/slow", [](const Request&, Response& res, BodyReader&) {
       std::this_thread::sleep_for(300ms);
       res.setContent("slow", "text/plain");
     });
-    r.addPattern("POST", "/echo(/.*)?", [this](const Request&, Response& res, BodyReader& body) {
-      ++calls_;
-      std::string got;
-      auto status = body.readAll([&](const char* data, size_t size) {
-        got.append(data, size);
-        return true;
-      });
-      if (!status) {
-        res.status = 400;
-        res.setContent(status.error().message, "text/plain");
-        return;
-      }
-      res.setContent(got, "text/plain");
-    }, Body::Accepted);
-    r.add("POST", "/ignore", [this](const Request&, Response& res, BodyReader&) {
-      ++calls_;
-      res.status = 202;
-    }, Body::Accepted);
+    r.addPattern(
+        "POST", "/echo(/.*)?",
+        [this](const Request&, Response& res, BodyReader& body) {
+          ++calls_;
+          std::string got;
+          auto status = body.readAll([&](const char* data, size_t size) {
+            got.append(data, size);
+            return true;
+          });
+          if (!status) {
+            res.status = 400;
+            res.setContent(status.error().message, "text/plain");
+            return;
+          }
+          res.setContent(got, "text/plain");
+        },
+        Body::Accepted);
+    r.add(
+        "POST", "/ignore",
+        [this](const Request&, Response& res, BodyReader&) {
+          ++calls_;
+          res.status = 202;
+        },
+        Body::Accepted);
     auto port = server_->bind("127.0.0.1", 0);
     ASSERT_TRUE(port) << port.error().message;
     port_ = *port;
@@ -202,8 +207,7 @@ struct OversizeCase {
   int status;
 };
 
-class ServerRefusalTest : public ServerTest,
-                          public ::testing::WithParamInterface<OversizeCase> {};
+class ServerRefusalTest : public ServerTest, public ::testing::WithParamInterface<OversizeCase> {};
 
 TEST_P(ServerRefusalTest, IsAnsweredAndClosed) {
   start();
@@ -222,7 +226,8 @@ TEST_P(ServerRefusalTest, IsAnsweredAndClosed) {
 
 std::string manyFields() {
   std::string out;
-  for (int i = 0; i < 2048; ++i) out += "X-Field-" + std::to_string(i) + ": " + std::string(40, 'v') + "\r\n";
+  for (int i = 0; i < 2048; ++i)
+    out += "X-Field-" + std::to_string(i) + ": " + std::string(40, 'v') + "\r\n";
   return out;
 }
 
@@ -268,16 +273,18 @@ TEST_F(ServerTest, BodiesAreReadByTheRoutesThatTakeThem) {
   RawClient c(port_);
   ASSERT_TRUE(c.send("POST /echo/x HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello"));
   EXPECT_EQ(bodyOf(c.readResponse()), "hello");
-  ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
-                     "3\r\nabc\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+             "3\r\nabc\r\n0\r\n\r\n"));
   EXPECT_EQ(bodyOf(c.readResponse()), "abc");
 }
 
 TEST_F(ServerTest, ExpectContinueIsAnsweredWhenTheHandlerReads) {
   start();
   RawClient c(port_);
-  ASSERT_TRUE(c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
-                     "Expect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n"
+             "Expect: 100-continue\r\n\r\n"));
   const std::string interim = c.readResponse(10000, true);
   EXPECT_EQ(statusOf(interim), 100) << interim;
   ASSERT_TRUE(c.send("hello"));
@@ -461,7 +468,8 @@ TEST_F(ServerTest, StopIsPromptAndLeavesNoDescriptorOrThread) {
     EXPECT_EQ(statusOf(clients[0]->readResponse()), 200);  // idle keep-alive
     ASSERT_TRUE(clients[1]->send("GET /hel"));             // head in progress
     // A body that never ends: its handler waits in a read when stop() comes.
-    ASSERT_TRUE(clients[2]->send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nab"));
+    ASSERT_TRUE(
+        clients[2]->send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\nab"));
     ASSERT_TRUE(clients[3]->send(get("/slow")));
     std::this_thread::sleep_for(100ms);
     const auto started = std::chrono::steady_clock::now();

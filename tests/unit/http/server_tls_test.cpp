@@ -120,14 +120,17 @@ class ServerTlsTest : public ::testing::Test {
     server_->router().add("GET", "/hello", [](const Request& req, Response& res, BodyReader&) {
       res.setContent(req.tls ? "hello over tls" : "plain?", "text/plain");
     });
-    server_->router().add("POST", "/echo", [](const Request&, Response& res, BodyReader& body) {
-      std::string got;
-      (void)body.readAll([&](const char* d, size_t n) {
-        got.append(d, n);
-        return true;
-      });
-      res.setContent(got, "text/plain");
-    }, Body::Accepted);
+    server_->router().add(
+        "POST", "/echo",
+        [](const Request&, Response& res, BodyReader& body) {
+          std::string got;
+          (void)body.readAll([&](const char* d, size_t n) {
+            got.append(d, n);
+            return true;
+          });
+          res.setContent(got, "text/plain");
+        },
+        Body::Accepted);
     auto port = server_->bind("127.0.0.1", 0);
     ASSERT_TRUE(port) << port.error().message;
     port_ = *port;
