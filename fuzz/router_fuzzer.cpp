@@ -13,7 +13,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!route) return 0;
   routeKindName(route->kind);
   if (!route->name.empty()) {
-    BERTH_FUZZ_CHECK(berth::policy::isValidRepositoryPath(route->name));
+    BERTH_FUZZ_CHECK(berth::oci::isValidRepositoryPath(route->name));
     BERTH_FUZZ_CHECK(route->name.find("..") == std::string::npos);
     BERTH_FUZZ_CHECK(route->name.front() != '/');
   }

@@ -105,7 +105,7 @@ bool parseAction(const std::string& text, Action& out) {
 // valid image reference starts with.
 bool isValidRewriteTarget(const std::string& target) {
   if (target.empty() || target.back() == '/') return false;
-  auto parsed = parseImageReference(target + "/x:y");
+  auto parsed = oci::parseImageReference(target + "/x:y");
   if (!parsed) return false;
   const std::string host = target.substr(0, target.find('/'));
   return parsed->domain == host;

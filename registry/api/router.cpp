@@ -78,7 +78,7 @@ common::Status checkTraversal(std::string_view decodedPath, std::string_view raw
 common::Result<std::string> checkName(const std::vector<std::string_view>& segments, size_t count) {
   if (count == 0) return Error{ErrorCode::NameInvalid, "missing repository name"};
   std::string name = joinSegments(segments, count);
-  if (!policy::isValidRepositoryPath(name)) {
+  if (!oci::isValidRepositoryPath(name)) {
     return Error{ErrorCode::NameInvalid, "invalid repository name", name.substr(0, 256)};
   }
   return name;
@@ -163,10 +163,10 @@ common::Result<Route> parseRoute(std::string_view decodedPath, std::string_view 
   switch (route.kind) {
     case RouteKind::Manifest:
       if (ref.find(':') != std::string_view::npos) {
-        BERTH_TRY_ASSIGN(auto digest, Digest::parse(ref));
+        BERTH_TRY_ASSIGN(auto digest, oci::Digest::parse(ref));
         route.reference = digest.str();
         route.referenceIsDigest = true;
-      } else if (policy::isValidTag(ref)) {
+      } else if (oci::isValidTag(ref)) {
         route.reference = std::string(ref);
       } else {
         return Error{ErrorCode::TagInvalid, "invalid tag", std::string(ref.substr(0, 256))};
@@ -174,7 +174,7 @@ common::Result<Route> parseRoute(std::string_view decodedPath, std::string_view 
       break;
     case RouteKind::Blob:
     case RouteKind::Referrers: {
-      BERTH_TRY_ASSIGN(auto digest, Digest::parse(ref));
+      BERTH_TRY_ASSIGN(auto digest, oci::Digest::parse(ref));
       route.reference = digest.str();
       route.referenceIsDigest = true;
       break;

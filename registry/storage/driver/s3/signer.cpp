@@ -77,7 +77,7 @@ std::string toHex(std::string_view bytes) {
   return out;
 }
 
-std::string sha256Hex(std::string_view data) { return digestOf(data, "sha256").hex; }
+std::string sha256Hex(std::string_view data) { return oci::digestOf(data, "sha256").hex; }
 
 std::string hmacSha256(std::string_view key, std::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
