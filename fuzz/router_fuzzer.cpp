@@ -9,7 +9,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input = berth::fuzz::text(data, size);
   auto [decoded, raw] = berth::fuzz::splitFirstLine(input);
   if (raw.empty()) raw = decoded;
-  auto route = parseRoute(decoded, raw);
+  auto route = parseRoute("PUT", decoded, raw);
   if (!route) return 0;
   routeKindName(route->kind);
   if (!route->name.empty()) {
