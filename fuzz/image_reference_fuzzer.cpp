@@ -3,20 +3,20 @@
 #include "common/oci/image_reference.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace berth::policy;
+  using namespace berth::oci;
   const std::string_view input = berth::fuzz::text(data, size);
-  berth::oci::isValidRepositoryPath(input);
-  berth::oci::isValidTag(input);
-  berth::oci::isValidDigest(input);
-  auto parsed = berth::oci::parseImageReference(input);
+  isValidRepositoryPath(input);
+  isValidTag(input);
+  isValidDigest(input);
+  auto parsed = parseImageReference(input);
   if (!parsed) return 0;
-  const berth::oci::ImageReference& ref = *parsed;
+  const ImageReference& ref = *parsed;
   BERTH_FUZZ_CHECK(!ref.domain.empty());
-  BERTH_FUZZ_CHECK(berth::oci::isValidRepositoryPath(ref.path));
-  BERTH_FUZZ_CHECK(ref.tag.empty() || berth::oci::isValidTag(ref.tag));
-  BERTH_FUZZ_CHECK(ref.digest.empty() || berth::oci::isValidDigest(ref.digest));
+  BERTH_FUZZ_CHECK(isValidRepositoryPath(ref.path));
+  BERTH_FUZZ_CHECK(ref.tag.empty() || isValidTag(ref.tag));
+  BERTH_FUZZ_CHECK(ref.digest.empty() || isValidDigest(ref.digest));
   const std::string normal = ref.str();
-  auto again = berth::oci::parseImageReference(normal);
+  auto again = parseImageReference(normal);
   BERTH_FUZZ_CHECK(again.has_value());
   BERTH_FUZZ_CHECK(again->str() == normal);
   return 0;

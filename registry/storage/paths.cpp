@@ -27,7 +27,6 @@ namespace {
 std::string hexPrefix(const oci::Digest& d) { return d.hex.substr(0, 2); }
 }  // namespace
 
-std::string blobsRoot() { return "/blobs"; }
 std::string blobAlgorithmDir(const std::string& algorithm) { return "/blobs/" + algorithm; }
 std::string blobData(const oci::Digest& d) {
   return "/blobs/" + d.algorithm + "/" + hexPrefix(d) + "/" + d.hex + "/data";

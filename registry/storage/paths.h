@@ -11,7 +11,6 @@ namespace berth::registry {
 // path built here can leave its directory.
 namespace paths {
 
-std::string blobsRoot();                                     // /blobs
 std::string blobAlgorithmDir(const std::string& algorithm);  // /blobs/sha256
 std::string blobData(const oci::Digest& digest);
 std::string repositoriesRoot();  // /repositories
