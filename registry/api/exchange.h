@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "common/clock.h"
 #include "common/config.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -39,6 +40,7 @@ class TagLocks {
 struct RegistryContext {
   const common::RegistryConfig& config;
   common::Logger& logger;
+  const common::Clock& clock;
   policy::PolicySource& policy;
   StorageDriver& driver;
   BlobStore& blobs;

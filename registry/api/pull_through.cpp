@@ -24,12 +24,6 @@ namespace {
 
 constexpr size_t kReadBuffer = 1 << 20;
 
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The Prometheus series of the pull-through cache.
 struct ProxyMetrics {
   explicit ProxyMetrics(common::Metrics& m)
@@ -93,7 +87,7 @@ struct ProxyService::Impl {
         audit(a),
         metrics(m),
         upstreams(c),
-        index(CacheStores{x.driver, x.blobs, x.manifests, x.logger,
+        index(CacheStores{x.driver, x.blobs, x.manifests, x.logger, x.clock,
                           [&metrics = x.metrics](uint64_t bytes) { metrics.blobRemoved(bytes); }},
               upstreams, static_cast<uint64_t>(c.cacheMaxBytes)),
         freshness(c.manifestTtlSeconds) {}
@@ -120,11 +114,11 @@ struct ProxyService::Impl {
                   int status, uint64_t bytes, double seconds);
   bool fresh(const std::string& repo, const std::string& tag) {
     std::lock_guard lock(freshnessMutex);
-    return freshness.fresh(repo, tag, nowSeconds());
+    return freshness.fresh(repo, tag, ctx.clock.unixSeconds());
   }
   void confirm(const std::string& repo, const std::string& tag) {
     std::lock_guard lock(freshnessMutex);
-    freshness.confirmed(repo, tag, nowSeconds());
+    freshness.confirmed(repo, tag, ctx.clock.unixSeconds());
   }
   common::Status ensureManifest(Exchange& ex, const UpstreamTarget& t);
   common::Status fetchManifest(Exchange& ex, const UpstreamTarget& t);
