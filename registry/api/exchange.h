@@ -2,9 +2,7 @@
 
 #include <httplib.h>
 
-#include <array>
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -16,6 +14,7 @@
 #include "registry/auth/authorizer.h"
 #include "registry/storage/blob_store.h"
 #include "registry/storage/manifest_store.h"
+#include "registry/storage/repositories.h"
 #include "registry/api/policy_gate.h"
 #include "registry/api/registry_metrics.h"
 #include "registry/api/router.h"
@@ -24,17 +23,6 @@
 #include "registry/storage/upload_store.h"
 
 namespace berth::registry {
-
-// Serialises pushes of one tag (check immutability, then write) inside this process.
-class TagLocks {
- public:
-  std::mutex& forTag(const std::string& repository, const std::string& tag) {
-    return locks_[std::hash<std::string>{}(repository + ":" + tag) % locks_.size()];
-  }
-
- private:
-  std::array<std::mutex, 64> locks_;
-};
 
 // Everything a handler may use; owned by RegistryService.
 struct RegistryContext {
@@ -48,7 +36,7 @@ struct RegistryContext {
   ManifestStore& manifests;
   Authorizer& auth;
   RegistryMetrics& metrics;
-  TagLocks& tagLocks;
+  Repositories& repositories;
   const PolicyGate& gate;
 };
 

@@ -171,14 +171,12 @@ common::Status ProxyService::Impl::fetchManifest(Exchange& ex, const UpstreamTar
                  expected + " != " + digest.str()};
   }
   BERTH_TRY_ASSIGN(oci::ManifestInfo info, oci::parseManifest(reply->body, reply->contentType));
-  {
-    std::shared_lock commit(ctx.blobs.commitLock());
-    BERTH_TRY(ctx.manifests.put(ex.route.name, digest, reply->body, info));
-    if (!ex.route.referenceIsDigest) {
-      std::lock_guard tagLock(ctx.tagLocks.forTag(ex.route.name, ex.route.reference));
-      BERTH_TRY(ctx.manifests.setTag(ex.route.name, ex.route.reference, digest));
-    }
-  }
+  std::optional<std::string> tag;
+  if (!ex.route.referenceIsDigest) tag = ex.route.reference;
+  // The upstream decides what its tags point at: no immutable rules, and the blobs come from it
+  // when first read.
+  BERTH_TRY(ctx.repositories.putManifest(ex.route.name, digest, reply->body, info, tag,
+                                         References::FetchedLater, nullptr));
   if (!ex.route.referenceIsDigest) confirm(ex.route.name, ex.route.reference);
   index.used(ex.route.name, digest, reply->body.size());
   auditFetch(requesterOf(ex), AuditOperation::ProxyFetchManifest, digest.str(), 200, reply->body.size(), seconds);

@@ -76,7 +76,7 @@ struct RegistryService::Impl {
   std::unique_ptr<ManifestStore> manifests;
   std::unique_ptr<Authorizer> auth;
   std::unique_ptr<AuditLog> audit;
-  TagLocks tagLocks;
+  std::unique_ptr<Repositories> repositories;
   std::unique_ptr<PolicyGate> gate;
   std::unique_ptr<RegistryContext> context;
   std::unique_ptr<ProxyService> proxy;  // set when upstreams are configured
@@ -318,6 +318,7 @@ common::Status RegistryService::open() {
   s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, s.clock,
                                             s.config.uploadExpirySeconds, &s.uploadQuota);
   s.manifests = std::make_unique<ManifestStore>(*s.driver, *s.blobs, s.config.maxManifestBytes);
+  s.repositories = std::make_unique<Repositories>(*s.blobs, *s.manifests);
   AuthorizerOptions authOptions;
   authOptions.tls = s.config.tls.enabled();
   BERTH_TRY_ASSIGN(s.auth, Authorizer::create(s.config.auth, s.logger, authOptions));
@@ -325,7 +326,7 @@ common::Status RegistryService::open() {
   s.gate = std::make_unique<PolicyGate>(s.policy, s.logger, s.config.proxy);
   s.context = std::make_unique<RegistryContext>(
       RegistryContext{s.config, s.logger, s.clock, s.policy, *s.driver, *s.blobs, *s.uploads,
-                      *s.manifests, *s.auth, s.metrics, s.tagLocks, *s.gate});
+                      *s.manifests, *s.auth, s.metrics, *s.repositories, *s.gate});
   if (s.config.proxy.enabled()) {
     s.proxy = std::make_unique<ProxyService>(s.config.proxy, *s.context, *s.audit,
                                              s.metricsRegistry);
