@@ -37,16 +37,10 @@ constexpr const char* kForwardedHeaders[] = {
     "Docker-Distribution-API-Version", "Link", "OCI-Subject", "Location", "Content-Range",
     "Accept-Ranges"};
 
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A blob read: the registry decides per repository, so both parts matter.
 struct BlobRequest {
   std::string repository;
-  Digest digest;
+  oci::Digest digest;
 };
 
 // "/v2/<name>/blobs/sha256:<hex>" (not uploads): the name and digest, else nothing.
@@ -57,14 +51,14 @@ std::optional<BlobRequest> blobRequestOf(const std::string& path) {
       path.find("/blobs/uploads") != std::string::npos) {
     return std::nullopt;
   }
-  auto digest = Digest::parse(path.substr(at + 7));
+  auto digest = oci::Digest::parse(path.substr(at + 7));
   if (!digest) return std::nullopt;
   return BlobRequest{path.substr(kPrefix.size(), at - kPrefix.size()), *digest};
 }
 
 void sendError(http::Response& res, const Error& error) {
-  res.status = ociError(error.code).httpStatus;
-  res.setContent(errorEnvelope(error), "application/json");
+  res.status = oci::ociError(error.code).httpStatus;
+  res.setContent(oci::errorEnvelope(error), "application/json");
 }
 
 // The error a refused blob read stands for: a HEAD carries no body, so a GET gets this one.
@@ -89,9 +83,11 @@ struct Download {
 }  // namespace
 
 struct NodeProxyService::Impl {
-  Impl(const common::NodeProxyConfig& c, common::Logger& l, common::Metrics& m)
+  Impl(const common::NodeProxyConfig& c, common::Logger& l, common::Metrics& m,
+       const common::Clock& k)
       : config(c),
         logger(l),
+        clock(k),
         hits(m.counter("berth_node_proxy_cache_hits_total", "Blobs served from the node cache.")),
         misses(m.counter("berth_node_proxy_cache_misses_total",
                          "Blobs fetched from the registry into the node cache.")),
@@ -103,6 +99,7 @@ struct NodeProxyService::Impl {
 
   const common::NodeProxyConfig& config;
   common::Logger& logger;
+  const common::Clock& clock;
   common::Counter& hits;
   common::Counter& misses;
   common::Counter& upstreamErrors;
@@ -130,11 +127,11 @@ struct NodeProxyService::Impl {
   void serveWhileUnreachable(const http::Request& req, http::Response& res,
                              const BlobRequest& blob);
   void learnAnonymous(const http::Request& req, const BlobRequest& blob, int clientStatus);
-  void sendBlob(const http::Request& req, http::Response& res, const Digest& digest,
+  void sendBlob(const http::Request& req, http::Response& res, const oci::Digest& digest,
                 std::shared_ptr<BlobFetch> fetch, uint64_t length);
-  std::shared_ptr<BlobFetch> cachedFetch(const Digest& digest, uint64_t length);
+  std::shared_ptr<BlobFetch> cachedFetch(const oci::Digest& digest, uint64_t length);
   void runFetch(BlobFetch& fetch, const std::string& path, const httplib::Headers& headers);
-  void used(const Digest& digest, uint64_t size);
+  void used(const oci::Digest& digest, uint64_t size);
 };
 
 std::unique_ptr<httplib::Client> NodeProxyService::Impl::client() const {
@@ -179,12 +176,12 @@ void NodeProxyService::Impl::copyHeaders(const httplib::Response& from,
   }
 }
 
-void NodeProxyService::Impl::used(const Digest& digest, uint64_t size) {
+void NodeProxyService::Impl::used(const oci::Digest& digest, uint64_t size) {
   std::lock_guard lock(lruMutex);
-  lru.use(digest.str(), "", size, nowSeconds());
+  lru.use(digest.str(), "", size, clock.unixSeconds());
   for (const auto& victim : lru.victims(static_cast<uint64_t>(config.cacheMaxBytes),
                                         digest.str())) {
-    if (auto d = Digest::parse(victim)) {
+    if (auto d = oci::Digest::parse(victim)) {
       std::unique_lock commit(blobs->commitLock());
       const std::string data = paths::blobData(*d);
       (void)driver->remove(data.substr(0, data.rfind('/')));
@@ -308,7 +305,7 @@ void NodeProxyService::Impl::serveBlob(const http::Request& req, http::Response&
   if (check->status != 200) {
     copyHeaders(*check, res);
     if (req.method != "HEAD") {
-      res.setContent(errorEnvelope(refusalFor(check->status)), "application/json");
+      res.setContent(oci::errorEnvelope(refusalFor(check->status)), "application/json");
     }
     res.status = check->status;
     return;
@@ -363,7 +360,7 @@ void NodeProxyService::Impl::learnAnonymous(const http::Request& req, const Blob
   }
 }
 
-std::shared_ptr<BlobFetch> NodeProxyService::Impl::cachedFetch(const Digest& digest,
+std::shared_ptr<BlobFetch> NodeProxyService::Impl::cachedFetch(const oci::Digest& digest,
                                                                uint64_t length) {
   used(digest, length);
   auto fetch = std::make_shared<BlobFetch>(digest);
@@ -373,7 +370,7 @@ std::shared_ptr<BlobFetch> NodeProxyService::Impl::cachedFetch(const Digest& dig
 }
 
 void NodeProxyService::Impl::sendBlob(const http::Request& req, http::Response& res,
-                                      const Digest& digest, std::shared_ptr<BlobFetch> fetch,
+                                      const oci::Digest& digest, std::shared_ptr<BlobFetch> fetch,
                                       uint64_t length) {
   res.status = 200;
   res.setHeader("Docker-Content-Digest", digest.str());
@@ -402,8 +399,8 @@ void NodeProxyService::Impl::sendBlob(const http::Request& req, http::Response& 
 }
 
 NodeProxyService::NodeProxyService(const common::NodeProxyConfig& config, common::Logger& logger,
-                                   common::Metrics& metrics)
-    : impl_(std::make_unique<Impl>(config, logger, metrics)) {}
+                                   common::Metrics& metrics, const common::Clock& clock)
+    : impl_(std::make_unique<Impl>(config, logger, metrics, clock)) {}
 
 NodeProxyService::~NodeProxyService() { stop(); }
 
@@ -426,7 +423,7 @@ common::Status NodeProxyService::open() {
   // The cache can be refetched, so it is not fsynced.
   s.driver = std::make_unique<FilesystemDriver>(s.config.cacheDir, parseDurability("none"));
   s.blobs = std::make_unique<BlobStore>(*s.driver);
-  s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, 3600);
+  s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, s.clock, 3600);
   s.anonymousPulls = std::make_unique<AnonymousPullRecords>(*s.driver);
   BERTH_TRY_ASSIGN(s.authorization, common::registryClientAuthorization(
                                         s.config.registryAuth, "nodeProxy.registryAuth"));
@@ -436,7 +433,7 @@ common::Status NodeProxyService::open() {
       auto hexes = s.driver->list(paths::blobAlgorithmDir("sha256") + "/" + prefix);
       if (!hexes) continue;
       for (const auto& hex : *hexes) {
-        auto digest = Digest::parse("sha256:" + hex);
+        auto digest = oci::Digest::parse("sha256:" + hex);
         if (!digest) continue;
         if (auto info = s.driver->stat(paths::blobData(*digest))) {
           s.lru.use(digest->str(), "", info->size, info->modifiedUnixSeconds);

@@ -24,12 +24,6 @@ namespace {
 
 constexpr size_t kReadBuffer = 1 << 20;
 
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The Prometheus series of the pull-through cache.
 struct ProxyMetrics {
   explicit ProxyMetrics(common::Metrics& m)
@@ -93,7 +87,7 @@ struct ProxyService::Impl {
         audit(a),
         metrics(m),
         upstreams(c),
-        index(CacheStores{x.driver, x.blobs, x.manifests, x.logger,
+        index(CacheStores{x.driver, x.blobs, x.manifests, x.logger, x.clock,
                           [&metrics = x.metrics](uint64_t bytes) { metrics.blobRemoved(bytes); }},
               upstreams, static_cast<uint64_t>(c.cacheMaxBytes)),
         freshness(c.manifestTtlSeconds) {}
@@ -120,11 +114,11 @@ struct ProxyService::Impl {
                   int status, uint64_t bytes, double seconds);
   bool fresh(const std::string& repo, const std::string& tag) {
     std::lock_guard lock(freshnessMutex);
-    return freshness.fresh(repo, tag, nowSeconds());
+    return freshness.fresh(repo, tag, ctx.clock.unixSeconds());
   }
   void confirm(const std::string& repo, const std::string& tag) {
     std::lock_guard lock(freshnessMutex);
-    freshness.confirmed(repo, tag, nowSeconds());
+    freshness.confirmed(repo, tag, ctx.clock.unixSeconds());
   }
   common::Status ensureManifest(Exchange& ex, const UpstreamTarget& t);
   common::Status fetchManifest(Exchange& ex, const UpstreamTarget& t);
@@ -168,7 +162,7 @@ common::Status ProxyService::Impl::fetchManifest(Exchange& ex, const UpstreamTar
   const std::string algorithm = ex.route.referenceIsDigest
                                     ? ex.route.reference.substr(0, ex.route.reference.find(':'))
                                     : "sha256";
-  const Digest digest = digestOf(reply->body, algorithm);
+  const oci::Digest digest = oci::digestOf(reply->body, algorithm);
   const std::string expected = ex.route.referenceIsDigest ? ex.route.reference : reply->digest;
   if (!expected.empty() && expected.rfind(algorithm + ":", 0) == 0 && expected != digest.str()) {
     metrics.upstreamErrors.inc();
@@ -176,15 +170,13 @@ common::Status ProxyService::Impl::fetchManifest(Exchange& ex, const UpstreamTar
     return Error{ErrorCode::Unavailable, "upstream manifest does not match its digest",
                  expected + " != " + digest.str()};
   }
-  BERTH_TRY_ASSIGN(ManifestInfo info, parseManifest(reply->body, reply->contentType));
-  {
-    std::shared_lock commit(ctx.blobs.commitLock());
-    BERTH_TRY(ctx.manifests.put(ex.route.name, digest, reply->body, info));
-    if (!ex.route.referenceIsDigest) {
-      std::lock_guard tagLock(ctx.tagLocks.forTag(ex.route.name, ex.route.reference));
-      BERTH_TRY(ctx.manifests.setTag(ex.route.name, ex.route.reference, digest));
-    }
-  }
+  BERTH_TRY_ASSIGN(oci::ManifestInfo info, oci::parseManifest(reply->body, reply->contentType));
+  std::optional<std::string> tag;
+  if (!ex.route.referenceIsDigest) tag = ex.route.reference;
+  // The upstream decides what its tags point at: no immutable rules, and the blobs come from it
+  // when first read.
+  BERTH_TRY(ctx.repositories.putManifest(ex.route.name, digest, reply->body, info, tag,
+                                         References::FetchedLater, nullptr));
   if (!ex.route.referenceIsDigest) confirm(ex.route.name, ex.route.reference);
   index.used(ex.route.name, digest, reply->body.size());
   auditFetch(requesterOf(ex), AuditOperation::ProxyFetchManifest, digest.str(), 200, reply->body.size(), seconds);
@@ -197,7 +189,7 @@ common::Status ProxyService::Impl::fetchManifest(Exchange& ex, const UpstreamTar
 common::Status ProxyService::Impl::ensureManifest(Exchange& ex, const UpstreamTarget& t) {
   const std::string& repo = ex.route.name;
   if (ex.route.referenceIsDigest) {
-    BERTH_TRY_ASSIGN(Digest digest, Digest::parse(ex.route.reference));
+    BERTH_TRY_ASSIGN(oci::Digest digest, oci::Digest::parse(ex.route.reference));
     if (ctx.manifests.exists(repo, digest)) {  // by digest: cached for good
       metrics.manifestHits.inc();
       if (auto size = ctx.blobs.size(digest)) index.used(repo, digest, *size);
@@ -312,7 +304,7 @@ void ProxyService::Impl::runBlobFetch(BlobFetch& fetch, const UpstreamTarget& t,
 }
 
 common::Status ProxyService::Impl::serveBlob(Exchange& ex, const UpstreamTarget& t) {
-  BERTH_TRY_ASSIGN(Digest digest, Digest::parse(ex.route.reference));
+  BERTH_TRY_ASSIGN(oci::Digest digest, oci::Digest::parse(ex.route.reference));
   const std::string& repo = ex.route.name;
   if (auto size = ctx.blobs.sizeIn(repo, digest)) {
     metrics.blobHits.inc();

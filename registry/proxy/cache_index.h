@@ -5,6 +5,7 @@
 #include <mutex>
 #include <string>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/result.h"
 #include "common/oci/digest.h"
@@ -23,6 +24,7 @@ struct CacheStores {
   BlobStore& blobs;
   ManifestStore& manifests;
   common::Logger& logger;
+  const common::Clock& clock;
   std::function<void(uint64_t bytes)> blobRemoved;  // for the registry's metrics
 };
 
@@ -38,12 +40,12 @@ class ProxyCacheIndex {
   // Scans the proxied repositories already in storage.
   common::Status load();
   // Records a use and evicts what no longer fits (never `digest` itself).
-  void used(const std::string& repository, const Digest& digest, uint64_t size);
+  void used(const std::string& repository, const oci::Digest& digest, uint64_t size);
   uint64_t totalBytes();
 
  private:
   void evict(const std::string& keep);
-  bool linkedLocally(const Digest& digest);
+  bool linkedLocally(const oci::Digest& digest);
 
   CacheStores stores_;
   const UpstreamTable& upstreams_;

@@ -22,8 +22,8 @@ constexpr size_t kMaxManifestBody = 16 << 20;
 constexpr size_t kMaxTokenBody = 1 << 20;
 
 std::string manifestAccept() {
-  return std::string(media::kOciIndex) + ", " + media::kOciManifest + ", " +
-         media::kDockerManifestList + ", " + media::kDockerManifest;
+  return std::string(oci::media::kOciIndex) + ", " + oci::media::kOciManifest + ", " +
+         oci::media::kDockerManifestList + ", " + oci::media::kDockerManifest;
 }
 
 std::unique_ptr<httplib::Client> makeClient(const std::string& base, bool insecure,

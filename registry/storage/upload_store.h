@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/clock.h"
 #include "common/result.h"
 #include "registry/storage/blob_store.h"
 #include "common/oci/digest.h"
@@ -28,7 +29,7 @@ struct UploadState {
 };
 
 struct CompletedUpload {
-  Digest digest;
+  oci::Digest digest;
   uint64_t size = 0;
   bool newBlob = false;
 };
@@ -40,8 +41,8 @@ struct CompletedUpload {
 // removed with what it held.
 class UploadStore {
  public:
-  UploadStore(StorageDriver& driver, BlobStore& blobs, int64_t expirySeconds,
-              UploadQuota* quota = nullptr);
+  UploadStore(StorageDriver& driver, BlobStore& blobs, const common::Clock& clock,
+              int64_t expirySeconds, UploadQuota* quota = nullptr);
 
   // `owner` is who the session counts against in the quota ("" : nobody).
   common::Result<UploadState> start(const std::string& repository, const std::string& owner = {});
@@ -57,7 +58,7 @@ class UploadStore {
   // it into the repository. DIGEST_INVALID on mismatch (the session is removed).
   // `finalChunkLength` is its Content-Length when known.
   common::Result<CompletedUpload> complete(const std::string& repository, const std::string& id,
-                                           const Digest& expected, const BodySource* finalChunk,
+                                           const oci::Digest& expected, const BodySource* finalChunk,
                                            uint64_t* bytesRead,
                                            std::optional<uint64_t> finalChunkLength = {});
   common::Status cancel(const std::string& repository, const std::string& id);
@@ -74,11 +75,12 @@ class UploadStore {
   // Removes a session that went over the maximum blob size; returns the refusal.
   common::Status discardTooLarge(const std::string& repository, const std::string& id,
                                  uint64_t size);
-  common::Result<Digest> digestOfUpload(const std::string& repository, const std::string& id,
+  common::Result<oci::Digest> digestOfUpload(const std::string& repository, const std::string& id,
                                         Session& s, const std::string& algorithm);
 
   StorageDriver& driver_;
   BlobStore& blobs_;
+  const common::Clock& clock_;
   int64_t expirySeconds_;
   UploadQuota* quota_;
   std::mutex mutex_;
