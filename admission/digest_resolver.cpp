@@ -2,7 +2,7 @@
 
 #include <httplib.h>
 
-#include "policy/image_reference.h"
+#include "common/oci/image_reference.h"
 
 namespace berth::admission {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "admission/json_patch.h"
 #include "admission/registry_source.h"
-#include "policy/image_reference.h"
+#include "common/oci/image_reference.h"
 
 namespace berth::admission {
 namespace {

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "common/result.h"
-#include "policy/image_reference.h"
+#include "common/oci/image_reference.h"
 #include "policy/loader.h"
 
 namespace berth::admission {

@@ -1,6 +1,6 @@
 #include "admission/validate.h"
 
-#include "policy/image_reference.h"
+#include "common/oci/image_reference.h"
 
 namespace berth::admission {
 namespace {

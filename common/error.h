@@ -6,7 +6,7 @@
 namespace berth::common {
 
 // Domain error codes. The registry maps them to OCI codes and HTTP statuses in one table
-// (registry/oci_errors.cpp); other callers turn them into CLI exit codes or admission denials.
+// (common/oci/errors.cpp); other callers turn them into CLI exit codes or admission denials.
 enum class ErrorCode {
   Internal,
   InvalidArgument,

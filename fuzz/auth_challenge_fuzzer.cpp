@@ -4,7 +4,7 @@
 #include <algorithm>
 
 #include "fuzz/fuzz_check.h"
-#include "registry/auth_challenge.h"
+#include "registry/auth/challenge.h"
 
 namespace {
 

@@ -1,6 +1,6 @@
 // parseAuthorization on any bytes: Basic and Bearer credentials, never beyond the size limit.
 #include "fuzz/fuzz_check.h"
-#include "registry/auth_header.h"
+#include "registry/auth/header.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace berth::registry;

@@ -1,6 +1,6 @@
 // parseImageReference: any bytes; a parsed reference is valid and normalises to a fixed point.
 #include "fuzz/fuzz_check.h"
-#include "policy/image_reference.h"
+#include "common/oci/image_reference.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace berth::policy;

@@ -3,7 +3,7 @@
 #include <array>
 
 #include "fuzz/fuzz_check.h"
-#include "registry/manifest.h"
+#include "common/oci/manifest.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace berth::registry;

@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "fuzz/fuzz_check.h"
-#include "registry/upload_range.h"
+#include "registry/storage/upload_range.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace berth::registry;

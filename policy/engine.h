@@ -3,7 +3,7 @@
 #include <string_view>
 
 #include "common/result.h"
-#include "policy/image_reference.h"
+#include "common/oci/image_reference.h"
 #include "policy/policy.h"
 
 namespace berth::policy {

@@ -14,7 +14,7 @@
 
 #include "common/yaml_reader.h"
 #include "policy/compiled_policy.h"
-#include "policy/image_reference.h"
+#include "common/oci/image_reference.h"
 
 namespace berth::policy {
 namespace {

@@ -1,7 +1,7 @@
 #include "policy/mirrored_upstream.h"
 
 #include "common/config.h"
-#include "policy/image_reference.h"
+#include "common/oci/image_reference.h"
 
 namespace berth::policy {
 namespace {

@@ -12,8 +12,8 @@
 #include "admission/webhook_service.h"
 #include "policy/loader.h"
 #include "policy/watcher.h"
-#include "registry/node_proxy.h"
-#include "registry/registry_service.h"
+#include "node/node_proxy.h"
+#include "registry/api/registry_service.h"
 #include "server/listener.h"
 
 namespace berth::server {

@@ -2,8 +2,8 @@
 #include <string>
 #include <vector>
 
-#include "registry/audit_command.h"
-#include "registry/gc_command.h"
+#include "server/audit_command.h"
+#include "server/gc_command.h"
 #include "server/commands.h"
 #include "webhook-certs/certs_command.h"
 
@@ -37,8 +37,8 @@ int main(int argc, char** argv) {
   const std::vector<std::string> rest(words.begin() + 1, words.end());
   if (command == "serve") return berth::server::serveCommand(rest);
   if (command == "policy") return berth::server::policyCommand(rest, std::cout, std::cerr);
-  if (command == "audit") return berth::registry::auditCommand(rest, std::cout, std::cerr);
-  if (command == "gc") return berth::registry::gcCommand(rest, std::cout, std::cerr);
+  if (command == "audit") return berth::server::auditCommand(rest, std::cout, std::cerr);
+  if (command == "gc") return berth::server::gcCommand(rest, std::cout, std::cerr);
   if (command == "certs") return berth::webhook_certs::certsCommand(rest, std::cout, std::cerr);
   if (command == "version" || command == "--version") {
     return berth::server::versionCommand(std::cout);

@@ -4,7 +4,7 @@
 #include "policy/compiled_policy.h"
 #include "policy/decision_json.h"
 #include "policy/engine.h"
-#include "policy/image_reference.h"
+#include "common/oci/image_reference.h"
 #include "policy/loader.h"
 #include "server/commands.h"
 

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/base64.h"
-#include "registry/token_signer.h"
+#include "registry/auth/token_signer.h"
 #include "tests/integration/hostile_support.h"
 #include "tests/support/http.h"
 #include "tests/support/process.h"

@@ -10,7 +10,7 @@
 #include <random>
 #include <thread>
 
-#include "registry/digest.h"
+#include "common/oci/digest.h"
 #include "tests/integration/registry_test_support.h"
 #include "tests/support/process.h"
 #include "tests/support/temp_dir.h"

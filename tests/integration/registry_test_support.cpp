@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "registry/digest.h"
+#include "common/oci/digest.h"
 #include "tests/support/process.h"
 
 namespace berth::testing {

@@ -1,4 +1,4 @@
-// The StorageDriver contract (tests/unit/registry/s3_driver_contract.h) and the S3 specifics
+// The StorageDriver contract (tests/unit/registry/storage/driver/driver_contract.h) and the S3 specifics
 // that a fake cannot prove, on a real S3 server: radosgw started by driver_test.sh, which
 // exports S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY and S3_REGION. Without them every test
 // is skipped.
@@ -8,10 +8,10 @@
 #include <cstdlib>
 #include <random>
 
-#include "registry/s3_client.h"
-#include "registry/s3_driver.h"
-#include "registry/s3_objects.h"
-#include "tests/unit/registry/s3_driver_contract.h"
+#include "registry/storage/driver/s3/client.h"
+#include "registry/storage/driver/s3/s3_driver.h"
+#include "registry/storage/driver/s3/objects.h"
+#include "tests/unit/registry/storage/driver/driver_contract.h"
 
 namespace berth::registry {
 namespace {

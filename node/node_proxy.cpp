@@ -1,0 +1,477 @@
+#include "node/node_proxy.h"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <shared_mutex>
+
+#include "registry/storage/blob_store.h"
+#include "registry/storage/driver/filesystem/filesystem_driver.h"
+#include "node/anonymous_pulls.h"
+#include "common/oci/errors.h"
+#include "registry/storage/paths.h"
+#include "registry/proxy/blob_fetch.h"
+#include "registry/proxy/upstream_client.h"
+#include "registry/proxy/lru.h"
+#include "registry/storage/upload_store.h"
+
+namespace berth::registry {
+
+using common::Error;
+using common::ErrorCode;
+
+namespace {
+
+constexpr const char* kV2Pattern = R"(/v2(/.*)?)";
+constexpr size_t kReadBuffer = 1 << 20;
+constexpr size_t kMaxForwardedBody = 16 << 20;
+// The cache is a Berth store of its own: blobs by digest, and upload sessions of this one
+// repository while a blob streams in.
+constexpr const char* kCacheRepository = "node-cache";
+// Response headers a registry client needs, copied from the registry's answer.
+constexpr const char* kForwardedHeaders[] = {
+    "Content-Type", "Docker-Content-Digest", "WWW-Authenticate", "ETag",
+    "Docker-Distribution-API-Version", "Link", "OCI-Subject", "Location", "Content-Range",
+    "Accept-Ranges"};
+
+int64_t nowSeconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// A blob read: the registry decides per repository, so both parts matter.
+struct BlobRequest {
+  std::string repository;
+  Digest digest;
+};
+
+// "/v2/<name>/blobs/sha256:<hex>" (not uploads): the name and digest, else nothing.
+std::optional<BlobRequest> blobRequestOf(const std::string& path) {
+  constexpr std::string_view kPrefix = "/v2/";
+  const auto at = path.rfind("/blobs/");
+  if (at == std::string::npos || at <= kPrefix.size() ||
+      path.find("/blobs/uploads") != std::string::npos) {
+    return std::nullopt;
+  }
+  auto digest = Digest::parse(path.substr(at + 7));
+  if (!digest) return std::nullopt;
+  return BlobRequest{path.substr(kPrefix.size(), at - kPrefix.size()), *digest};
+}
+
+void sendError(httplib::Response& res, const Error& error) {
+  res.status = ociError(error.code).httpStatus;
+  res.set_content(errorEnvelope(error), "application/json");
+}
+
+// The error a refused blob read stands for: a HEAD carries no body, so a GET gets this one.
+Error refusalFor(int status) {
+  switch (status) {
+    case 401:
+      return Error{ErrorCode::Unauthenticated, "authentication required"};
+    case 403:
+      return Error{ErrorCode::PermissionDenied, "requested access to the resource is denied"};
+    case 404:
+      return Error{ErrorCode::BlobUnknown, "blob unknown to registry"};
+    default:
+      return Error{ErrorCode::Unavailable, "registry answered HTTP " + std::to_string(status)};
+  }
+}
+
+struct Download {
+  std::shared_ptr<BlobFetch> fetch;
+  std::vector<char> buffer;
+};
+
+}  // namespace
+
+struct NodeProxyService::Impl {
+  Impl(const common::NodeProxyConfig& c, common::Logger& l, common::Metrics& m)
+      : config(c),
+        logger(l),
+        hits(m.counter("berth_node_proxy_cache_hits_total", "Blobs served from the node cache.")),
+        misses(m.counter("berth_node_proxy_cache_misses_total",
+                         "Blobs fetched from the registry into the node cache.")),
+        upstreamErrors(m.counter("berth_node_proxy_upstream_errors_total",
+                                 "Failed requests to the registry.")),
+        upstreamBytes(m.counter("berth_node_proxy_upstream_bytes_total",
+                                "Blob bytes received from the registry.")),
+        requests(m.counter("berth_node_proxy_requests_total", "Requests forwarded.")) {}
+
+  const common::NodeProxyConfig& config;
+  common::Logger& logger;
+  common::Counter& hits;
+  common::Counter& misses;
+  common::Counter& upstreamErrors;
+  common::Counter& upstreamBytes;
+  common::Counter& requests;
+  std::string base;      // scheme://host:port of the registry
+  std::string basePath;  // a path prefix of the registry URL, usually ""
+  std::unique_ptr<FilesystemDriver> driver;
+  std::unique_ptr<BlobStore> blobs;
+  std::unique_ptr<UploadStore> uploads;
+  std::unique_ptr<AnonymousPullRecords> anonymousPulls;
+  std::string authorization;  // the node's own Basic credential; "" when none is configured
+  std::mutex lruMutex;
+  ProxyLru lru;
+  BlobFetches fetches;
+  std::atomic<bool> stopping{false};
+
+  std::unique_ptr<httplib::Client> client() const;
+  httplib::Headers forwardHeaders(const httplib::Request& req) const;
+  httplib::Headers anonymousHeaders(const httplib::Request& req) const;
+  httplib::Headers fetchHeaders(const httplib::Request& req) const;
+  void copyHeaders(const httplib::Response& from, httplib::Response& to) const;
+  void forward(const httplib::Request& req, httplib::Response& res);
+  void serveBlob(const httplib::Request& req, httplib::Response& res, const BlobRequest& blob);
+  void serveWhileUnreachable(const httplib::Request& req, httplib::Response& res,
+                             const BlobRequest& blob);
+  void learnAnonymous(const httplib::Request& req, const BlobRequest& blob, int clientStatus);
+  void sendBlob(const httplib::Request& req, httplib::Response& res, const Digest& digest,
+                std::shared_ptr<BlobFetch> fetch, uint64_t length);
+  std::shared_ptr<BlobFetch> cachedFetch(const Digest& digest, uint64_t length);
+  void runFetch(BlobFetch& fetch, const std::string& path, const httplib::Headers& headers);
+  void used(const Digest& digest, uint64_t size);
+};
+
+std::unique_ptr<httplib::Client> NodeProxyService::Impl::client() const {
+  auto c = std::make_unique<httplib::Client>(base);
+  c->set_connection_timeout(10, 0);
+  c->set_read_timeout(60, 0);
+  c->set_follow_location(false);
+  c->enable_server_certificate_verification(!config.insecure);
+  if (!config.caFile.empty()) c->set_ca_cert_path(config.caFile.c_str());
+  return c;
+}
+
+httplib::Headers NodeProxyService::Impl::forwardHeaders(const httplib::Request& req) const {
+  httplib::Headers out;
+  for (const char* name : {"Authorization", "Accept", "User-Agent"}) {
+    const size_t count = req.get_header_value_count(name);
+    for (size_t i = 0; i < count; ++i) out.emplace(name, req.get_header_value(name, i));
+  }
+  return out;
+}
+
+// The client's request without its credential: what the registry gives anyone.
+httplib::Headers NodeProxyService::Impl::anonymousHeaders(const httplib::Request& req) const {
+  httplib::Headers out = forwardHeaders(req);
+  out.erase("Authorization");
+  return out;
+}
+
+// The blob bytes are fetched with the node's own credential once the client's HEAD was allowed:
+// the fetch is shared by every client waiting for the blob, and one client's token expiring
+// must not cut it for the others.
+httplib::Headers NodeProxyService::Impl::fetchHeaders(const httplib::Request& req) const {
+  if (authorization.empty()) return forwardHeaders(req);
+  httplib::Headers out = anonymousHeaders(req);
+  out.emplace("Authorization", authorization);
+  return out;
+}
+
+void NodeProxyService::Impl::copyHeaders(const httplib::Response& from,
+                                         httplib::Response& to) const {
+  for (const char* name : kForwardedHeaders) {
+    if (from.has_header(name)) to.set_header(name, from.get_header_value(name));
+  }
+}
+
+void NodeProxyService::Impl::used(const Digest& digest, uint64_t size) {
+  std::lock_guard lock(lruMutex);
+  lru.use(digest.str(), "", size, nowSeconds());
+  for (const auto& victim : lru.victims(static_cast<uint64_t>(config.cacheMaxBytes),
+                                        digest.str())) {
+    if (auto d = Digest::parse(victim)) {
+      std::unique_lock commit(blobs->commitLock());
+      const std::string data = paths::blobData(*d);
+      (void)driver->remove(data.substr(0, data.rfind('/')));
+      (void)anonymousPulls->forget(*d);
+    }
+    lru.forget(victim);
+  }
+}
+
+// Manifests, tags, the base endpoint and token requests: small answers, forwarded whole.
+void NodeProxyService::Impl::forward(const httplib::Request& req, httplib::Response& res) {
+  auto c = client();
+  std::string target = basePath + req.path;
+  if (!req.params.empty()) {
+    target += "?" + httplib::detail::params_to_query_str(req.params);
+  }
+  const bool head = req.method == "HEAD";
+  std::string body;
+  bool tooLarge = false;
+  httplib::Response upstream;
+  auto result =
+      head ? c->Head(target.c_str(), forwardHeaders(req))
+           : c->Get(
+                 target.c_str(), forwardHeaders(req),
+                 [&](const httplib::Response& r) {
+                   upstream = r;
+                   return true;
+                 },
+                 [&](const char* data, size_t size) {
+                   tooLarge = body.size() + size > kMaxForwardedBody;
+                   if (!tooLarge) body.append(data, size);
+                   return !tooLarge;
+                 });
+  if (!result) {
+    upstreamErrors.inc();
+    logger.warn("node proxy: registry unreachable",
+                {{"path", req.path}, {"error", httplib::to_string(result.error())}});
+    return sendError(res, Error{ErrorCode::Unavailable, "registry unreachable"});
+  }
+  if (head) upstream = *result;
+  res.status = upstream.status;
+  copyHeaders(upstream, res);
+  const std::string type = upstream.get_header_value("Content-Type");
+  if (head) {
+    if (upstream.has_header("Content-Length")) {
+      res.set_header("Content-Length", upstream.get_header_value("Content-Length"));
+    }
+    return;
+  }
+  res.set_content(std::move(body), type.empty() ? "application/octet-stream" : type);
+}
+
+void NodeProxyService::Impl::runFetch(BlobFetch& fetch, const std::string& path,
+                                      const httplib::Headers& headers) {
+  auto upload = uploads->start(kCacheRepository);
+  if (!upload) return fetch.finished(std::move(upload).error());
+  const std::string id = upload->id;
+  common::Status transfer;
+  BodySource body = [&](const ChunkSink& sink) {
+    auto c = client();
+    int status = 0;
+    auto result = c->Get(
+        path.c_str(), headers,
+        [&](const httplib::Response& r) {
+          status = r.status;
+          if (status != 200 || !r.has_header("Content-Length")) return false;
+          try {
+            fetch.started(std::stoull(r.get_header_value("Content-Length")),
+                          paths::uploadData(kCacheRepository, id));
+          } catch (const std::exception&) {
+            return false;
+          }
+          return true;
+        },
+        [&](const char* data, size_t size) {
+          if (stopping.load() || !sink(data, size)) return false;
+          upstreamBytes.inc(static_cast<double>(size));
+          fetch.wrote(size);
+          return true;
+        });
+    if (!result || status != 200) {
+      // A refused status cancels the transfer in the header handler: name the status then.
+      const bool refused = status != 0 && status != 200;
+      transfer = Error{ErrorCode::Unavailable, "registry blob fetch failed",
+                       refused || result ? "HTTP " + std::to_string(status)
+                                         : httplib::to_string(result.error())};
+      return false;
+    }
+    return true;
+  };
+  uint64_t bytes = 0;
+  auto appended = uploads->append(kCacheRepository, id, std::nullopt, std::nullopt, body, &bytes);
+  if (!transfer || !appended) {
+    (void)uploads->cancel(kCacheRepository, id);
+    upstreamErrors.inc();
+    // A 401 here means the node's own credential (nodeProxy.registryAuth) is wrong.
+    logger.warn("node proxy: blob fetch failed",
+                {{"digest", fetch.digest().str()},
+                 {"error", !transfer ? transfer.error().message + ": " + transfer.error().detail
+                                     : appended.error().message}});
+    return fetch.finished(!transfer ? transfer : common::Status(std::move(appended).error()));
+  }
+  auto completed = uploads->complete(kCacheRepository, id, fetch.digest(), nullptr, &bytes);
+  if (!completed) {
+    upstreamErrors.inc();
+    logger.warn("node proxy: blob failed verification", {{"digest", fetch.digest().str()}});
+    return fetch.finished(Error{ErrorCode::Unavailable, "blob failed verification"});
+  }
+  used(fetch.digest(), completed->size);
+  fetch.finished({});
+}
+
+// The registry decides who may read a blob, cached or not, with the client's own credential
+// (never the node's): a HEAD costs no blob bytes.
+void NodeProxyService::Impl::serveBlob(const httplib::Request& req, httplib::Response& res,
+                                       const BlobRequest& blob) {
+  const std::string path = basePath + req.path;
+  auto check = client()->Head(path.c_str(), forwardHeaders(req));
+  if (!check) return serveWhileUnreachable(req, res, blob);
+  learnAnonymous(req, blob, check->status);
+  if (check->status != 200) {
+    copyHeaders(*check, res);
+    if (req.method != "HEAD") {
+      res.set_content(errorEnvelope(refusalFor(check->status)), "application/json");
+    }
+    res.status = check->status;
+    return;
+  }
+  if (auto cached = blobs->size(blob.digest)) {
+    hits.inc();
+    return sendBlob(req, res, blob.digest, cachedFetch(blob.digest, *cached), *cached);
+  }
+  misses.inc();
+  auto fetch = fetches.join(blob.digest, [this, path, headers = fetchHeaders(req)](BlobFetch& f) {
+    runFetch(f, path, headers);
+  });
+  auto started = fetch->waitForStart();
+  if (!started) return sendError(res, started.error());
+  sendBlob(req, res, blob.digest, std::move(fetch), *started);
+}
+
+// Without the registry nobody can say who may read what, so only what it serves to anyone
+// (as last learnt, per repository) leaves the cache; everything else fails closed.
+void NodeProxyService::Impl::serveWhileUnreachable(const httplib::Request& req,
+                                                   httplib::Response& res,
+                                                   const BlobRequest& blob) {
+  upstreamErrors.inc();
+  auto cached = blobs->size(blob.digest);
+  if (!cached || !anonymousPulls->allowed(blob.repository, blob.digest)) {
+    return sendError(res, Error{ErrorCode::Unavailable, "registry unreachable",
+                                "only blobs the registry serves anonymously are served from "
+                                "the node cache while it cannot be asked"});
+  }
+  logger.warn("node proxy: registry unreachable; serving a cached anonymously pullable blob",
+              {{"repository", blob.repository}, {"digest", blob.digest.str()}});
+  hits.inc();
+  sendBlob(req, res, blob.digest, cachedFetch(blob.digest, *cached), *cached);
+}
+
+// Records whether the registry serves the blob to a client without credentials: the client's
+// own answer when it sent none, otherwise an anonymous HEAD (only once the client may read, so
+// a refused client costs one request). An unreachable registry leaves the record as it was.
+void NodeProxyService::Impl::learnAnonymous(const httplib::Request& req, const BlobRequest& blob,
+                                            int clientStatus) {
+  bool anonymous = clientStatus == 200;
+  if (req.has_header("Authorization")) {
+    if (clientStatus != 200) return;
+    const std::string path = basePath + req.path;
+    auto probe = client()->Head(path.c_str(), anonymousHeaders(req));
+    if (!probe) return;
+    anonymous = probe->status == 200;
+  }
+  if (auto learnt = anonymousPulls->learn(blob.repository, blob.digest, anonymous); !learnt) {
+    logger.warn("node proxy: cannot record anonymous pull",
+                {{"digest", blob.digest.str()}, {"error", learnt.error().message}});
+  }
+}
+
+std::shared_ptr<BlobFetch> NodeProxyService::Impl::cachedFetch(const Digest& digest,
+                                                               uint64_t length) {
+  used(digest, length);
+  auto fetch = std::make_shared<BlobFetch>(digest);
+  fetch->started(length, "");
+  fetch->finished({});
+  return fetch;
+}
+
+void NodeProxyService::Impl::sendBlob(const httplib::Request& req, httplib::Response& res,
+                                      const Digest& digest, std::shared_ptr<BlobFetch> fetch,
+                                      uint64_t length) {
+  res.status = 200;
+  res.set_header("Docker-Content-Digest", digest.str());
+  res.set_header("ETag", "\"" + digest.str() + "\"");
+  if (req.method == "HEAD") {
+    res.set_header("Content-Length", std::to_string(length));
+    return;
+  }
+  if (length == 0) {
+    if (auto end = fetch->waitForEnd(); !end) return sendError(res, end.error());
+    res.set_content("", "application/octet-stream");
+    return;
+  }
+  auto download = std::make_shared<Download>(Download{std::move(fetch), {}});
+  res.set_content_provider(
+      length, "application/octet-stream",
+      [this, download](size_t offset, size_t len, httplib::DataSink& sink) {
+        if (download->buffer.empty()) download->buffer.resize(kReadBuffer);
+        size_t got = 0;
+        if (!download->fetch->read(*driver, *blobs, offset, download->buffer.data(),
+                                   std::min(len, download->buffer.size()), &got)) {
+          return false;
+        }
+        return sink.write(download->buffer.data(), got);
+      });
+}
+
+NodeProxyService::NodeProxyService(const common::NodeProxyConfig& config, common::Logger& logger,
+                                   common::Metrics& metrics)
+    : impl_(std::make_unique<Impl>(config, logger, metrics)) {}
+
+NodeProxyService::~NodeProxyService() { stop(); }
+
+common::Status NodeProxyService::open() {
+  auto& s = *impl_;
+  auto split = splitUrl(s.config.upstreamRegistry);
+  if (!split) {
+    return Error{ErrorCode::InvalidArgument,
+                 "nodeProxy.upstreamRegistry is not a URL: " + s.config.upstreamRegistry};
+  }
+  s.base = split->first;
+  s.basePath = split->second == "/" ? "" : split->second;
+  while (!s.basePath.empty() && s.basePath.back() == '/') s.basePath.pop_back();
+  std::error_code ec;
+  std::filesystem::create_directories(s.config.cacheDir, ec);
+  if (ec) {
+    return Error{ErrorCode::Unavailable,
+                 "cannot create node cache directory " + s.config.cacheDir + ": " + ec.message()};
+  }
+  // The cache can be refetched, so it is not fsynced.
+  s.driver = std::make_unique<FilesystemDriver>(s.config.cacheDir, parseDurability("none"));
+  s.blobs = std::make_unique<BlobStore>(*s.driver);
+  s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, 3600);
+  s.anonymousPulls = std::make_unique<AnonymousPullRecords>(*s.driver);
+  BERTH_TRY_ASSIGN(s.authorization, common::registryClientAuthorization(
+                                        s.config.registryAuth, "nodeProxy.registryAuth"));
+  (void)s.driver->remove(paths::repository(kCacheRepository));  // sessions of a previous run
+  if (auto prefixes = s.driver->list(paths::blobAlgorithmDir("sha256"))) {
+    for (const auto& prefix : *prefixes) {
+      auto hexes = s.driver->list(paths::blobAlgorithmDir("sha256") + "/" + prefix);
+      if (!hexes) continue;
+      for (const auto& hex : *hexes) {
+        auto digest = Digest::parse("sha256:" + hex);
+        if (!digest) continue;
+        if (auto info = s.driver->stat(paths::blobData(*digest))) {
+          s.lru.use(digest->str(), "", info->size, info->modifiedUnixSeconds);
+        }
+      }
+    }
+  }
+  s.logger.info("node proxy cache opened", {{"path", s.config.cacheDir},
+                                            {"bytes", s.lru.totalBytes()},
+                                            {"registry", s.config.upstreamRegistry},
+                                            {"registryUser", s.config.registryAuth.username}});
+  return {};
+}
+
+void NodeProxyService::registerRoutes(httplib::Server& server) {
+  Impl* s = impl_.get();
+  server.Get(kV2Pattern, [s](const httplib::Request& req, httplib::Response& res) {
+    s->requests.inc();
+    res.set_header("Docker-Distribution-API-Version", "registry/2.0");
+    if (auto blob = blobRequestOf(req.path)) return s->serveBlob(req, res, *blob);
+    s->forward(req, res);
+  });
+  auto refuse = [](const httplib::Request&, httplib::Response& res) {
+    sendError(res, Error{ErrorCode::Unsupported,
+                         "the node-local endpoint is pull-only; push to the registry"});
+  };
+  server.Post(kV2Pattern, refuse);
+  server.Put(kV2Pattern, refuse);
+  server.Patch(kV2Pattern, refuse);
+  server.Delete(kV2Pattern, refuse);
+}
+
+void NodeProxyService::stop() {
+  impl_->stopping = true;
+  impl_->fetches.stop();
+}
+
+}  // namespace berth::registry

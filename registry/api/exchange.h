@@ -1,0 +1,95 @@
+#pragma once
+
+#include <httplib.h>
+
+#include <array>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "common/config.h"
+#include "common/error.h"
+#include "common/log.h"
+#include "policy/policy.h"
+#include "registry/auth/authorizer.h"
+#include "registry/storage/blob_store.h"
+#include "registry/storage/manifest_store.h"
+#include "registry/api/policy_gate.h"
+#include "registry/api/registry_metrics.h"
+#include "registry/api/router.h"
+#include "registry/audit/operation.h"
+#include "registry/storage/driver/storage_driver.h"
+#include "registry/storage/upload_store.h"
+
+namespace berth::registry {
+
+// Serialises pushes of one tag (check immutability, then write) inside this process.
+class TagLocks {
+ public:
+  std::mutex& forTag(const std::string& repository, const std::string& tag) {
+    return locks_[std::hash<std::string>{}(repository + ":" + tag) % locks_.size()];
+  }
+
+ private:
+  std::array<std::mutex, 64> locks_;
+};
+
+// Everything a handler may use; owned by RegistryService.
+struct RegistryContext {
+  const common::RegistryConfig& config;
+  common::Logger& logger;
+  policy::PolicySource& policy;
+  StorageDriver& driver;
+  BlobStore& blobs;
+  UploadStore& uploads;
+  ManifestStore& manifests;
+  Authorizer& auth;
+  RegistryMetrics& metrics;
+  TagLocks& tagLocks;
+  const PolicyGate& gate;
+};
+
+// One request in flight: the parsed route, who asked, and what the audit line will say.
+struct Exchange {
+  const httplib::Request& req;
+  httplib::Response& res;
+  const httplib::ContentReader* reader;  // null for requests without a body
+  Route route;
+  Principal principal;
+  std::optional<AuditOperation> operation;  // auditedOperation(); none: not audited
+  std::string digest;     // the content's digest, when known
+  uint64_t bytesIn = 0;
+  uint64_t bytesOut = 0;
+  bool bodyConsumed = false;
+  // registry.readTimeout, for the body reads done here.
+  int readTimeoutMs = static_cast<int>(common::kDefaultReadTimeoutSeconds * 1000);
+
+  // The request body as a stream; may be used once.
+  BodySource body();
+  // Reads a body of at most `limit` bytes; SIZE_INVALID beyond (the rest is drained).
+  common::Result<std::string> readBody(uint64_t limit);
+  // Discards an unread body so the connection can carry the next request.
+  void drainBody();
+  std::optional<uint64_t> contentLength() const;
+  std::string param(const char* key) const;
+  bool hasParam(const char* key) const { return req.has_param(key); }
+};
+
+// The one envelope writer: status and {"errors":[...]} from the OCI error table. Internal
+// causes are logged here and never sent.
+void sendError(Exchange& ex, const common::Error& error, common::Logger& logger);
+
+// Location of a repository resource: "/v2/<name>/<suffix>".
+std::string repositoryUrl(const std::string& name, const std::string& suffix);
+
+// Handlers, one file per resource. Each returns an error for the dispatcher to send.
+common::Status handleManifest(RegistryContext& ctx, Exchange& ex);
+common::Status handleBlob(RegistryContext& ctx, Exchange& ex);
+common::Status handleUploadStart(RegistryContext& ctx, Exchange& ex);
+common::Status handleUpload(RegistryContext& ctx, Exchange& ex);
+common::Status handleTags(RegistryContext& ctx, Exchange& ex);
+common::Status handleCatalog(RegistryContext& ctx, Exchange& ex);
+common::Status handleReferrers(RegistryContext& ctx, Exchange& ex);
+
+}  // namespace berth::registry

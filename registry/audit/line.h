@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "registry/audit/audit_log.h"
+
+namespace berth::registry {
+
+// One audit line as a JSON object without the newline: {"time","client","user","userAgent",
+// "operation","repository","reference","digest","status","bytes","durationMs"}. Invalid UTF-8
+// from clients is replaced, never thrown on.
+std::string formatAuditLine(const AuditEvent& event, const std::string& time);
+
+// An audit line read back, for `berth audit`.
+struct AuditRecord {
+  std::string time;
+  int64_t timeMillis = 0;  // `time` as milliseconds since the epoch
+  std::string client;
+  std::string user;  // "" for anonymous
+  std::string userAgent;
+  std::string operation;
+  std::string repository;
+  std::string reference;
+  std::string digest;
+  int status = 0;
+  uint64_t bytes = 0;
+};
+
+// InvalidArgument for lines that are not a JSON object with a valid RFC 3339 "time".
+common::Result<AuditRecord> parseAuditLine(std::string_view line);
+
+// "2024-05-01T12:00:00.123Z", "2024-05-01T14:00:00+02:00", "2024-05-01" (midnight UTC) ->
+// milliseconds since the epoch.
+common::Result<int64_t> parseRfc3339Millis(std::string_view text);
+
+}  // namespace berth::registry
