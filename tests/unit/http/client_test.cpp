@@ -121,6 +121,27 @@ TEST(HttpClientTest, AReadThatStallsTimesOut) {
   EXPECT_EQ(response.error().detail, "GET /slow");
 }
 
+// A peer that hangs up mid-answer broke the connection; the request did not run out of time.
+TEST(HttpClientTest, AConnectionCutMidAnswerIsBrokenNotTimedOut) {
+  FakeServer fake;
+  fake.server().Get("/cut", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content_provider(1 << 20, "application/octet-stream",
+                             [](size_t offset, size_t, httplib::DataSink& sink) {
+                               if (offset > 0) return false;  // hang up after the first piece
+                               return sink.write(std::string(1000, 'x').data(), 1000);
+                             });
+  });
+  fake.start();
+  ClientOptions options;
+  options.readTimeout = std::chrono::seconds(30);
+  Client client = clientFor(fake, options);
+  const auto start = Clock::now();
+  auto response = client.send(get("/cut"));
+  ASSERT_FALSE(response);
+  EXPECT_LT(Clock::now() - start, std::chrono::seconds(20));
+  EXPECT_TRUE(mentions(response.error(), Failure::Broken)) << response.error().message;
+}
+
 TEST(HttpClientTest, ARequestTimeoutReplacesTheClients) {
   FakeServer fake;
   fake.server().Get("/slow", [&](const httplib::Request&, httplib::Response& res) {

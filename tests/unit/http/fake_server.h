@@ -1,6 +1,10 @@
 #pragma once
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -20,6 +24,7 @@ class FakeServer {
                       std::string scheme = "http")
       : server_(std::move(server)), address_(address), scheme_(std::move(scheme)) {
     server_->set_keep_alive_max_count(1000);
+    server_->set_tcp_nodelay(true);
     server_->set_keep_alive_timeout(2);
     server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
       std::lock_guard lock(mutex_);
@@ -84,10 +89,21 @@ class FakeServer {
   bool isReleased_ = false;
 };
 
-// A port nothing listens on: one the kernel just handed out and that was closed again.
+// A port nothing listens on: one the kernel just handed out to a socket that is closed again
+// (an httplib::Server that never listened keeps its socket open).
 inline int closedPort() {
-  httplib::Server closed;
-  return closed.bind_to_any_port("127.0.0.1");
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof(address);
+  int port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
+    port = ntohs(address.sin_port);
+  }
+  ::close(fd);
+  return port;
 }
 
 }  // namespace berth::http::testing
