@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/config.h"
+#include "common/http/client.h"
 #include "common/result.h"
 
 namespace berth::admission {
@@ -23,7 +24,8 @@ class DigestResolver {
 };
 
 // Asks a registry over HTTP(S): HEAD /v2/<repository>/manifests/<tag>, reading
-// Docker-Content-Digest. Holds no connection between calls, so it is safe from any thread.
+// Docker-Content-Digest. Keeps its connections to the registry alive between lookups; safe from
+// any thread.
 class RegistryDigestResolver : public DigestResolver {
  public:
   // baseUrl: "http://host:port" or "https://host:port". verifyTls is false only for this
@@ -37,8 +39,9 @@ class RegistryDigestResolver : public DigestResolver {
 
  private:
   std::string baseUrl_;
-  bool verifyTls_;
   std::string authorization_;
+  // An error when baseUrl is not http(s)://HOST[:PORT], reported by each lookup.
+  common::Result<http::Client> client_;
 };
 
 // The Authorization header for webhook.registryAuth ("" when unset). The password file is read
