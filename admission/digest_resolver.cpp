@@ -29,6 +29,9 @@ std::string withoutTrailingSlashes(std::string url) {
 http::ClientOptions clientOptions(bool verifyTls) {
   http::ClientOptions options;
   options.tls.insecureSkipVerify = !verifyTls;
+  // One connection per lookup: the registry is usually this process's own listener, which on
+  // stop waits for every idle kept-alive connection until its 30 s keep-alive timeout.
+  options.maxIdleConnections = 0;
   return options;
 }
 

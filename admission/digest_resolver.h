@@ -24,8 +24,7 @@ class DigestResolver {
 };
 
 // Asks a registry over HTTP(S): HEAD /v2/<repository>/manifests/<tag>, reading
-// Docker-Content-Digest. Keeps its connections to the registry alive between lookups; safe from
-// any thread.
+// Docker-Content-Digest. Holds no connection between calls, so it is safe from any thread.
 class RegistryDigestResolver : public DigestResolver {
  public:
   // baseUrl: "http://host:port" or "https://host:port". verifyTls is false only for this

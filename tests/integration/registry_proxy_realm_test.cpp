@@ -23,7 +23,11 @@ constexpr const char* kBasicAlice = "Basic YWxpY2U6czNjcmV0";
 // request (an empty string when there was none).
 class RecordingServer {
  public:
-  explicit RecordingServer(const std::string& address) : address_(address) {}
+  explicit RecordingServer(const std::string& address) : address_(address) {
+    // Berth keeps its connections to an upstream alive, and httplib's stop() waits out the
+    // keep-alive timeout (5 s by default) of every idle one.
+    server_.set_keep_alive_timeout(1);
+  }
   ~RecordingServer() {
     server_.stop();
     if (thread_.joinable()) thread_.join();
