@@ -71,7 +71,7 @@ common::Result<std::string> RegistryDigestResolver::resolve(const std::string& r
                        " answered HTTP " + std::to_string(res->status));
   }
   const std::string digest = res->header("Docker-Content-Digest");
-  if (!policy::isValidDigest(digest)) {
+  if (!oci::isValidDigest(digest)) {
     return unavailable("cannot resolve " + what + " to a digest: registry " + baseUrl_ +
                        " sent no valid Docker-Content-Digest");
   }

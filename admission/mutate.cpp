@@ -15,7 +15,7 @@ struct PinOutcome {
 };
 
 PinOutcome pin(const std::string& image, const MutateContext& context) {
-  auto reference = policy::parseImageReference(image);
+  auto reference = oci::parseImageReference(image);
   if (!reference) return {"", reference.error().message};
   if (reference->hasDigest()) return {image, ""};
   auto repository = registrySourceOf(*reference, context.policy.options);

@@ -2,7 +2,7 @@
 
 namespace berth::admission {
 
-common::Result<std::string> registrySourceOf(const policy::ImageReference& image,
+common::Result<std::string> registrySourceOf(const oci::ImageReference& image,
                                              const policy::LoadOptions& options) {
   const std::string repository = image.repository();
   const std::string& target = options.defaultRewriteTarget;

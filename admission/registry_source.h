@@ -17,7 +17,7 @@ namespace berth::admission {
 //     "<encoded host>/<path>".
 // Anything else is not served by Berth: its tag is never looked up in a same-named repository
 // of Berth's own, which anyone allowed to push could have planted. The error says why.
-common::Result<std::string> registrySourceOf(const policy::ImageReference& image,
+common::Result<std::string> registrySourceOf(const oci::ImageReference& image,
                                              const policy::LoadOptions& options);
 
 }  // namespace berth::admission

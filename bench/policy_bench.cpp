@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "common/oci/image_reference.h"
 #include "policy/compiled_policy.h"
 #include "policy/engine.h"
 #include "policy/loader.h"
@@ -50,7 +51,7 @@ void evaluateImage(benchmark::State& state, const std::string& imageTemplate) {
   std::string image = imageTemplate;
   const std::string last = std::to_string(rules - rules % 4 - 4 + 1);
   if (const auto at = image.find("{N}"); at != std::string::npos) image.replace(at, 3, last);
-  auto reference = berth::policy::parseImageReference(image);
+  auto reference = berth::oci::parseImageReference(image);
   if (!reference) throw std::runtime_error(reference.error().message);
   for (auto _ : state) {
     auto decision = berth::policy::evaluate(*policy, *reference, "prod-payments",

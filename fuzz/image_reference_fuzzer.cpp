@@ -3,7 +3,7 @@
 #include "common/oci/image_reference.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace berth::policy;
+  using namespace berth::oci;
   const std::string_view input = berth::fuzz::text(data, size);
   isValidRepositoryPath(input);
   isValidTag(input);

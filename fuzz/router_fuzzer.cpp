@@ -9,11 +9,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input = berth::fuzz::text(data, size);
   auto [decoded, raw] = berth::fuzz::splitFirstLine(input);
   if (raw.empty()) raw = decoded;
-  auto route = parseRoute(decoded, raw);
+  auto route = parseRoute("PUT", decoded, raw);
   if (!route) return 0;
   routeKindName(route->kind);
   if (!route->name.empty()) {
-    BERTH_FUZZ_CHECK(berth::policy::isValidRepositoryPath(route->name));
+    BERTH_FUZZ_CHECK(berth::oci::isValidRepositoryPath(route->name));
     BERTH_FUZZ_CHECK(route->name.find("..") == std::string::npos);
     BERTH_FUZZ_CHECK(route->name.front() != '/');
   }

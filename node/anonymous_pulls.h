@@ -21,11 +21,11 @@ class AnonymousPullRecords {
  public:
   explicit AnonymousPullRecords(StorageDriver& driver) : driver_(driver) {}
 
-  bool allowed(const std::string& repository, const Digest& digest);
+  bool allowed(const std::string& repository, const oci::Digest& digest);
   // What the registry just answered an anonymous client for the pair.
-  common::Status learn(const std::string& repository, const Digest& digest, bool anonymous);
+  common::Status learn(const std::string& repository, const oci::Digest& digest, bool anonymous);
   // Every record of a digest (the blob left the cache).
-  common::Status forget(const Digest& digest);
+  common::Status forget(const oci::Digest& digest);
 
  private:
   StorageDriver& driver_;

@@ -46,7 +46,7 @@ int64_t nowSeconds() {
 // A blob read: the registry decides per repository, so both parts matter.
 struct BlobRequest {
   std::string repository;
-  Digest digest;
+  oci::Digest digest;
 };
 
 // "/v2/<name>/blobs/sha256:<hex>" (not uploads): the name and digest, else nothing.
@@ -57,14 +57,14 @@ std::optional<BlobRequest> blobRequestOf(const std::string& path) {
       path.find("/blobs/uploads") != std::string::npos) {
     return std::nullopt;
   }
-  auto digest = Digest::parse(path.substr(at + 7));
+  auto digest = oci::Digest::parse(path.substr(at + 7));
   if (!digest) return std::nullopt;
   return BlobRequest{path.substr(kPrefix.size(), at - kPrefix.size()), *digest};
 }
 
 void sendError(httplib::Response& res, const Error& error) {
-  res.status = ociError(error.code).httpStatus;
-  res.set_content(errorEnvelope(error), "application/json");
+  res.status = oci::ociError(error.code).httpStatus;
+  res.set_content(oci::errorEnvelope(error), "application/json");
 }
 
 // The error a refused blob read stands for: a HEAD carries no body, so a GET gets this one.
@@ -148,11 +148,11 @@ struct NodeProxyService::Impl {
   void serveWhileUnreachable(const httplib::Request& req, httplib::Response& res,
                              const BlobRequest& blob);
   void learnAnonymous(const httplib::Request& req, const BlobRequest& blob, int clientStatus);
-  void sendBlob(const httplib::Request& req, httplib::Response& res, const Digest& digest,
+  void sendBlob(const httplib::Request& req, httplib::Response& res, const oci::Digest& digest,
                 std::shared_ptr<BlobFetch> fetch, uint64_t length);
-  std::shared_ptr<BlobFetch> cachedFetch(const Digest& digest, uint64_t length);
+  std::shared_ptr<BlobFetch> cachedFetch(const oci::Digest& digest, uint64_t length);
   void runFetch(BlobFetch& fetch, const std::string& path, const http::Headers& headers);
-  void used(const Digest& digest, uint64_t size);
+  void used(const oci::Digest& digest, uint64_t size);
 };
 
 std::string NodeProxyService::Impl::targetOf(const httplib::Request& req, bool withQuery) const {
@@ -205,12 +205,12 @@ void NodeProxyService::Impl::copyHeaders(const http::Response& from,
   }
 }
 
-void NodeProxyService::Impl::used(const Digest& digest, uint64_t size) {
+void NodeProxyService::Impl::used(const oci::Digest& digest, uint64_t size) {
   std::lock_guard lock(lruMutex);
   lru.use(digest.str(), "", size, nowSeconds());
   for (const auto& victim : lru.victims(static_cast<uint64_t>(config.cacheMaxBytes),
                                         digest.str())) {
-    if (auto d = Digest::parse(victim)) {
+    if (auto d = oci::Digest::parse(victim)) {
       std::unique_lock commit(blobs->commitLock());
       const std::string data = paths::blobData(*d);
       (void)driver->remove(data.substr(0, data.rfind('/')));
@@ -315,7 +315,7 @@ void NodeProxyService::Impl::serveBlob(const httplib::Request& req, httplib::Res
   if (check->status != 200) {
     copyHeaders(*check, res);
     if (req.method != "HEAD") {
-      res.set_content(errorEnvelope(refusalFor(check->status)), "application/json");
+      res.set_content(oci::errorEnvelope(refusalFor(check->status)), "application/json");
     }
     res.status = check->status;
     return;
@@ -369,7 +369,7 @@ void NodeProxyService::Impl::learnAnonymous(const httplib::Request& req, const B
   }
 }
 
-std::shared_ptr<BlobFetch> NodeProxyService::Impl::cachedFetch(const Digest& digest,
+std::shared_ptr<BlobFetch> NodeProxyService::Impl::cachedFetch(const oci::Digest& digest,
                                                                uint64_t length) {
   used(digest, length);
   auto fetch = std::make_shared<BlobFetch>(digest);
@@ -379,7 +379,7 @@ std::shared_ptr<BlobFetch> NodeProxyService::Impl::cachedFetch(const Digest& dig
 }
 
 void NodeProxyService::Impl::sendBlob(const httplib::Request& req, httplib::Response& res,
-                                      const Digest& digest, std::shared_ptr<BlobFetch> fetch,
+                                      const oci::Digest& digest, std::shared_ptr<BlobFetch> fetch,
                                       uint64_t length) {
   res.status = 200;
   res.set_header("Docker-Content-Digest", digest.str());
@@ -448,7 +448,7 @@ common::Status NodeProxyService::open() {
       auto hexes = s.driver->list(paths::blobAlgorithmDir("sha256") + "/" + prefix);
       if (!hexes) continue;
       for (const auto& hex : *hexes) {
-        auto digest = Digest::parse("sha256:" + hex);
+        auto digest = oci::Digest::parse("sha256:" + hex);
         if (!digest) continue;
         if (auto info = s.driver->stat(paths::blobData(*digest))) {
           s.lru.use(digest->str(), "", info->size, info->modifiedUnixSeconds);

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "common/regex.h"
+
 namespace berth::policy {
 
 bool PatternList::excluded(std::string_view text) const {
@@ -34,11 +36,8 @@ RuleIndex::RuleIndex(RuleIndex&&) noexcept = default;
 RuleIndex& RuleIndex::operator=(RuleIndex&&) noexcept = default;
 
 std::string RuleIndex::build(const std::vector<CompiledRule>& rules) {
-  RE2::Options options;
-  options.set_log_errors(false);
   // Thousands of patterns in one DFA need more than RE2's default 8 MiB budget.
-  options.set_max_mem(int64_t{256} << 20);
-  set_ = std::make_unique<Matcher>(options);
+  set_ = std::make_unique<Matcher>(common::regexOptions(int64_t{256} << 20));
   patternToRule_.clear();
   alwaysCandidates_.clear();
   for (size_t i = 0; i < rules.size(); ++i) {

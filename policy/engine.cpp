@@ -24,7 +24,7 @@ bool appliesTo(const CompiledRule& rule, Operation op) {
 // "localhost:5005" + docker.io/library/nginx:1.25 -> localhost:5005/docker.io/library/nginx:1.25.
 // A registry host with a port cannot be a path component (":" is not allowed in names), so its
 // ":" becomes "_": 127.0.0.1:5001 -> 127.0.0.1_5001 (hosts never contain "_").
-std::string rewriteInto(const std::string& target, const ImageReference& image) {
+std::string rewriteInto(const std::string& target, const oci::ImageReference& image) {
   std::string domain = image.domain;
   std::replace(domain.begin(), domain.end(), ':', '_');
   std::string out = target + "/" + domain + "/" + image.path;
@@ -36,8 +36,8 @@ std::string rewriteInto(const std::string& target, const ImageReference& image) 
 // The upstream image that an image under a rewrite target mirrors, if it is one. Only a
 // configured upstream counts; any other name under the target is a repository of Berth's own
 // and is judged as such.
-std::optional<ImageReference> unwrapMirrored(const CompiledPolicy& policy,
-                                             const ImageReference& image,
+std::optional<oci::ImageReference> unwrapMirrored(const CompiledPolicy& policy,
+                                             const oci::ImageReference& image,
                                              std::string* targetOut) {
   const std::string repository = image.repository();
   for (const auto& target : policy.rewriteTargets) {
@@ -54,7 +54,7 @@ std::optional<ImageReference> unwrapMirrored(const CompiledPolicy& policy,
     std::string text = upstream->host + inner.substr(slash);
     if (!image.tag.empty()) text += ":" + image.tag;
     if (!image.digest.empty()) text += "@" + image.digest;
-    auto parsed = parseImageReference(text);
+    auto parsed = oci::parseImageReference(text);
     if (!parsed) continue;
     if (targetOut) *targetOut = target;
     return std::move(parsed).value();
@@ -62,7 +62,7 @@ std::optional<ImageReference> unwrapMirrored(const CompiledPolicy& policy,
   return std::nullopt;
 }
 
-DocumentOutcome evaluateDocument(const CompiledPolicyDocument& doc, const ImageReference& image,
+DocumentOutcome evaluateDocument(const CompiledPolicyDocument& doc, const oci::ImageReference& image,
                                  const std::string& imageText, std::string_view ns,
                                  Operation op) {
   DocumentOutcome outcome;
@@ -138,13 +138,13 @@ Finding findingOf(const CompiledPolicyDocument& doc, const DocumentOutcome& o) {
 
 }  // namespace
 
-Decision evaluate(const CompiledPolicy& policy, const ImageReference& input,
+Decision evaluate(const CompiledPolicy& policy, const oci::ImageReference& input,
                   std::string_view ns, Operation op) {
   Decision decision;
   decision.image = input.str();
   std::string mirrorTarget;
   const auto upstream = unwrapMirrored(policy, input, &mirrorTarget);
-  const ImageReference& image = upstream ? *upstream : input;
+  const oci::ImageReference& image = upstream ? *upstream : input;
   const std::string imageText = image.str();
 
   const CompiledPolicyDocument* denyDoc = nullptr;
@@ -228,7 +228,7 @@ Decision evaluate(const CompiledPolicy& policy, const ImageReference& input,
 
 common::Result<Decision> evaluate(const CompiledPolicy& policy, std::string_view image,
                                   std::string_view ns, Operation op) {
-  BERTH_TRY_ASSIGN(auto reference, parseImageReference(image));
+  BERTH_TRY_ASSIGN(auto reference, oci::parseImageReference(image));
   return evaluate(policy, reference, ns, op);
 }
 

@@ -10,7 +10,7 @@ namespace berth::policy {
 
 // Evaluation is pure and thread-safe: it reads an immutable snapshot and allocates only the
 // Decision. Precedence is documented in docs/POLICY.md.
-Decision evaluate(const CompiledPolicy& policy, const ImageReference& image,
+Decision evaluate(const CompiledPolicy& policy, const oci::ImageReference& image,
                   std::string_view namespaceName, Operation operation);
 
 // Parses the reference first; an unparsable reference is an error for the caller to report.

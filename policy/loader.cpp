@@ -13,6 +13,7 @@
 #include <yaml-cpp/parser.h>
 
 #include "common/yaml_reader.h"
+#include "common/regex.h"
 #include "policy/compiled_policy.h"
 #include "common/oci/image_reference.h"
 
@@ -35,14 +36,12 @@ struct LoadContext {
 
 std::shared_ptr<const re2::RE2> compilePattern(YamlMapReader& reader, const YAML::Node& at,
                                                const std::string& pattern) {
-  RE2::Options options;
-  options.set_log_errors(false);
-  auto re = std::make_shared<const re2::RE2>(pattern, options);
-  if (!re->ok()) {
-    reader.error(at, "invalid pattern '" + pattern + "': " + re->error());
+  auto re = common::compileRegex(pattern);
+  if (!re) {
+    reader.error(at, "invalid pattern '" + pattern + "': " + re.error().message);
     return nullptr;
   }
-  return re;
+  return *re;
 }
 
 void readPatternNodes(YamlMapReader& reader, const YAML::Node& list, const std::string& what,
@@ -105,7 +104,7 @@ bool parseAction(const std::string& text, Action& out) {
 // valid image reference starts with.
 bool isValidRewriteTarget(const std::string& target) {
   if (target.empty() || target.back() == '/') return false;
-  auto parsed = parseImageReference(target + "/x:y");
+  auto parsed = oci::parseImageReference(target + "/x:y");
   if (!parsed) return false;
   const std::string host = target.substr(0, target.find('/'));
   return parsed->domain == host;

@@ -7,7 +7,7 @@ namespace berth::policy {
 namespace {
 
 std::string encodedHost(const MirroredUpstream& upstream) {
-  return common::encodeUpstreamHost(canonicalRegistryHost(upstream.host));
+  return common::encodeUpstreamHost(oci::canonicalRegistryHost(upstream.host));
 }
 
 }  // namespace
@@ -23,7 +23,7 @@ const MirroredUpstream* upstreamNamedBy(const std::vector<MirroredUpstream>& ups
 const MirroredUpstream* upstreamAt(const std::vector<MirroredUpstream>& upstreams,
                                    std::string_view host) {
   for (const auto& up : upstreams) {
-    if (canonicalRegistryHost(up.host) == host) return &up;
+    if (oci::canonicalRegistryHost(up.host) == host) return &up;
   }
   return nullptr;
 }

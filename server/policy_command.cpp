@@ -71,7 +71,7 @@ common::Result<policy::Decision> evaluateRegistryImage(const policy::CompiledPol
     repository = image.substr(0, colon);
     reference = image.substr(colon + 1);
   }
-  if (!policy::isValidRepositoryPath(repository)) {
+  if (!oci::isValidRepositoryPath(repository)) {
     return common::Error{common::ErrorCode::InvalidArgument,
                          "invalid repository name '" + repository +
                              "' (for --operation push or pull, give NAME:TAG as pushed to Berth)"};

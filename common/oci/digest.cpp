@@ -4,13 +4,13 @@
 
 #include "common/oci/image_reference.h"
 
-namespace berth::registry {
+namespace berth::oci {
 
 using common::Error;
 using common::ErrorCode;
 
 common::Result<Digest> Digest::parse(std::string_view text) {
-  if (!policy::isValidDigest(text)) {
+  if (!oci::isValidDigest(text)) {
     return Error{ErrorCode::DigestInvalid, "invalid digest", std::string(text.substr(0, 200))};
   }
   const size_t colon = text.find(':');
@@ -63,4 +63,4 @@ Digest digestOf(std::string_view bytes, const std::string& algorithm) {
   return hasher.finish();
 }
 
-}  // namespace berth::registry
+}  // namespace berth::oci

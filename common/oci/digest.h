@@ -7,7 +7,7 @@
 
 #include "common/result.h"
 
-namespace berth::registry {
+namespace berth::oci {
 
 // A content digest "algorithm:hex". Only sha256 and sha512 can be stored; everything else is
 // rejected at the edge (DIGEST_INVALID), so a Digest value is always safe to put into a path.
@@ -45,4 +45,4 @@ class Hasher {
 // Digest of a whole buffer (manifests).
 Digest digestOf(std::string_view bytes, const std::string& algorithm = "sha256");
 
-}  // namespace berth::registry
+}  // namespace berth::oci

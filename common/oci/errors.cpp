@@ -3,7 +3,7 @@
 #include <array>
 #include <nlohmann/json.hpp>
 
-namespace berth::registry {
+namespace berth::oci {
 
 using common::ErrorCode;
 
@@ -67,4 +67,4 @@ std::string errorEnvelope(const common::Error& error) {
   return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-}  // namespace berth::registry
+}  // namespace berth::oci

@@ -5,7 +5,7 @@
 
 #include "common/error.h"
 
-namespace berth::registry {
+namespace berth::oci {
 
 // The wire form of an error: the OCI code and the HTTP status.
 struct OciErrorInfo {
@@ -24,4 +24,4 @@ std::string errorEnvelope(const common::Error& error);
 // True when the error's message and detail must not reach the client.
 bool isInternal(const common::Error& error);
 
-}  // namespace berth::registry
+}  // namespace berth::oci

@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-namespace berth::policy {
+namespace berth::oci {
 namespace {
 
 using common::Error;
@@ -226,4 +226,4 @@ std::string ImageReference::str() const {
   return out;
 }
 
-}  // namespace berth::policy
+}  // namespace berth::oci

@@ -5,7 +5,7 @@
 
 #include "common/result.h"
 
-namespace berth::policy {
+namespace berth::oci {
 
 // An image reference by the Docker/OCI grammar:
 //   [domain[:port]/]path-component[/path-component...][:tag][@algorithm:hex]
@@ -43,4 +43,4 @@ bool isValidTag(std::string_view tag);
 // A digest: algorithm ":" encoded, with sha256 (64 hex) and sha512 (128 hex) checked strictly.
 bool isValidDigest(std::string_view digest);
 
-}  // namespace berth::policy
+}  // namespace berth::oci

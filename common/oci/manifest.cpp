@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-namespace berth::registry {
+namespace berth::oci {
 
 using common::Error;
 using common::ErrorCode;
@@ -172,4 +172,4 @@ std::string storedManifestMediaType(std::string_view bytes) {
   }
 }
 
-}  // namespace berth::registry
+}  // namespace berth::oci

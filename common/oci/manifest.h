@@ -10,7 +10,7 @@
 #include "common/result.h"
 #include "common/oci/digest.h"
 
-namespace berth::registry {
+namespace berth::oci {
 
 namespace media {
 constexpr const char* kOciManifest = "application/vnd.oci.image.manifest.v1+json";
@@ -48,4 +48,4 @@ common::Result<ManifestInfo> parseManifest(std::string_view bytes, std::string_v
 // The media type of stored bytes (already validated when pushed).
 std::string storedManifestMediaType(std::string_view bytes);
 
-}  // namespace berth::registry
+}  // namespace berth::oci

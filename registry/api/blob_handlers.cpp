@@ -17,7 +17,7 @@ constexpr size_t kReadBuffer = 1 << 20;
 
 struct Download {
   BlobStore& blobs;
-  Digest digest;
+  oci::Digest digest;
   uint64_t first;  // the first byte of the (range of the) blob that is sent
   std::unique_ptr<StorageReader> reader;
   uint64_t position = 0;  // offset within what is sent
@@ -42,7 +42,7 @@ bool provide(Download& d, size_t offset, size_t length, httplib::DataSink& sink)
 common::Status getBlob(RegistryContext& ctx, Exchange& ex) {
   const bool head = ex.req.method == "HEAD";
   ex.digest = ex.route.reference;
-  BERTH_TRY_ASSIGN(Digest digest, Digest::parse(ex.route.reference));
+  BERTH_TRY_ASSIGN(oci::Digest digest, oci::Digest::parse(ex.route.reference));
   BERTH_TRY_ASSIGN(uint64_t size, ctx.blobs.sizeIn(ex.route.name, digest));
   ex.res.set_header("Docker-Content-Digest", digest.str());
   ex.res.set_header("ETag", "\"" + digest.str() + "\"");
@@ -81,7 +81,7 @@ common::Status getBlob(RegistryContext& ctx, Exchange& ex) {
 
 common::Status deleteBlob(RegistryContext& ctx, Exchange& ex) {
   ex.digest = ex.route.reference;
-  BERTH_TRY_ASSIGN(Digest digest, Digest::parse(ex.route.reference));
+  BERTH_TRY_ASSIGN(oci::Digest digest, oci::Digest::parse(ex.route.reference));
   BERTH_TRY(ctx.blobs.unlink(ex.route.name, digest));
   ex.res.status = 202;
   return {};

@@ -174,8 +174,8 @@ std::optional<uint64_t> Exchange::contentLength() const {
 std::string Exchange::param(const char* key) const { return req.get_param_value(key); }
 
 void sendError(Exchange& ex, const common::Error& error, common::Logger& logger) {
-  const OciErrorInfo& info = ociError(error.code);
-  if (isInternal(error)) {
+  const oci::OciErrorInfo& info = oci::ociError(error.code);
+  if (oci::isInternal(error)) {
     logger.error("registry request failed", {{"method", ex.req.method},
                                              {"path", ex.req.path},
                                              {"error", error.message},
@@ -187,7 +187,7 @@ void sendError(Exchange& ex, const common::Error& error, common::Logger& logger)
                                               {"error", error.message}});
   }
   ex.res.status = info.httpStatus;
-  ex.res.set_content(errorEnvelope(error), "application/json");
+  ex.res.set_content(oci::errorEnvelope(error), "application/json");
 }
 
 std::string repositoryUrl(const std::string& name, const std::string& suffix) {

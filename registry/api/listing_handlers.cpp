@@ -100,14 +100,14 @@ common::Status handleReferrers(RegistryContext& ctx, Exchange& ex) {
   if (ex.req.method != "GET") {
     return Error{ErrorCode::Unsupported, "method not allowed on referrers", ex.req.method};
   }
-  BERTH_TRY_ASSIGN(Digest subject, Digest::parse(ex.route.reference));
+  BERTH_TRY_ASSIGN(oci::Digest subject, oci::Digest::parse(ex.route.reference));
   const std::string filter = ex.param("artifactType");
   json manifests = json::array();
   BERTH_TRY_ASSIGN(auto referrers, ctx.manifests.referrers(ex.route.name, subject));
   for (const auto& digest : referrers) {
     auto bytes = ctx.manifests.get(ex.route.name, digest);
     if (!bytes) continue;  // deleted while we listed
-    auto info = parseManifest(*bytes, "");
+    auto info = oci::parseManifest(*bytes, "");
     if (!info) continue;
     if (!filter.empty() && info->artifactType != filter) continue;
     json descriptor{
@@ -119,9 +119,9 @@ common::Status handleReferrers(RegistryContext& ctx, Exchange& ex) {
   if (!filter.empty()) ex.res.set_header("OCI-Filters-Applied", "artifactType");
   ex.res.status = 200;
   ex.res.set_content(dump(json{{"schemaVersion", 2},
-                               {"mediaType", media::kOciIndex},
+                               {"mediaType", oci::media::kOciIndex},
                                {"manifests", std::move(manifests)}}),
-                     media::kOciIndex);
+                     oci::media::kOciIndex);
   return {};
 }
 

@@ -27,7 +27,7 @@ std::vector<std::string> acceptedTypes(const httplib::Request& req) {
     std::stringstream values(req.get_header_value("Accept", i));
     std::string item;
     while (std::getline(values, item, ',')) {
-      std::string type = baseMediaType(item);
+      std::string type = oci::baseMediaType(item);
       if (!type.empty()) out.push_back(type);
     }
   }
@@ -41,13 +41,13 @@ bool acceptable(const httplib::Request& req, const std::string& mediaType) {
   bool namesManifestTypes = false;
   for (const auto& t : types) {
     if (t == mediaType || t == "*/*" || t == "application/*") return true;
-    namesManifestTypes = namesManifestTypes || isSupportedManifestType(t);
+    namesManifestTypes = namesManifestTypes || oci::isSupportedManifestType(t);
   }
   return !namesManifestTypes;
 }
 
-common::Result<Digest> resolve(RegistryContext& ctx, const Route& route) {
-  if (route.referenceIsDigest) return Digest::parse(route.reference);
+common::Result<oci::Digest> resolve(RegistryContext& ctx, const Route& route) {
+  if (route.referenceIsDigest) return oci::Digest::parse(route.reference);
   return ctx.manifests.resolveTag(route.name, route.reference);
 }
 
@@ -56,7 +56,7 @@ common::Status getManifest(RegistryContext& ctx, Exchange& ex) {
   if (!ctx.manifests.repositoryExists(ex.route.name)) {
     return Error{ErrorCode::NameUnknown, "repository name not known to registry", ex.route.name};
   }
-  BERTH_TRY_ASSIGN(Digest digest, resolve(ctx, ex.route));
+  BERTH_TRY_ASSIGN(oci::Digest digest, resolve(ctx, ex.route));
   ex.digest = digest.str();
   BERTH_TRY_ASSIGN(ManifestStore::Served manifest,
                    ctx.manifests.getForServing(ex.route.name, digest));
@@ -75,7 +75,7 @@ common::Status getManifest(RegistryContext& ctx, Exchange& ex) {
 }
 
 common::Status checkReferences(RegistryContext& ctx, const std::string& repository,
-                               const ManifestInfo& info) {
+                               const oci::ManifestInfo& info) {
   for (const auto& blob : info.blobs) {
     if (!ctx.blobs.linked(repository, blob) || !ctx.blobs.touch(blob)) {
       return Error{ErrorCode::ManifestBlobUnknown, "manifest references an unknown blob",
@@ -107,14 +107,14 @@ common::Status putManifest(RegistryContext& ctx, Exchange& ex) {
   const std::string algorithm = ex.route.referenceIsDigest
                                     ? ex.route.reference.substr(0, ex.route.reference.find(':'))
                                     : "sha256";
-  const Digest digest = digestOf(bytes, algorithm);
+  const oci::Digest digest = oci::digestOf(bytes, algorithm);
   ex.digest = digest.str();
   if (ex.route.referenceIsDigest && digest.str() != ex.route.reference) {
     return Error{ErrorCode::DigestInvalid, "manifest digest does not match the reference",
                  digest.str()};
   }
-  BERTH_TRY_ASSIGN(ManifestInfo info,
-                   parseManifest(bytes, ex.req.get_header_value("Content-Type")));
+  BERTH_TRY_ASSIGN(oci::ManifestInfo info,
+                   oci::parseManifest(bytes, ex.req.get_header_value("Content-Type")));
 
   std::unique_lock<std::mutex> tagLock;
   std::optional<std::string> immutable;  // the rule that makes the tag immutable
@@ -138,7 +138,7 @@ common::Status putManifest(RegistryContext& ctx, Exchange& ex) {
     if (immutable) {
       // The check above is per process; another replica may create the tag meanwhile. Only
       // the first version of an immutable tag is ever written, create-only in storage.
-      BERTH_TRY_ASSIGN(Digest current,
+      BERTH_TRY_ASSIGN(oci::Digest current,
                        ctx.manifests.createTag(ex.route.name, ex.route.reference, digest));
       if (current != digest) {
         return immutableError(ex.route.name, ex.route.reference, *immutable,
@@ -161,7 +161,7 @@ common::Status deleteManifest(RegistryContext& ctx, Exchange& ex) {
   }
   if (!ex.route.referenceIsDigest) {
     std::lock_guard tagLock(ctx.tagLocks.forTag(ex.route.name, ex.route.reference));
-    BERTH_TRY_ASSIGN(Digest digest, ctx.manifests.resolveTag(ex.route.name, ex.route.reference));
+    BERTH_TRY_ASSIGN(oci::Digest digest, ctx.manifests.resolveTag(ex.route.name, ex.route.reference));
     ex.digest = digest.str();
     BERTH_TRY_ASSIGN(auto rule, ctx.gate.immutableRule(ex.route.name, ex.route.reference));
     if (rule) {
@@ -170,7 +170,7 @@ common::Status deleteManifest(RegistryContext& ctx, Exchange& ex) {
     BERTH_TRY(ctx.manifests.removeTag(ex.route.name, ex.route.reference));
   } else {
     ex.digest = ex.route.reference;
-    BERTH_TRY_ASSIGN(Digest digest, Digest::parse(ex.route.reference));
+    BERTH_TRY_ASSIGN(oci::Digest digest, oci::Digest::parse(ex.route.reference));
     if (!ctx.manifests.exists(ex.route.name, digest)) {
       return Error{ErrorCode::ManifestUnknown, "manifest unknown to registry", digest.str()};
     }

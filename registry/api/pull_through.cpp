@@ -169,7 +169,7 @@ common::Status ProxyService::Impl::fetchManifest(Exchange& ex, const UpstreamTar
   const std::string algorithm = ex.route.referenceIsDigest
                                     ? ex.route.reference.substr(0, ex.route.reference.find(':'))
                                     : "sha256";
-  const Digest digest = digestOf(reply->body, algorithm);
+  const oci::Digest digest = oci::digestOf(reply->body, algorithm);
   const std::string expected = ex.route.referenceIsDigest ? ex.route.reference : reply->digest;
   if (!expected.empty() && expected.rfind(algorithm + ":", 0) == 0 && expected != digest.str()) {
     metrics.upstreamErrors.inc();
@@ -177,7 +177,7 @@ common::Status ProxyService::Impl::fetchManifest(Exchange& ex, const UpstreamTar
     return Error{ErrorCode::Unavailable, "upstream manifest does not match its digest",
                  expected + " != " + digest.str()};
   }
-  BERTH_TRY_ASSIGN(ManifestInfo info, parseManifest(reply->body, reply->contentType));
+  BERTH_TRY_ASSIGN(oci::ManifestInfo info, oci::parseManifest(reply->body, reply->contentType));
   {
     std::shared_lock commit(ctx.blobs.commitLock());
     BERTH_TRY(ctx.manifests.put(ex.route.name, digest, reply->body, info));
@@ -198,7 +198,7 @@ common::Status ProxyService::Impl::fetchManifest(Exchange& ex, const UpstreamTar
 common::Status ProxyService::Impl::ensureManifest(Exchange& ex, const UpstreamTarget& t) {
   const std::string& repo = ex.route.name;
   if (ex.route.referenceIsDigest) {
-    BERTH_TRY_ASSIGN(Digest digest, Digest::parse(ex.route.reference));
+    BERTH_TRY_ASSIGN(oci::Digest digest, oci::Digest::parse(ex.route.reference));
     if (ctx.manifests.exists(repo, digest)) {  // by digest: cached for good
       metrics.manifestHits.inc();
       if (auto size = ctx.blobs.size(digest)) index.used(repo, digest, *size);
@@ -313,7 +313,7 @@ void ProxyService::Impl::runBlobFetch(BlobFetch& fetch, const UpstreamTarget& t,
 }
 
 common::Status ProxyService::Impl::serveBlob(Exchange& ex, const UpstreamTarget& t) {
-  BERTH_TRY_ASSIGN(Digest digest, Digest::parse(ex.route.reference));
+  BERTH_TRY_ASSIGN(oci::Digest digest, oci::Digest::parse(ex.route.reference));
   const std::string& repo = ex.route.name;
   if (auto size = ctx.blobs.sizeIn(repo, digest)) {
     metrics.blobHits.inc();

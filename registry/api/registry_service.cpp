@@ -208,7 +208,7 @@ void RegistryService::Impl::dispatch(const httplib::Request& req, httplib::Respo
   std::string operation = "invalid";
   common::Status outcome;
   try {
-    auto route = parseRoute(req.path, req.target);
+    auto route = parseRoute(req.method, req.path, req.target);
     if (route) operation = std::string(routeKindName(route->kind)) + "-" + lower(req.method);
     // A request over the rate limit is counted, not audited (a flood would flood the log).
     outcome = admit(ex);

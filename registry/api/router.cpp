@@ -16,6 +16,10 @@ constexpr size_t kMaxPath = 4096;
 
 Error unknownPath() { return Error{ErrorCode::NotFound, "unknown endpoint"}; }
 
+Error manifestUnknown(std::string_view reference) {
+  return Error{ErrorCode::ManifestUnknown, "manifest unknown", std::string(reference.substr(0, 256))};
+}
+
 std::vector<std::string_view> splitSegments(std::string_view path) {
   std::vector<std::string_view> out;
   size_t start = 0;
@@ -78,7 +82,7 @@ common::Status checkTraversal(std::string_view decodedPath, std::string_view raw
 common::Result<std::string> checkName(const std::vector<std::string_view>& segments, size_t count) {
   if (count == 0) return Error{ErrorCode::NameInvalid, "missing repository name"};
   std::string name = joinSegments(segments, count);
-  if (!policy::isValidRepositoryPath(name)) {
+  if (!oci::isValidRepositoryPath(name)) {
     return Error{ErrorCode::NameInvalid, "invalid repository name", name.substr(0, 256)};
   }
   return name;
@@ -118,7 +122,8 @@ bool isValidUploadId(std::string_view id) {
   return true;
 }
 
-common::Result<Route> parseRoute(std::string_view decodedPath, std::string_view rawTarget) {
+common::Result<Route> parseRoute(std::string_view method, std::string_view decodedPath,
+                                 std::string_view rawTarget) {
   BERTH_TRY(checkTraversal(decodedPath, rawTarget));
   if (!decodedPath.starts_with("/v2")) return unknownPath();
   std::string_view rest = decodedPath.substr(3);
@@ -161,20 +166,28 @@ common::Result<Route> parseRoute(std::string_view decodedPath, std::string_view 
 
   const std::string_view ref = at(0);
   switch (route.kind) {
-    case RouteKind::Manifest:
+    case RouteKind::Manifest: {
+      // A read of a reference that cannot exist finds nothing, as the distribution spec's
+      // conformance tests expect; a write of one is refused for what is wrong with it.
+      const bool read = method == "GET" || method == "HEAD";
       if (ref.find(':') != std::string_view::npos) {
-        BERTH_TRY_ASSIGN(auto digest, Digest::parse(ref));
-        route.reference = digest.str();
+        auto digest = oci::Digest::parse(ref);
+        if (!digest && read) return manifestUnknown(ref);
+        if (!digest) return std::move(digest).error();
+        route.reference = digest->str();
         route.referenceIsDigest = true;
-      } else if (policy::isValidTag(ref)) {
+      } else if (oci::isValidTag(ref)) {
         route.reference = std::string(ref);
+      } else if (read) {
+        return manifestUnknown(ref);
       } else {
         return Error{ErrorCode::TagInvalid, "invalid tag", std::string(ref.substr(0, 256))};
       }
       break;
+    }
     case RouteKind::Blob:
     case RouteKind::Referrers: {
-      BERTH_TRY_ASSIGN(auto digest, Digest::parse(ref));
+      BERTH_TRY_ASSIGN(auto digest, oci::Digest::parse(ref));
       route.reference = digest.str();
       route.referenceIsDigest = true;
       break;

@@ -33,8 +33,10 @@ struct Route {
 // `decodedPath` is the percent-decoded path; `rawTarget` the request target as sent, which must
 // not hide separators or dots behind escapes. Every part is validated here, at the edge:
 // NAME_INVALID, TAG_INVALID, DIGEST_INVALID, BLOB_UPLOAD_UNKNOWN, or NotFound for any other
-// path.
-common::Result<Route> parseRoute(std::string_view decodedPath, std::string_view rawTarget);
+// path. A GET or HEAD of a manifest reference that is neither a tag nor a digest is
+// MANIFEST_UNKNOWN (the `method` matters only there).
+common::Result<Route> parseRoute(std::string_view method, std::string_view decodedPath,
+                                 std::string_view rawTarget);
 
 // An upload session id as we generate them: 36 characters of lowercase hex and dashes.
 bool isValidUploadId(std::string_view id);

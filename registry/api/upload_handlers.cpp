@@ -30,17 +30,17 @@ void blobCreated(RegistryContext& ctx, Exchange& ex, const CompletedUpload& done
   ex.res.set_header("Docker-Content-Digest", done.digest.str());
 }
 
-common::Result<Digest> digestParam(Exchange& ex) {
+common::Result<oci::Digest> digestParam(Exchange& ex) {
   if (!ex.hasParam("digest")) {
     return Error{ErrorCode::DigestInvalid, "the digest query parameter is required"};
   }
-  return Digest::parse(ex.param("digest"));
+  return oci::Digest::parse(ex.param("digest"));
 }
 
 // A mount reads the source: both the access rules and the pull rules of the policy must let
 // the client read it there.
 bool mayPull(RegistryContext& ctx, Exchange& ex, const std::string& repository,
-             const Digest& digest) {
+             const oci::Digest& digest) {
   return ctx.auth
              .authorize(ex.req.get_header_value("Authorization"), ex.req.get_header_value("Host"),
                         repository, AccessAction::Pull)
@@ -50,10 +50,10 @@ bool mayPull(RegistryContext& ctx, Exchange& ex, const std::string& repository,
 
 // The repository a blob can be mounted from: `from` when given, otherwise any repository that
 // holds it and that the client may read. nullopt: mount not possible, start an upload instead.
-std::optional<std::string> mountSource(RegistryContext& ctx, Exchange& ex, const Digest& digest) {
+std::optional<std::string> mountSource(RegistryContext& ctx, Exchange& ex, const oci::Digest& digest) {
   if (ex.hasParam("from")) {
     const std::string from = ex.param("from");
-    if (!policy::isValidRepositoryPath(from)) return std::nullopt;
+    if (!oci::isValidRepositoryPath(from)) return std::nullopt;
     if (ctx.blobs.linked(from, digest) && mayPull(ctx, ex, from, digest)) return from;
     return std::nullopt;
   }
@@ -87,9 +87,9 @@ common::Status handleUploadStart(RegistryContext& ctx, Exchange& ex) {
     return Error{ErrorCode::Unsupported, "method not allowed on uploads", ex.req.method};
   }
   if (ex.hasParam("mount")) {
-    BERTH_TRY_ASSIGN(Digest digest, Digest::parse(ex.param("mount")));
+    BERTH_TRY_ASSIGN(oci::Digest digest, oci::Digest::parse(ex.param("mount")));
     ex.digest = digest.str();
-    if (ex.hasParam("from") && !policy::isValidRepositoryPath(ex.param("from"))) {
+    if (ex.hasParam("from") && !oci::isValidRepositoryPath(ex.param("from"))) {
       return Error{ErrorCode::NameInvalid, "invalid repository name in from", ex.param("from")};
     }
     if (auto source = mountSource(ctx, ex, digest)) {
@@ -103,7 +103,7 @@ common::Status handleUploadStart(RegistryContext& ctx, Exchange& ex) {
     return startSession(ctx, ex);  // the spec's fallback when a mount is not possible
   }
   if (ex.hasParam("digest")) {
-    BERTH_TRY_ASSIGN(Digest digest, digestParam(ex));
+    BERTH_TRY_ASSIGN(oci::Digest digest, digestParam(ex));
     ex.digest = digest.str();
     BERTH_TRY_ASSIGN(UploadState state, ctx.uploads.start(ex.route.name, sessionOwner(ex)));
     const BodySource body = ex.body();

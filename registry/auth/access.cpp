@@ -2,6 +2,8 @@
 
 #include <re2/re2.h>
 
+#include "common/regex.h"
+
 namespace berth::registry {
 
 using common::Error;
@@ -53,14 +55,13 @@ common::Result<AccessPolicy> AccessPolicy::compile(const common::RegistryAuthCon
     }
     Rule rule;
     rule.account = source.account;
-    RE2::Options options;
-    options.set_log_errors(false);
-    auto pattern = std::make_shared<const RE2>(source.repository, options);
-    if (!pattern->ok()) {
+    auto pattern = common::compileRegex(source.repository);
+    if (!pattern) {
       return Error{ErrorCode::InvalidArgument, where + "invalid repository pattern '" +
-                                                   source.repository + "': " + pattern->error()};
+                                                   source.repository + "': " +
+                                                   pattern.error().message};
     }
-    rule.pattern = std::move(pattern);
+    rule.pattern = std::move(pattern).value();
     if (source.actions.empty()) {
       return Error{ErrorCode::InvalidArgument, where + "'actions' must not be empty"};
     }

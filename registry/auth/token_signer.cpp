@@ -2,11 +2,11 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <nlohmann/json.hpp>
 
 #include "common/base64.h"
+#include "common/hmac.h"
 
 namespace berth::registry {
 namespace {
@@ -95,12 +95,7 @@ common::Result<TokenClaims> decodeClaims(const std::string& payload, const std::
 }  // namespace
 
 std::string TokenSigner::mac(std::string_view signingInput) const {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(signingInput.data()), signingInput.size(), digest,
-       &length);
-  return std::string(reinterpret_cast<const char*>(digest), length);
+  return common::hmacSha256(key_, signingInput);
 }
 
 std::string TokenSigner::sign(const TokenClaims& claims) const {

@@ -87,11 +87,11 @@ bool BlobFetch::read(StorageDriver& driver, BlobStore& blobs, uint64_t offset, c
 
 BlobFetches::~BlobFetches() { stop(); }
 
-std::shared_ptr<BlobFetch> BlobFetches::join(const Digest& digest, Runner run) {
+std::shared_ptr<BlobFetch> BlobFetches::join(const oci::Digest& digest, Runner run) {
   return join("", digest, std::move(run));
 }
 
-std::shared_ptr<BlobFetch> BlobFetches::join(const std::string& scope, const Digest& digest,
+std::shared_ptr<BlobFetch> BlobFetches::join(const std::string& scope, const oci::Digest& digest,
                                              Runner run) {
   const std::string key = scope + "@" + digest.str();
   std::lock_guard lock(mutex_);

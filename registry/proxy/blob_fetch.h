@@ -25,7 +25,7 @@ class BlobFetch {
  public:
   enum class Phase { Connecting, Streaming, Done, Failed };
 
-  explicit BlobFetch(Digest digest) : digest_(std::move(digest)) {}
+  explicit BlobFetch(oci::Digest digest) : digest_(std::move(digest)) {}
 
   // Fetch thread side.
   void started(uint64_t length, std::string dataPath);
@@ -41,10 +41,10 @@ class BlobFetch {
   bool read(StorageDriver& driver, BlobStore& blobs, uint64_t offset, char* buffer, size_t size,
             size_t* got);
   void abortWaiters();
-  const Digest& digest() const { return digest_; }
+  const oci::Digest& digest() const { return digest_; }
 
  private:
-  Digest digest_;
+  oci::Digest digest_;
   std::mutex mutex_;
   std::condition_variable changed_;
   Phase phase_ = Phase::Connecting;
@@ -63,10 +63,10 @@ class BlobFetches {
 
   ~BlobFetches();
   // The fetch for `digest`, starting `run` on a new thread when none is in flight.
-  std::shared_ptr<BlobFetch> join(const Digest& digest, Runner run);
+  std::shared_ptr<BlobFetch> join(const oci::Digest& digest, Runner run);
   // The same, shared only by requests of one `scope` (a repository): a fetch proves that the
   // blob belongs to the repository it is fetched for, and to no other.
-  std::shared_ptr<BlobFetch> join(const std::string& scope, const Digest& digest, Runner run);
+  std::shared_ptr<BlobFetch> join(const std::string& scope, const oci::Digest& digest, Runner run);
   // Cuts waiting readers loose and waits for fetch threads to end.
   void stop();
 

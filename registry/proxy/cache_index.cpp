@@ -28,11 +28,11 @@ common::Status ProxyCacheIndex::load() {
   std::lock_guard lock(mutex_);
   for (const auto& repo : repositories) {
     if (!upstreams_.isProxiedRepository(repo.name)) continue;
-    std::vector<Digest> digests;
+    std::vector<oci::Digest> digests;
     if (auto revisions = stores_.manifests.revisions(repo.name)) digests = *revisions;
     if (auto layers = stores_.driver.list(paths::layersDir(repo.name, "sha256"))) {
       for (const auto& hex : *layers) {
-        if (auto d = Digest::parse("sha256:" + hex)) digests.push_back(*d);
+        if (auto d = oci::Digest::parse("sha256:" + hex)) digests.push_back(*d);
       }
     }
     for (const auto& digest : digests) {
@@ -44,7 +44,7 @@ common::Status ProxyCacheIndex::load() {
   return {};
 }
 
-void ProxyCacheIndex::used(const std::string& repository, const Digest& digest, uint64_t size) {
+void ProxyCacheIndex::used(const std::string& repository, const oci::Digest& digest, uint64_t size) {
   (void)stores_.blobs.touch(digest);
   std::lock_guard lock(mutex_);
   lru_.use(digest.str(), repository, size, nowSeconds());
@@ -56,7 +56,7 @@ uint64_t ProxyCacheIndex::totalBytes() {
   return lru_.totalBytes();
 }
 
-bool ProxyCacheIndex::linkedLocally(const Digest& digest) {
+bool ProxyCacheIndex::linkedLocally(const oci::Digest& digest) {
   auto repositories = walkRepositories(stores_.driver);
   if (!repositories) return true;  // unsure: keep the data
   for (const auto& repo : *repositories) {
@@ -70,7 +70,7 @@ bool ProxyCacheIndex::linkedLocally(const Digest& digest) {
 
 void ProxyCacheIndex::evict(const std::string& keep) {
   for (const auto& victim : lru_.victims(maxBytes_, keep)) {
-    auto digest = Digest::parse(victim);
+    auto digest = oci::Digest::parse(victim);
     const ProxyLru::Entry* entry = lru_.find(victim);
     if (!digest || entry == nullptr) continue;
     // Exclusive, like the garbage collector's sweep: no push can link the blob meanwhile.

@@ -38,12 +38,12 @@ class ProxyCacheIndex {
   // Scans the proxied repositories already in storage.
   common::Status load();
   // Records a use and evicts what no longer fits (never `digest` itself).
-  void used(const std::string& repository, const Digest& digest, uint64_t size);
+  void used(const std::string& repository, const oci::Digest& digest, uint64_t size);
   uint64_t totalBytes();
 
  private:
   void evict(const std::string& keep);
-  bool linkedLocally(const Digest& digest);
+  bool linkedLocally(const oci::Digest& digest);
 
   CacheStores stores_;
   const UpstreamTable& upstreams_;

@@ -19,8 +19,8 @@ constexpr size_t kMaxManifestBody = 16 << 20;
 constexpr size_t kMaxTokenBody = 1 << 20;
 
 std::string manifestAccept() {
-  return std::string(media::kOciIndex) + ", " + media::kOciManifest + ", " +
-         media::kDockerManifestList + ", " + media::kDockerManifest;
+  return std::string(oci::media::kOciIndex) + ", " + oci::media::kOciManifest + ", " +
+         oci::media::kDockerManifestList + ", " + oci::media::kDockerManifest;
 }
 
 // A query parameter value, percent-encoded but for RFC 3986's unreserved characters.

@@ -25,25 +25,25 @@ class BlobStore {
   explicit BlobStore(StorageDriver& driver);
 
   // Size of the stored blob; BLOB_UNKNOWN when absent.
-  common::Result<uint64_t> size(const Digest& digest);
+  common::Result<uint64_t> size(const oci::Digest& digest);
   // Size when the blob is linked into `repository` and present; BLOB_UNKNOWN otherwise.
-  common::Result<uint64_t> sizeIn(const std::string& repository, const Digest& digest);
-  bool linked(const std::string& repository, const Digest& digest);
+  common::Result<uint64_t> sizeIn(const std::string& repository, const oci::Digest& digest);
+  bool linked(const std::string& repository, const oci::Digest& digest);
 
-  common::Result<std::unique_ptr<StorageReader>> open(const Digest& digest, uint64_t offset);
+  common::Result<std::unique_ptr<StorageReader>> open(const oci::Digest& digest, uint64_t offset);
 
   // Moves a verified file (an upload's data) into place. Returns true when the blob is new.
   // Concurrent commits of the same digest are safe: each renames identical bytes.
-  common::Result<bool> commitFile(const std::string& sourcePath, const Digest& digest,
+  common::Result<bool> commitFile(const std::string& sourcePath, const oci::Digest& digest,
                                   uint64_t size);
   // Stores bytes already hashed to `digest` (manifests). Returns true when the blob is new.
-  common::Result<bool> putBytes(const Digest& digest, std::string_view bytes);
+  common::Result<bool> putBytes(const oci::Digest& digest, std::string_view bytes);
 
-  common::Status link(const std::string& repository, const Digest& digest);
+  common::Status link(const std::string& repository, const oci::Digest& digest);
   // BLOB_UNKNOWN when the repository does not hold it.
-  common::Status unlink(const std::string& repository, const Digest& digest);
+  common::Status unlink(const std::string& repository, const oci::Digest& digest);
   // Refreshes the blob's modification time (see the class comment).
-  common::Status touch(const Digest& digest);
+  common::Status touch(const oci::Digest& digest);
 
   std::shared_mutex& commitLock() { return commitLock_; }
   StorageDriver& driver() { return driver_; }

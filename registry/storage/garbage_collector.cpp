@@ -26,7 +26,7 @@ common::Status forEachBlob(StorageDriver& driver, Visit visit) {
       auto hexes = driver.list(paths::blobAlgorithmDir(algorithm) + "/" + prefix);
       if (!hexes) continue;
       for (const auto& hex : *hexes) {
-        auto digest = Digest::parse(std::string(algorithm) + ":" + hex);
+        auto digest = oci::Digest::parse(std::string(algorithm) + ":" + hex);
         if (!digest) continue;
         BERTH_TRY(visit(*digest));
       }
@@ -48,7 +48,7 @@ common::Result<GcReport> GarbageCollector::run(const GcOptions& options, int64_t
   BERTH_TRY_ASSIGN(auto repositories, walkRepositories(driver_));
 
   // Mark.
-  std::set<Digest> marked;
+  std::set<oci::Digest> marked;
   for (const auto& repo : repositories) {
     ++report.repositories;
     BERTH_TRY_ASSIGN(auto revisions, manifests.revisions(repo.name));
@@ -57,7 +57,7 @@ common::Result<GcReport> GarbageCollector::run(const GcOptions& options, int64_t
       marked.insert(digest);
       auto bytes = manifests.get(repo.name, digest);
       if (!bytes) continue;
-      auto info = parseManifest(*bytes, "");
+      auto info = oci::parseManifest(*bytes, "");
       if (!info) {
         logger_.warn("gc: unreadable manifest kept with its blobs unknown",
                      {{"repository", repo.name}, {"digest", digest.str()}});
@@ -69,8 +69,8 @@ common::Result<GcReport> GarbageCollector::run(const GcOptions& options, int64_t
   }
 
   // Sweep blobs.
-  std::set<Digest> doomed;
-  auto sweep = [&](const Digest& digest) -> common::Status {
+  std::set<oci::Digest> doomed;
+  auto sweep = [&](const oci::Digest& digest) -> common::Status {
     if (marked.count(digest)) {
       ++report.blobsKept;
       return {};
@@ -114,7 +114,7 @@ common::Result<GcReport> GarbageCollector::run(const GcOptions& options, int64_t
 
 common::Result<StoreUsage> measureStore(StorageDriver& driver) {
   StoreUsage usage;
-  BERTH_TRY(forEachBlob(driver, [&](const Digest& digest) -> common::Status {
+  BERTH_TRY(forEachBlob(driver, [&](const oci::Digest& digest) -> common::Status {
     if (auto info = driver.stat(paths::blobData(digest))) {
       ++usage.blobs;
       usage.bytes += info->size;

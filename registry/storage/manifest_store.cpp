@@ -18,13 +18,13 @@ Error manifestUnknown(std::string detail) {
 }
 
 // Directory entries named by hex digests of one algorithm; anything else is ignored.
-std::vector<Digest> digestsIn(StorageDriver& driver, const std::string& dir,
+std::vector<oci::Digest> digestsIn(StorageDriver& driver, const std::string& dir,
                               const std::string& algorithm) {
-  std::vector<Digest> out;
+  std::vector<oci::Digest> out;
   auto names = driver.list(dir);
   if (!names) return out;
   for (const auto& hex : *names) {
-    if (auto d = Digest::parse(algorithm + ":" + hex)) out.push_back(*d);
+    if (auto d = oci::Digest::parse(algorithm + ":" + hex)) out.push_back(*d);
   }
   return out;
 }
@@ -46,12 +46,12 @@ bool ManifestStore::repositoryExists(const std::string& repository) {
   return info && info->isDirectory;
 }
 
-bool ManifestStore::exists(const std::string& repository, const Digest& digest) {
+bool ManifestStore::exists(const std::string& repository, const oci::Digest& digest) {
   return driver_.stat(paths::manifestRevisionLink(repository, digest)).has_value();
 }
 
 common::Result<std::string> ManifestStore::get(const std::string& repository,
-                                               const Digest& digest) {
+                                               const oci::Digest& digest) {
   if (!exists(repository, digest)) return manifestUnknown(digest.str());
   auto bytes =
       driver_.getContent(paths::blobData(digest), static_cast<uint64_t>(maxManifestBytes_) * 4);
@@ -60,7 +60,7 @@ common::Result<std::string> ManifestStore::get(const std::string& repository,
 }
 
 common::Result<ManifestStore::Served> ManifestStore::getForServing(const std::string& repository,
-                                                                   const Digest& digest) {
+                                                                   const oci::Digest& digest) {
   if (!exists(repository, digest)) return manifestUnknown(digest.str());
   const std::string key = digest.str();
   {
@@ -69,7 +69,7 @@ common::Result<ManifestStore::Served> ManifestStore::getForServing(const std::st
   }
   BERTH_TRY_ASSIGN(std::string bytes, get(repository, digest));
   Served entry{std::make_shared<const std::string>(std::move(bytes)), {}};
-  entry.mediaType = storedManifestMediaType(*entry.bytes);
+  entry.mediaType = oci::storedManifestMediaType(*entry.bytes);
   if (entry.bytes->size() <= kServedMaxEntryBytes) {
     std::lock_guard lock(servedMutex_);
     if (servedBytes_ + entry.bytes->size() > kServedCacheBytes) {
@@ -81,22 +81,22 @@ common::Result<ManifestStore::Served> ManifestStore::getForServing(const std::st
   return entry;
 }
 
-common::Result<Digest> ManifestStore::resolveTag(const std::string& repository,
+common::Result<oci::Digest> ManifestStore::resolveTag(const std::string& repository,
                                                  const std::string& tag) {
   auto link = driver_.getContent(paths::tagLink(repository, tag), kMaxLinkBytes);
   if (!link) {
     if (link.error().code == ErrorCode::NotFound) return manifestUnknown(tag);
     return std::move(link).error();
   }
-  auto digest = Digest::parse(*link);
+  auto digest = oci::Digest::parse(*link);
   if (!digest) {
     return Error{ErrorCode::Internal, "corrupt tag link", paths::tagLink(repository, tag)};
   }
   return digest.value();
 }
 
-common::Status ManifestStore::put(const std::string& repository, const Digest& digest,
-                                  std::string_view bytes, const ManifestInfo& info) {
+common::Status ManifestStore::put(const std::string& repository, const oci::Digest& digest,
+                                  std::string_view bytes, const oci::ManifestInfo& info) {
   BERTH_TRY(blobs_.putBytes(digest, bytes));
   BERTH_TRY(driver_.putContent(paths::manifestRevisionLink(repository, digest), digest.str()));
   if (info.subject) {
@@ -107,12 +107,12 @@ common::Status ManifestStore::put(const std::string& repository, const Digest& d
 }
 
 common::Status ManifestStore::setTag(const std::string& repository, const std::string& tag,
-                                     const Digest& digest) {
+                                     const oci::Digest& digest) {
   return driver_.putContent(paths::tagLink(repository, tag), digest.str());
 }
 
-common::Result<Digest> ManifestStore::createTag(const std::string& repository,
-                                                const std::string& tag, const Digest& digest) {
+common::Result<oci::Digest> ManifestStore::createTag(const std::string& repository,
+                                                const std::string& tag, const oci::Digest& digest) {
   const std::string link = paths::tagLink(repository, tag);
   // The link can vanish between the refused write and the read (a delete, allowed while no
   // rule made the tag immutable): then the write is tried again.
@@ -130,12 +130,12 @@ common::Status ManifestStore::removeTag(const std::string& repository, const std
   return driver_.remove(paths::tagDir(repository, tag));
 }
 
-common::Status ManifestStore::removeRevision(const std::string& repository, const Digest& digest) {
+common::Status ManifestStore::removeRevision(const std::string& repository, const oci::Digest& digest) {
   BERTH_TRY_ASSIGN(std::string bytes, get(repository, digest));
   // Tags first: a tag must never point at a revision that is gone.
   BERTH_TRY_ASSIGN(auto tagged, tagsPointingAt(repository, digest));
   for (const auto& tag : tagged) BERTH_TRY(driver_.remove(paths::tagDir(repository, tag)));
-  if (auto info = parseManifest(bytes, ""); info && info->subject) {
+  if (auto info = oci::parseManifest(bytes, ""); info && info->subject) {
     const std::string link = paths::referrerLink(repository, *info->subject, digest);
     BERTH_TRY(driver_.remove(link.substr(0, link.rfind('/'))));
   }
@@ -162,7 +162,7 @@ common::Result<std::vector<std::string>> ManifestStore::tags(const std::string& 
 }
 
 common::Result<std::vector<std::string>> ManifestStore::tagsPointingAt(
-    const std::string& repository, const Digest& digest) {
+    const std::string& repository, const oci::Digest& digest) {
   std::vector<std::string> out;
   auto all = tags(repository);
   if (!all) return out;
@@ -172,8 +172,8 @@ common::Result<std::vector<std::string>> ManifestStore::tagsPointingAt(
   return out;
 }
 
-common::Result<std::vector<Digest>> ManifestStore::revisions(const std::string& repository) {
-  std::vector<Digest> out;
+common::Result<std::vector<oci::Digest>> ManifestStore::revisions(const std::string& repository) {
+  std::vector<oci::Digest> out;
   for (const char* algorithm : kAlgorithms) {
     for (auto& d :
          digestsIn(driver_, paths::manifestRevisionsDir(repository, algorithm), algorithm)) {
@@ -183,9 +183,9 @@ common::Result<std::vector<Digest>> ManifestStore::revisions(const std::string& 
   return out;
 }
 
-common::Result<std::vector<Digest>> ManifestStore::referrers(const std::string& repository,
-                                                             const Digest& subject) {
-  std::vector<Digest> out;
+common::Result<std::vector<oci::Digest>> ManifestStore::referrers(const std::string& repository,
+                                                             const oci::Digest& subject) {
+  std::vector<oci::Digest> out;
   const std::string dir = paths::referrersDir(repository, subject);
   for (const char* algorithm : kAlgorithms) {
     for (auto& d : digestsIn(driver_, dir + "/" + algorithm, algorithm)) {

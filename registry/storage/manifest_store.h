@@ -24,39 +24,39 @@ class ManifestStore {
   ManifestStore(StorageDriver& driver, BlobStore& blobs, int64_t maxManifestBytes);
 
   bool repositoryExists(const std::string& repository);
-  bool exists(const std::string& repository, const Digest& digest);
+  bool exists(const std::string& repository, const oci::Digest& digest);
   // MANIFEST_UNKNOWN when the repository has no such revision.
-  common::Result<std::string> get(const std::string& repository, const Digest& digest);
+  common::Result<std::string> get(const std::string& repository, const oci::Digest& digest);
   // Like get, with the media type the bytes declare (or imply).
   struct Served {
     std::shared_ptr<const std::string> bytes;
     std::string mediaType;
   };
-  common::Result<Served> getForServing(const std::string& repository, const Digest& digest);
+  common::Result<Served> getForServing(const std::string& repository, const oci::Digest& digest);
   // MANIFEST_UNKNOWN for an unknown tag.
-  common::Result<Digest> resolveTag(const std::string& repository, const std::string& tag);
+  common::Result<oci::Digest> resolveTag(const std::string& repository, const std::string& tag);
 
   // Stores the bytes and the revision link (and the referrers entry for a subject).
-  common::Status put(const std::string& repository, const Digest& digest, std::string_view bytes,
-                     const ManifestInfo& info);
+  common::Status put(const std::string& repository, const oci::Digest& digest, std::string_view bytes,
+                     const oci::ManifestInfo& info);
   common::Status setTag(const std::string& repository, const std::string& tag,
-                        const Digest& digest);
+                        const oci::Digest& digest);
   // Points the tag at `digest` only if the tag does not exist yet, atomically across every
   // process and replica on this storage (immutable tags). Returns the digest the tag points
   // at afterwards: `digest` when this call created it (or it already pointed there).
-  common::Result<Digest> createTag(const std::string& repository, const std::string& tag,
-                                   const Digest& digest);
+  common::Result<oci::Digest> createTag(const std::string& repository, const std::string& tag,
+                                   const oci::Digest& digest);
   common::Status removeTag(const std::string& repository, const std::string& tag);
   // Removes the revision, the tags that point at it and its referrers entry.
-  common::Status removeRevision(const std::string& repository, const Digest& digest);
+  common::Status removeRevision(const std::string& repository, const oci::Digest& digest);
 
   // Sorted. NAME_UNKNOWN when the repository does not exist.
   common::Result<std::vector<std::string>> tags(const std::string& repository);
   common::Result<std::vector<std::string>> tagsPointingAt(const std::string& repository,
-                                                          const Digest& digest);
-  common::Result<std::vector<Digest>> revisions(const std::string& repository);
-  common::Result<std::vector<Digest>> referrers(const std::string& repository,
-                                                const Digest& subject);
+                                                          const oci::Digest& digest);
+  common::Result<std::vector<oci::Digest>> revisions(const std::string& repository);
+  common::Result<std::vector<oci::Digest>> referrers(const std::string& repository,
+                                                const oci::Digest& subject);
 
  private:
   StorageDriver& driver_;

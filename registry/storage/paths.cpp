@@ -24,23 +24,22 @@ namespace berth::registry::paths {
 // manifest. Temporary files start with "." and are never listed.
 
 namespace {
-std::string hexPrefix(const Digest& d) { return d.hex.substr(0, 2); }
+std::string hexPrefix(const oci::Digest& d) { return d.hex.substr(0, 2); }
 }  // namespace
 
-std::string blobsRoot() { return "/blobs"; }
 std::string blobAlgorithmDir(const std::string& algorithm) { return "/blobs/" + algorithm; }
-std::string blobData(const Digest& d) {
+std::string blobData(const oci::Digest& d) {
   return "/blobs/" + d.algorithm + "/" + hexPrefix(d) + "/" + d.hex + "/data";
 }
 std::string repositoriesRoot() { return "/repositories"; }
 std::string repository(const std::string& name) { return "/repositories/" + name; }
-std::string layerLink(const std::string& name, const Digest& d) {
+std::string layerLink(const std::string& name, const oci::Digest& d) {
   return repository(name) + "/_layers/" + d.algorithm + "/" + d.hex + "/link";
 }
 std::string layersDir(const std::string& name, const std::string& algorithm) {
   return repository(name) + "/_layers/" + algorithm;
 }
-std::string manifestRevisionLink(const std::string& name, const Digest& d) {
+std::string manifestRevisionLink(const std::string& name, const oci::Digest& d) {
   return repository(name) + "/_manifests/revisions/" + d.algorithm + "/" + d.hex + "/link";
 }
 std::string manifestRevisionsDir(const std::string& name, const std::string& algorithm) {
@@ -53,10 +52,10 @@ std::string tagDir(const std::string& name, const std::string& tag) {
 std::string tagLink(const std::string& name, const std::string& tag) {
   return tagDir(name, tag) + "/link";
 }
-std::string referrersDir(const std::string& name, const Digest& subject) {
+std::string referrersDir(const std::string& name, const oci::Digest& subject) {
   return repository(name) + "/_referrers/" + subject.algorithm + "/" + subject.hex;
 }
-std::string referrerLink(const std::string& name, const Digest& subject, const Digest& referrer) {
+std::string referrerLink(const std::string& name, const oci::Digest& subject, const oci::Digest& referrer) {
   return referrersDir(name, subject) + "/" + referrer.algorithm + "/" + referrer.hex + "/link";
 }
 std::string uploadsDir(const std::string& name) { return repository(name) + "/_uploads"; }

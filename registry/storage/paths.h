@@ -11,20 +11,19 @@ namespace berth::registry {
 // path built here can leave its directory.
 namespace paths {
 
-std::string blobsRoot();                                     // /blobs
 std::string blobAlgorithmDir(const std::string& algorithm);  // /blobs/sha256
-std::string blobData(const Digest& digest);
+std::string blobData(const oci::Digest& digest);
 std::string repositoriesRoot();  // /repositories
 std::string repository(const std::string& name);
-std::string layerLink(const std::string& name, const Digest& digest);
+std::string layerLink(const std::string& name, const oci::Digest& digest);
 std::string layersDir(const std::string& name, const std::string& algorithm);
-std::string manifestRevisionLink(const std::string& name, const Digest& digest);
+std::string manifestRevisionLink(const std::string& name, const oci::Digest& digest);
 std::string manifestRevisionsDir(const std::string& name, const std::string& algorithm);
 std::string tagsDir(const std::string& name);
 std::string tagLink(const std::string& name, const std::string& tag);
 std::string tagDir(const std::string& name, const std::string& tag);
-std::string referrersDir(const std::string& name, const Digest& subject);
-std::string referrerLink(const std::string& name, const Digest& subject, const Digest& referrer);
+std::string referrersDir(const std::string& name, const oci::Digest& subject);
+std::string referrerLink(const std::string& name, const oci::Digest& subject, const oci::Digest& referrer);
 std::string uploadsDir(const std::string& name);
 std::string uploadData(const std::string& name, const std::string& uuid);
 std::string uploadDir(const std::string& name, const std::string& uuid);

@@ -51,7 +51,7 @@ int64_t nowSeconds() {
 // file again. After a restart the state is gone and completion re-reads the file instead.
 struct UploadStore::Session {
   std::mutex mutex;
-  Hasher hasher{"sha256"};
+  oci::Hasher hasher{"sha256"};
   uint64_t hashed = 0;
   bool hashValid = true;
 };
@@ -192,7 +192,7 @@ common::Result<UploadState> UploadStore::append(const std::string& repository,
   return status(repository, id);
 }
 
-common::Result<Digest> UploadStore::digestOfUpload(const std::string& repository,
+common::Result<oci::Digest> UploadStore::digestOfUpload(const std::string& repository,
                                                    const std::string& id, Session& s,
                                                    const std::string& algorithm) {
   BERTH_TRY_ASSIGN(UploadState state, status(repository, id));
@@ -200,7 +200,7 @@ common::Result<Digest> UploadStore::digestOfUpload(const std::string& repository
     s.hashValid = false;  // finish() ends the running state
     return s.hasher.finish();
   }
-  Hasher hasher(algorithm);
+  oci::Hasher hasher(algorithm);
   BERTH_TRY_ASSIGN(auto reader, driver_.reader(paths::uploadData(repository, id), 0));
   LargeBuffer buffer(kWriteBuffer);
   while (true) {
@@ -212,7 +212,7 @@ common::Result<Digest> UploadStore::digestOfUpload(const std::string& repository
 }
 
 common::Result<CompletedUpload> UploadStore::complete(const std::string& repository,
-                                                      const std::string& id, const Digest& expected,
+                                                      const std::string& id, const oci::Digest& expected,
                                                       const BodySource* finalChunk,
                                                       uint64_t* bytesRead,
                                                       std::optional<uint64_t> finalChunkLength) {
@@ -223,7 +223,7 @@ common::Result<CompletedUpload> UploadStore::complete(const std::string& reposit
     BERTH_TRY(stream(repository, id, *s, *finalChunk, finalChunkLength, bytesRead));
   }
   BERTH_TRY_ASSIGN(UploadState state, status(repository, id));
-  BERTH_TRY_ASSIGN(Digest actual, digestOfUpload(repository, id, *s, expected.algorithm));
+  BERTH_TRY_ASSIGN(oci::Digest actual, digestOfUpload(repository, id, *s, expected.algorithm));
   if (actual != expected) {
     (void)driver_.remove(paths::uploadDir(repository, id));
     forget(repository, id);

@@ -28,7 +28,7 @@ struct UploadState {
 };
 
 struct CompletedUpload {
-  Digest digest;
+  oci::Digest digest;
   uint64_t size = 0;
   bool newBlob = false;
 };
@@ -57,7 +57,7 @@ class UploadStore {
   // it into the repository. DIGEST_INVALID on mismatch (the session is removed).
   // `finalChunkLength` is its Content-Length when known.
   common::Result<CompletedUpload> complete(const std::string& repository, const std::string& id,
-                                           const Digest& expected, const BodySource* finalChunk,
+                                           const oci::Digest& expected, const BodySource* finalChunk,
                                            uint64_t* bytesRead,
                                            std::optional<uint64_t> finalChunkLength = {});
   common::Status cancel(const std::string& repository, const std::string& id);
@@ -74,7 +74,7 @@ class UploadStore {
   // Removes a session that went over the maximum blob size; returns the refusal.
   common::Status discardTooLarge(const std::string& repository, const std::string& id,
                                  uint64_t size);
-  common::Result<Digest> digestOfUpload(const std::string& repository, const std::string& id,
+  common::Result<oci::Digest> digestOfUpload(const std::string& repository, const std::string& id,
                                         Session& s, const std::string& algorithm);
 
   StorageDriver& driver_;

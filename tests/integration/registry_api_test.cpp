@@ -266,6 +266,12 @@ TEST_F(RegistryApiTest, ManifestValidationErrors) {
   auto badTag = putManifest(c, "api/inv", "-bad", "{}");
   EXPECT_EQ(badTag.status, 400);
   EXPECT_EQ(errorCode(badTag), "TAG_INVALID");
+  // Reading an impossible reference finds nothing (the spec's conformance tests expect 404).
+  auto readBadTag = c.get("/v2/api/inv/manifests/-bad");
+  EXPECT_EQ(readBadTag.status, 404);
+  EXPECT_EQ(errorCode(readBadTag), "MANIFEST_UNKNOWN");
+  EXPECT_EQ(c.request("HEAD", "/v2/api/inv/manifests/-bad").status, 404);
+  EXPECT_EQ(c.get("/v2/api/inv/manifests/sha256:not-hex").status, 404);
 }
 
 TEST_F(RegistryApiTest, TagsAndCatalogPaginate) {
@@ -412,7 +418,9 @@ TEST_F(RegistryApiTest, NamesAreValidatedAndTraversalRefused) {
   auto wrongMethod = c.request("PATCH", "/v2/a/manifests/v1", "x");
   EXPECT_EQ(wrongMethod.status, 405);
   EXPECT_EQ(errorCode(wrongMethod), "UNSUPPORTED");
-  EXPECT_EQ(errorCode(c.get("/v2/a/manifests/sha256:abc")), "DIGEST_INVALID");
+  // A malformed digest: unknown to a read (the spec's conformance tests), invalid to a write.
+  EXPECT_EQ(errorCode(c.get("/v2/a/manifests/sha256:abc")), "MANIFEST_UNKNOWN");
+  EXPECT_EQ(errorCode(c.request("DELETE", "/v2/a/manifests/sha256:abc")), "DIGEST_INVALID");
   EXPECT_EQ(errorCode(c.get("/v2/never/pushed/manifests/v1")), "NAME_UNKNOWN");
 }
 

@@ -9,7 +9,7 @@
 
 namespace berth::testing {
 
-std::string sha256Of(const std::string& bytes) { return registry::digestOf(bytes).str(); }
+std::string sha256Of(const std::string& bytes) { return oci::digestOf(bytes).str(); }
 
 std::string pushBlob(HttpClient& client, const std::string& repo, const std::string& bytes) {
   const std::string digest = sha256Of(bytes);

@@ -113,7 +113,7 @@ TEST(EngineTest, UpstreamWithPortIsEncodedAndDecoded) {
   const Decision d = judge(policy, "127.0.0.1:5001/team/app:2");
   ASSERT_TRUE(d.rewritten);
   EXPECT_EQ(*d.rewritten, "localhost:5005/127.0.0.1_5001/team/app:2");
-  EXPECT_TRUE(parseImageReference(*d.rewritten));
+  EXPECT_TRUE(oci::parseImageReference(*d.rewritten));
   const Decision again = judge(policy, *d.rewritten);
   EXPECT_EQ(again.verdict, Verdict::Allow);
   EXPECT_FALSE(again.rewritten);

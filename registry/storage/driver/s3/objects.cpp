@@ -57,12 +57,6 @@ std::string Objects::copySource(const std::string& key) const {
   return "/" + client_.endpoint().bucket + "/" + uriEncode(key, false);
 }
 
-common::Status Objects::headBucket() {
-  Request request{"HEAD", "", {}, {}, {}};
-  BERTH_TRY(send(request));
-  return {};
-}
-
 common::Result<ObjectInfo> Objects::head(const std::string& key) {
   BERTH_TRY_ASSIGN(Response response, send(Request{"HEAD", key, {}, {}, {}}));
   ObjectInfo info;

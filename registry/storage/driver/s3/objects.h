@@ -34,7 +34,6 @@ class Objects {
 
   explicit Objects(Client& client) : client_(client) {}
 
-  common::Status headBucket();
   common::Result<ObjectInfo> head(const std::string& key);
   common::Result<std::string> get(const std::string& key, uint64_t maxBytes);
   // Up to `length` bytes from `offset`; empty at or after the end of the object.

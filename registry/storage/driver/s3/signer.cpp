@@ -1,11 +1,11 @@
 #include "registry/storage/driver/s3/signer.h"
 
-#include <openssl/hmac.h>
 
 #include <algorithm>
 #include <map>
 
 #include "common/oci/digest.h"
+#include "common/hmac.h"
 
 namespace berth::registry::s3 {
 
@@ -77,15 +77,7 @@ std::string toHex(std::string_view bytes) {
   return out;
 }
 
-std::string sha256Hex(std::string_view data) { return digestOf(data, "sha256").hex; }
-
-std::string hmacSha256(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
-  return std::string(reinterpret_cast<const char*>(out), length);
-}
+std::string sha256Hex(std::string_view data) { return oci::digestOf(data, "sha256").hex; }
 
 std::string canonicalQueryString(const NameValues& query) {
   std::vector<std::pair<std::string, std::string>> encoded;
@@ -135,10 +127,10 @@ std::string stringToSign(std::string_view amzDate, std::string_view scope,
 
 std::string signingKey(std::string_view secretKey, std::string_view date, std::string_view region,
                        std::string_view service) {
-  const std::string dateKey = hmacSha256("AWS4" + std::string(secretKey), date);
-  const std::string regionKey = hmacSha256(dateKey, region);
-  const std::string serviceKey = hmacSha256(regionKey, service);
-  return hmacSha256(serviceKey, "aws4_request");
+  const std::string dateKey = common::hmacSha256("AWS4" + std::string(secretKey), date);
+  const std::string regionKey = common::hmacSha256(dateKey, region);
+  const std::string serviceKey = common::hmacSha256(regionKey, service);
+  return common::hmacSha256(serviceKey, "aws4_request");
 }
 
 std::string authorization(const SigningRequest& request, const Credentials& credentials,
@@ -148,7 +140,7 @@ std::string authorization(const SigningRequest& request, const Credentials& cred
   const std::string scope = credentialScope(date, region, service);
   const std::string toSign = stringToSign(amzDate, scope, canonicalRequest(request));
   const std::string signature =
-      toHex(hmacSha256(signingKey(credentials.secretKey, date, region, service), toSign));
+      toHex(common::hmacSha256(signingKey(credentials.secretKey, date, region, service), toSign));
   return "AWS4-HMAC-SHA256 Credential=" + credentials.accessKey + "/" + scope +
          ",SignedHeaders=" + signedHeaderList(request.headers) + ",Signature=" + signature;
 }

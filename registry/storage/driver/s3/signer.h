@@ -25,7 +25,6 @@ std::string uriEncode(std::string_view text, bool encodeSlash);
 
 std::string sha256Hex(std::string_view data);
 std::string toHex(std::string_view bytes);
-std::string hmacSha256(std::string_view key, std::string_view data);
 
 // One request as it will be sent: the path already encoded with uriEncode(key, false), the
 // query and the headers raw. The sender must send exactly these headers and this query (the

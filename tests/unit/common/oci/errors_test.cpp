@@ -32,21 +32,21 @@ TEST(OciErrorsTest, TableMapsEverySpecCode) {
       {ErrorCode::Internal, "UNKNOWN", 500},
   };
   for (const auto& [code, oci, status] : expected) {
-    EXPECT_EQ(ociError(code).code, code);
-    EXPECT_EQ(ociError(code).ociCode, oci);
-    EXPECT_EQ(ociError(code).httpStatus, status) << oci;
+    EXPECT_EQ(oci::ociError(code).code, code);
+    EXPECT_EQ(oci::ociError(code).ociCode, oci);
+    EXPECT_EQ(oci::ociError(code).httpStatus, status) << oci;
   }
 }
 
 TEST(OciErrorsTest, EveryErrorCodeHasItsOwnRow) {
   for (int i = 0; i <= static_cast<int>(ErrorCode::PayloadTooLarge); ++i) {
-    EXPECT_EQ(ociError(static_cast<ErrorCode>(i)).code, static_cast<ErrorCode>(i)) << i;
+    EXPECT_EQ(oci::ociError(static_cast<ErrorCode>(i)).code, static_cast<ErrorCode>(i)) << i;
   }
 }
 
 TEST(OciErrorsTest, EnvelopeCarriesCodeMessageAndDetail) {
   const auto body = nlohmann::json::parse(
-      errorEnvelope(Error{ErrorCode::BlobUnknown, "blob unknown to registry", "sha256:ab"}));
+      oci::errorEnvelope(Error{ErrorCode::BlobUnknown, "blob unknown to registry", "sha256:ab"}));
   ASSERT_EQ(body["errors"].size(), 1u);
   EXPECT_EQ(body["errors"][0]["code"], "BLOB_UNKNOWN");
   EXPECT_EQ(body["errors"][0]["message"], "blob unknown to registry");
@@ -54,7 +54,7 @@ TEST(OciErrorsTest, EnvelopeCarriesCodeMessageAndDetail) {
 }
 
 TEST(OciErrorsTest, InternalDetailNeverLeaves) {
-  const std::string text = errorEnvelope(
+  const std::string text = oci::errorEnvelope(
       Error{ErrorCode::Internal, "storage failure", "open /var/lib/berth/blobs: EIO"});
   EXPECT_EQ(text.find("/var/lib"), std::string::npos);
   EXPECT_EQ(text.find("storage failure"), std::string::npos);

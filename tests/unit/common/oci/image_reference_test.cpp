@@ -23,7 +23,7 @@ class ValidReferenceTest : public ::testing::TestWithParam<ValidCase> {};
 
 TEST_P(ValidReferenceTest, ParsesAndNormalises) {
   const ValidCase& c = GetParam();
-  auto ref = parseImageReference(c.input);
+  auto ref = oci::parseImageReference(c.input);
   ASSERT_TRUE(ref) << c.input << ": " << ref.error().message;
   EXPECT_EQ(ref->domain, c.domain) << c.input;
   EXPECT_EQ(ref->path, c.path) << c.input;
@@ -31,7 +31,7 @@ TEST_P(ValidReferenceTest, ParsesAndNormalises) {
   EXPECT_EQ(ref->digest, c.digest) << c.input;
   EXPECT_EQ(ref->str(), c.normalised) << c.input;
   // Normalisation is a fixed point.
-  auto again = parseImageReference(ref->str());
+  auto again = oci::parseImageReference(ref->str());
   ASSERT_TRUE(again);
   EXPECT_EQ(again->str(), ref->str());
 }
@@ -100,7 +100,7 @@ class InvalidReferenceTest : public ::testing::TestWithParam<InvalidCase> {};
 
 TEST_P(InvalidReferenceTest, IsAClearError) {
   const InvalidCase& c = GetParam();
-  auto ref = parseImageReference(c.input);
+  auto ref = oci::parseImageReference(c.input);
   ASSERT_FALSE(ref) << c.input << " parsed as " << ref->str();
   EXPECT_EQ(ref.error().code, common::ErrorCode::InvalidArgument);
   EXPECT_NE(ref.error().message.find(c.expectedWords), std::string::npos)
@@ -145,22 +145,22 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"r.io/" + std::string(260, 'a'), "longer than 255"}));
 
 TEST(ImageReferenceTest, GrammarHelpers) {
-  EXPECT_TRUE(isValidRepositoryPath("library/nginx"));
-  EXPECT_TRUE(isValidRepositoryPath("a/b-c/d_e/f.g/h__i"));
-  EXPECT_FALSE(isValidRepositoryPath(""));
-  EXPECT_FALSE(isValidRepositoryPath("../etc"));
-  EXPECT_FALSE(isValidRepositoryPath("a/%2e%2e/b"));
-  EXPECT_FALSE(isValidRepositoryPath("/abs"));
-  EXPECT_FALSE(isValidRepositoryPath(std::string("a\0b", 3)));
-  EXPECT_FALSE(isValidRepositoryPath(std::string(256, 'a')));
-  EXPECT_TRUE(isValidTag("v1.0_rc-2"));
-  EXPECT_FALSE(isValidTag(".hidden"));
-  EXPECT_FALSE(isValidTag("a:b"));
-  EXPECT_TRUE(isValidDigest(kSha256));
-  EXPECT_TRUE(isValidDigest(kSha512));
-  EXPECT_FALSE(isValidDigest("sha256:" + std::string(63, 'a')));
-  EXPECT_FALSE(isValidDigest(":" + std::string(64, 'a')));
-  EXPECT_TRUE(isValidDigest("blake3:" + std::string(64, 'a')));
+  EXPECT_TRUE(oci::isValidRepositoryPath("library/nginx"));
+  EXPECT_TRUE(oci::isValidRepositoryPath("a/b-c/d_e/f.g/h__i"));
+  EXPECT_FALSE(oci::isValidRepositoryPath(""));
+  EXPECT_FALSE(oci::isValidRepositoryPath("../etc"));
+  EXPECT_FALSE(oci::isValidRepositoryPath("a/%2e%2e/b"));
+  EXPECT_FALSE(oci::isValidRepositoryPath("/abs"));
+  EXPECT_FALSE(oci::isValidRepositoryPath(std::string("a\0b", 3)));
+  EXPECT_FALSE(oci::isValidRepositoryPath(std::string(256, 'a')));
+  EXPECT_TRUE(oci::isValidTag("v1.0_rc-2"));
+  EXPECT_FALSE(oci::isValidTag(".hidden"));
+  EXPECT_FALSE(oci::isValidTag("a:b"));
+  EXPECT_TRUE(oci::isValidDigest(kSha256));
+  EXPECT_TRUE(oci::isValidDigest(kSha512));
+  EXPECT_FALSE(oci::isValidDigest("sha256:" + std::string(63, 'a')));
+  EXPECT_FALSE(oci::isValidDigest(":" + std::string(64, 'a')));
+  EXPECT_TRUE(oci::isValidDigest("blake3:" + std::string(64, 'a')));
 }
 
 }  // namespace

@@ -14,9 +14,9 @@ std::string fixture(const std::string& name) {
 }
 
 TEST(ManifestTest, OciManifestListsConfigAndLayers) {
-  auto info = parseManifest(fixture("oci_manifest.json"), media::kOciManifest);
+  auto info = oci::parseManifest(fixture("oci_manifest.json"), oci::media::kOciManifest);
   ASSERT_TRUE(info.has_value()) << info.error().message;
-  EXPECT_EQ(info->mediaType, media::kOciManifest);
+  EXPECT_EQ(info->mediaType, oci::media::kOciManifest);
   EXPECT_FALSE(info->isIndex);
   ASSERT_EQ(info->blobs.size(), 2u);
   EXPECT_EQ(info->blobs[0].hex, std::string(64, '1'));
@@ -25,7 +25,7 @@ TEST(ManifestTest, OciManifestListsConfigAndLayers) {
 }
 
 TEST(ManifestTest, IndexListsChildManifests) {
-  auto info = parseManifest(fixture("oci_index.json"), "");
+  auto info = oci::parseManifest(fixture("oci_index.json"), "");
   ASSERT_TRUE(info.has_value()) << info.error().message;
   EXPECT_TRUE(info->isIndex);
   EXPECT_TRUE(info->blobs.empty());
@@ -33,13 +33,13 @@ TEST(ManifestTest, IndexListsChildManifests) {
 }
 
 TEST(ManifestTest, DockerManifestSkipsForeignLayers) {
-  auto info = parseManifest(fixture("docker_manifest.json"), media::kDockerManifest);
+  auto info = oci::parseManifest(fixture("docker_manifest.json"), oci::media::kDockerManifest);
   ASSERT_TRUE(info.has_value()) << info.error().message;
   EXPECT_EQ(info->blobs.size(), 2u);
 }
 
 TEST(ManifestTest, ArtifactWithSubject) {
-  auto info = parseManifest(fixture("artifact_with_subject.json"), media::kOciManifest);
+  auto info = oci::parseManifest(fixture("artifact_with_subject.json"), oci::media::kOciManifest);
   ASSERT_TRUE(info.has_value()) << info.error().message;
   ASSERT_TRUE(info->subject.has_value());
   EXPECT_EQ(info->subject->hex, std::string(64, '5'));
@@ -48,29 +48,29 @@ TEST(ManifestTest, ArtifactWithSubject) {
 }
 
 TEST(ManifestTest, RejectsSchema1AndGarbage) {
-  auto schema1 = parseManifest(fixture("docker_schema1.json"), "");
+  auto schema1 = oci::parseManifest(fixture("docker_schema1.json"), "");
   ASSERT_FALSE(schema1.has_value());
   EXPECT_EQ(schema1.error().code, ErrorCode::ManifestInvalid);
   EXPECT_NE(schema1.error().message.find("schema 1"), std::string::npos);
-  EXPECT_FALSE(parseManifest("{}", media::kDockerSchema1Signed).has_value());
-  EXPECT_FALSE(parseManifest("not json", "").has_value());
-  EXPECT_FALSE(parseManifest("[]", "").has_value());
-  auto bad = parseManifest(fixture("bad_descriptor.json"), "");
+  EXPECT_FALSE(oci::parseManifest("{}", oci::media::kDockerSchema1Signed).has_value());
+  EXPECT_FALSE(oci::parseManifest("not json", "").has_value());
+  EXPECT_FALSE(oci::parseManifest("[]", "").has_value());
+  auto bad = oci::parseManifest(fixture("bad_descriptor.json"), "");
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().code, ErrorCode::ManifestInvalid);
 }
 
 TEST(ManifestTest, RejectsContentTypeThatContradictsMediaType) {
-  auto info = parseManifest(fixture("oci_manifest.json"), media::kDockerManifest);
+  auto info = oci::parseManifest(fixture("oci_manifest.json"), oci::media::kDockerManifest);
   ASSERT_FALSE(info.has_value());
   EXPECT_EQ(info.error().code, ErrorCode::ManifestInvalid);
-  EXPECT_TRUE(parseManifest(fixture("oci_manifest.json"), "application/json").has_value());
+  EXPECT_TRUE(oci::parseManifest(fixture("oci_manifest.json"), "application/json").has_value());
 }
 
 TEST(ManifestTest, StoredMediaTypeIsInferred) {
-  EXPECT_EQ(storedManifestMediaType(fixture("docker_manifest.json")), media::kDockerManifest);
-  EXPECT_EQ(storedManifestMediaType(R"({"schemaVersion":2,"manifests":[]})"), media::kOciIndex);
-  EXPECT_EQ(baseMediaType(" application/json; charset=utf-8"), "application/json");
+  EXPECT_EQ(oci::storedManifestMediaType(fixture("docker_manifest.json")), oci::media::kDockerManifest);
+  EXPECT_EQ(oci::storedManifestMediaType(R"({"schemaVersion":2,"manifests":[]})"), oci::media::kOciIndex);
+  EXPECT_EQ(oci::baseMediaType(" application/json; charset=utf-8"), "application/json");
 }
 
 }  // namespace

@@ -11,15 +11,35 @@ constexpr const char* kDigest =
     "sha256:2222222222222222222222222222222222222222222222222222222222222222";
 
 Route parse(const std::string& path) {
-  auto route = parseRoute(path, path);
+  auto route = parseRoute("GET", path, path);
   EXPECT_TRUE(route.has_value()) << path << ": " << route.error().message;
   return route ? *route : Route{};
 }
 
-ErrorCode failure(const std::string& decoded, const std::string& raw) {
-  auto route = parseRoute(decoded, raw);
+ErrorCode failure(const std::string& decoded, const std::string& raw,
+                  const std::string& method = "PUT") {
+  auto route = parseRoute(method, decoded, raw);
   EXPECT_FALSE(route.has_value()) << decoded;
   return route ? ErrorCode::Internal : route.error().code;
+}
+
+// The distribution spec's conformance tests read a manifest by an impossible reference and
+// expect 404; a write of one is refused as invalid.
+TEST(RouterTest, ReadingAnImpossibleManifestReferenceIsUnknownWritingItIsInvalid) {
+  for (const char* method : {"GET", "HEAD"}) {
+    EXPECT_EQ(failure("/v2/a/manifests/-bad", "/v2/a/manifests/-bad", method),
+              ErrorCode::ManifestUnknown);
+    EXPECT_EQ(failure("/v2/a/manifests/sha256:xyz", "/v2/a/manifests/sha256:xyz", method),
+              ErrorCode::ManifestUnknown);
+  }
+  for (const char* method : {"PUT", "DELETE"}) {
+    EXPECT_EQ(failure("/v2/a/manifests/-bad", "/v2/a/manifests/-bad", method),
+              ErrorCode::TagInvalid);
+    EXPECT_EQ(failure("/v2/a/manifests/sha256:xyz", "/v2/a/manifests/sha256:xyz", method),
+              ErrorCode::DigestInvalid);
+  }
+  // A bad name is still a bad name, read or write.
+  EXPECT_EQ(failure("/v2/A/manifests/v1", "/v2/A/manifests/v1", "GET"), ErrorCode::NameInvalid);
 }
 
 TEST(RouterTest, ParsesBaseCatalogAndToken) {

@@ -22,8 +22,8 @@ class GarbageCollectorTest : public ::testing::Test {
                std::chrono::system_clock::now().time_since_epoch())
         .count();
   }
-  Digest storeBlob(const std::string& repo, const std::string& bytes, bool old) {
-    const Digest d = digestOf(bytes);
+  oci::Digest storeBlob(const std::string& repo, const std::string& bytes, bool old) {
+    const oci::Digest d = oci::digestOf(bytes);
     EXPECT_TRUE(blobs_.putBytes(d, bytes));
     EXPECT_TRUE(blobs_.link(repo, d));
     if (old) {
@@ -33,8 +33,8 @@ class GarbageCollectorTest : public ::testing::Test {
     }
     return d;
   }
-  std::string manifestFor(const Digest& config, const Digest& layer) {
-    auto desc = [](const Digest& d) {
+  std::string manifestFor(const oci::Digest& config, const oci::Digest& layer) {
+    auto desc = [](const oci::Digest& d) {
       return R"({"mediaType":"application/octet-stream","size":1,"digest":")" + d.str() + "\"}";
     };
     return R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
@@ -50,16 +50,16 @@ class GarbageCollectorTest : public ::testing::Test {
 };
 
 TEST_F(GarbageCollectorTest, DeletesOnlyOldUnreferencedBlobs) {
-  const Digest config = storeBlob("team/app", "config", true);
-  const Digest layer = storeBlob("team/app", "layer", true);
-  const Digest orphan = storeBlob("team/app", "orphan", true);
-  const Digest fresh = storeBlob("team/app", "fresh orphan", false);
+  const oci::Digest config = storeBlob("team/app", "config", true);
+  const oci::Digest layer = storeBlob("team/app", "layer", true);
+  const oci::Digest orphan = storeBlob("team/app", "orphan", true);
+  const oci::Digest fresh = storeBlob("team/app", "fresh orphan", false);
   const std::string manifest = manifestFor(config, layer);
-  auto info = parseManifest(manifest, "");
+  auto info = oci::parseManifest(manifest, "");
   ASSERT_TRUE(info);
-  ASSERT_TRUE(manifests_.put("team/app", digestOf(manifest), manifest, *info));
+  ASSERT_TRUE(manifests_.put("team/app", oci::digestOf(manifest), manifest, *info));
   std::filesystem::last_write_time(
-      dir_.path() + paths::blobData(digestOf(manifest)),
+      dir_.path() + paths::blobData(oci::digestOf(manifest)),
       std::filesystem::file_time_type::clock::now() - std::chrono::hours(3));
 
   GarbageCollector gc(driver_, logger_);
@@ -82,12 +82,12 @@ TEST_F(GarbageCollectorTest, DeletesOnlyOldUnreferencedBlobs) {
   EXPECT_TRUE(blobs_.size(fresh).has_value());
   EXPECT_TRUE(blobs_.size(config).has_value());
   EXPECT_TRUE(blobs_.size(layer).has_value());
-  EXPECT_TRUE(manifests_.get("team/app", digestOf(manifest)).has_value());
+  EXPECT_TRUE(manifests_.get("team/app", oci::digestOf(manifest)).has_value());
 }
 
 TEST_F(GarbageCollectorTest, TouchedBlobSurvivesSweep) {
   // A push that references a blob refreshes it: the sweep must see it as fresh.
-  const Digest blob = storeBlob("a", "about to be referenced", true);
+  const oci::Digest blob = storeBlob("a", "about to be referenced", true);
   ASSERT_TRUE(blobs_.touch(blob));
   GarbageCollector gc(driver_, logger_, &blobs_.commitLock());
   auto report = gc.run(GcOptions{false, kHour, kHour}, now());

@@ -42,12 +42,12 @@ class StoreTest : public ::testing::Test {
 };
 
 TEST(DigestTest, ParsesAndHashes) {
-  EXPECT_EQ(digestOf("hello").str(),
+  EXPECT_EQ(oci::digestOf("hello").str(),
             "sha256:2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
-  EXPECT_EQ(digestOf("hello", "sha512").hex.size(), 128u);
-  EXPECT_TRUE(Digest::parse(digestOf("x").str()).has_value());
-  EXPECT_EQ(Digest::parse("sha256:../../x").error().code, ErrorCode::DigestInvalid);
-  EXPECT_EQ(Digest::parse("md5:abc").error().code, ErrorCode::DigestInvalid);
+  EXPECT_EQ(oci::digestOf("hello", "sha512").hex.size(), 128u);
+  EXPECT_TRUE(oci::Digest::parse(oci::digestOf("x").str()).has_value());
+  EXPECT_EQ(oci::Digest::parse("sha256:../../x").error().code, ErrorCode::DigestInvalid);
+  EXPECT_EQ(oci::Digest::parse("md5:abc").error().code, ErrorCode::DigestInvalid);
 }
 
 TEST_F(StoreTest, PutContentIsAtomicAndLeavesNoTemporaryFiles) {
@@ -68,7 +68,7 @@ TEST_F(StoreTest, UploadCommitsVerifiedBlobAndLinksIt) {
   ASSERT_TRUE(session);
   ASSERT_TRUE(
       uploads_.append("team/app", session->id, "0-9", 10, bodyOf(bytes.substr(0, 10)), nullptr));
-  auto done = uploads_.complete("team/app", session->id, digestOf(bytes), nullptr, nullptr);
+  auto done = uploads_.complete("team/app", session->id, oci::digestOf(bytes), nullptr, nullptr);
   ASSERT_FALSE(done);  // the rest is missing: the digest cannot match
   EXPECT_EQ(done.error().code, ErrorCode::DigestInvalid);
 
@@ -79,30 +79,30 @@ TEST_F(StoreTest, UploadCommitsVerifiedBlobAndLinksIt) {
   ASSERT_TRUE(state);
   EXPECT_EQ(state->size, 10u);
   const BodySource rest = bodyOf(bytes.substr(10));
-  done = uploads_.complete("team/app", session->id, digestOf(bytes), &rest, nullptr);
+  done = uploads_.complete("team/app", session->id, oci::digestOf(bytes), &rest, nullptr);
   ASSERT_TRUE(done) << done.error().message;
   EXPECT_TRUE(done->newBlob);
-  EXPECT_EQ(*blobs_.sizeIn("team/app", digestOf(bytes)), bytes.size());
-  EXPECT_EQ(blobs_.sizeIn("other/app", digestOf(bytes)).error().code, ErrorCode::BlobUnknown);
-  EXPECT_EQ(*driver_.getContent(paths::blobData(digestOf(bytes)), 1000), bytes);
+  EXPECT_EQ(*blobs_.sizeIn("team/app", oci::digestOf(bytes)), bytes.size());
+  EXPECT_EQ(blobs_.sizeIn("other/app", oci::digestOf(bytes)).error().code, ErrorCode::BlobUnknown);
+  EXPECT_EQ(*driver_.getContent(paths::blobData(oci::digestOf(bytes)), 1000), bytes);
   EXPECT_EQ(uploads_.status("team/app", session->id).error().code, ErrorCode::BlobUploadUnknown);
 }
 
 TEST_F(StoreTest, DigestMismatchStoresNothing) {
   auto session = uploads_.start("a");
   const BodySource body = bodyOf("actual");
-  auto done = uploads_.complete("a", session->id, digestOf("expected"), &body, nullptr);
+  auto done = uploads_.complete("a", session->id, oci::digestOf("expected"), &body, nullptr);
   ASSERT_FALSE(done);
   EXPECT_EQ(done.error().code, ErrorCode::DigestInvalid);
-  EXPECT_FALSE(blobs_.size(digestOf("actual")).has_value());
-  EXPECT_FALSE(blobs_.size(digestOf("expected")).has_value());
+  EXPECT_FALSE(blobs_.size(oci::digestOf("actual")).has_value());
+  EXPECT_FALSE(blobs_.size(oci::digestOf("expected")).has_value());
 }
 
 TEST_F(StoreTest, Sha512UploadsAreVerified) {
   auto session = uploads_.start("a");
   const BodySource body = bodyOf("sha512 content");
   auto done =
-      uploads_.complete("a", session->id, digestOf("sha512 content", "sha512"), &body, nullptr);
+      uploads_.complete("a", session->id, oci::digestOf("sha512 content", "sha512"), &body, nullptr);
   ASSERT_TRUE(done) << done.error().message;
   EXPECT_EQ(done->digest.algorithm, "sha512");
 }
@@ -128,29 +128,29 @@ TEST_F(StoreTest, ConcurrentCommitsOfTheSameBlobAreSafe) {
       auto session = uploads_.start(repo);
       if (!session) return;
       const BodySource body = bodyOf(bytes, 4096);
-      if (uploads_.complete(repo, session->id, digestOf(bytes), &body, nullptr)) ++succeeded;
+      if (uploads_.complete(repo, session->id, oci::digestOf(bytes), &body, nullptr)) ++succeeded;
     });
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(succeeded.load(), 8);
-  EXPECT_EQ(*driver_.getContent(paths::blobData(digestOf(bytes)), 1 << 20), bytes);
+  EXPECT_EQ(*driver_.getContent(paths::blobData(oci::digestOf(bytes)), 1 << 20), bytes);
   for (int i = 0; i < 3; ++i) {
-    EXPECT_TRUE(blobs_.linked("repo" + std::to_string(i), digestOf(bytes)));
+    EXPECT_TRUE(blobs_.linked("repo" + std::to_string(i), oci::digestOf(bytes)));
   }
 }
 
 TEST_F(StoreTest, ManifestsTagsAndRevisions) {
   const std::string bytes = R"({"schemaVersion":2,"manifests":[]})";
-  const Digest digest = digestOf(bytes);
-  ManifestInfo info;
-  info.subject = digestOf("subject");
+  const oci::Digest digest = oci::digestOf(bytes);
+  oci::ManifestInfo info;
+  info.subject = oci::digestOf("subject");
   ASSERT_TRUE(manifests_.put("team/app", digest, bytes, info));
   ASSERT_TRUE(manifests_.setTag("team/app", "v1", digest));
   ASSERT_TRUE(manifests_.setTag("team/app", "latest", digest));
   EXPECT_EQ(*manifests_.resolveTag("team/app", "v1"), digest);
   EXPECT_EQ(*manifests_.get("team/app", digest), bytes);
   EXPECT_EQ(*manifests_.tags("team/app"), (std::vector<std::string>{"latest", "v1"}));
-  EXPECT_EQ(manifests_.referrers("team/app", digestOf("subject"))->size(), 1u);
+  EXPECT_EQ(manifests_.referrers("team/app", oci::digestOf("subject"))->size(), 1u);
   EXPECT_EQ(manifests_.tags("nope").error().code, ErrorCode::NameUnknown);
 
   ASSERT_TRUE(manifests_.removeTag("team/app", "latest"));
@@ -170,8 +170,8 @@ TEST_F(StoreTest, PutIfAbsentUnderFsyncLeavesNoTemporaryFiles) {
 }
 
 TEST_F(StoreTest, CreateTagKeepsTheFirstVersionFromEveryStoreOnTheDirectory) {
-  const Digest first = digestOf("first");
-  const Digest second = digestOf("second");
+  const oci::Digest first = oci::digestOf("first");
+  const oci::Digest second = oci::digestOf("second");
   // Another process on the same directory, as a second replica on shared storage would be.
   FilesystemDriver otherDriver{dir_.path(), Durability::Fsync};
   BlobStore otherBlobs{otherDriver};

@@ -116,7 +116,7 @@ TEST_F(QuotaStoreTest, CompleteCancelAndExpiryEachFreeTheSlot) {
   ASSERT_TRUE(first);
   EXPECT_EQ(uploads_.start("r", "user alice").error().code, ErrorCode::TooManyRequests);
   const std::string bytes = "small blob";
-  ASSERT_TRUE(uploads_.complete("r", first->id, digestOf(bytes), nullptr, nullptr).error().code ==
+  ASSERT_TRUE(uploads_.complete("r", first->id, oci::digestOf(bytes), nullptr, nullptr).error().code ==
               ErrorCode::DigestInvalid);  // a failed completion ends the session too
   auto second = uploads_.start("r", "user alice");
   ASSERT_TRUE(second);
@@ -124,7 +124,7 @@ TEST_F(QuotaStoreTest, CompleteCancelAndExpiryEachFreeTheSlot) {
   auto third = uploads_.start("r", "user alice");
   ASSERT_TRUE(third);
   const BodySource body = bodyOf(bytes);
-  ASSERT_TRUE(uploads_.complete("r", third->id, digestOf(bytes), &body, nullptr));
+  ASSERT_TRUE(uploads_.complete("r", third->id, oci::digestOf(bytes), &body, nullptr));
   auto fourth = uploads_.start("r", "user alice");
   ASSERT_TRUE(fourth);
   const int64_t later = std::chrono::duration_cast<std::chrono::seconds>(
@@ -177,17 +177,17 @@ TEST_F(QuotaStoreTest, ABlobOverTheLimitIsDiscardedHoweverItArrives) {
   auto final = uploads_.start("r", "user alice");
   ASSERT_TRUE(final);
   const BodySource body = bodyOf(big);
-  auto done = uploads_.complete("r", final->id, digestOf(big), &body, nullptr);
+  auto done = uploads_.complete("r", final->id, oci::digestOf(big), &body, nullptr);
   ASSERT_FALSE(done);
   EXPECT_EQ(done.error().code, ErrorCode::PayloadTooLarge);
   EXPECT_FALSE(sessionOnDisk("r", final->id));
-  EXPECT_FALSE(blobs_.size(digestOf(big)));
+  EXPECT_FALSE(blobs_.size(oci::digestOf(big)));
 
   // Exactly at the limit is fine.
   auto exact = uploads_.start("r", "user alice");
   ASSERT_TRUE(exact);
   const BodySource sixteen = bodyOf(big.substr(0, 16));
-  EXPECT_TRUE(uploads_.complete("r", exact->id, digestOf(big.substr(0, 16)), &sixteen, nullptr));
+  EXPECT_TRUE(uploads_.complete("r", exact->id, oci::digestOf(big.substr(0, 16)), &sixteen, nullptr));
 }
 
 }  // namespace

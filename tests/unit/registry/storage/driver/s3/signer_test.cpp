@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "common/hmac.h"
+
 namespace berth::registry::s3 {
 namespace {
 
@@ -64,7 +66,7 @@ TEST(S3SignerTest, MatchesTheAwsIamListUsersExample) {
   const std::string key =
       signingKey("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830", "us-east-1", "iam");
   EXPECT_EQ(toHex(key), "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
-  EXPECT_EQ(toHex(hmacSha256(key, toSign)),
+  EXPECT_EQ(toHex(common::hmacSha256(key, toSign)),
             "5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7");
   const Credentials credentials{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", ""};
   EXPECT_EQ(authorization(request, credentials, "20150830T123600Z", "us-east-1", "iam"),
