@@ -6,23 +6,24 @@
 #include "common/oci/manifest.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace berth::registry;
+  using namespace berth::oci;
   const std::string_view input = berth::fuzz::text(data, size);
   static constexpr std::array<const char*, 7> kTypes = {
-      berth::oci::media::kOciManifest,    berth::oci::media::kOciIndex,          berth::oci::media::kDockerManifest,
-      berth::oci::media::kDockerManifestList, berth::oci::media::kDockerSchema1, berth::oci::media::kDockerSchema1Signed, ""};
-  const std::string stored = berth::oci::storedManifestMediaType(input);
+      media::kOciManifest,        media::kOciIndex,      media::kDockerManifest,
+      media::kDockerManifestList, media::kDockerSchema1, media::kDockerSchema1Signed,
+      ""};
+  const std::string stored = storedManifestMediaType(input);
   (void)stored;
   const size_t pick = size == 0 ? 0 : data[0] % kTypes.size();
   for (const std::string_view type : {std::string_view(kTypes[pick]), std::string_view()}) {
-    auto parsed = berth::oci::parseManifest(input, type);
+    auto parsed = parseManifest(input, type);
     if (!parsed) continue;
     BERTH_FUZZ_CHECK(parsed->isIndex || parsed->manifests.empty());
   }
   const auto [contentType, body] = berth::fuzz::splitFirstLine(input);
-  berth::oci::baseMediaType(contentType);
-  berth::oci::isSupportedManifestType(contentType);
-  auto parsed = berth::oci::parseManifest(body, contentType);
+  baseMediaType(contentType);
+  isSupportedManifestType(contentType);
+  auto parsed = parseManifest(body, contentType);
   (void)parsed;
   return 0;
 }

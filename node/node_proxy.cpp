@@ -37,12 +37,6 @@ constexpr const char* kForwardedHeaders[] = {
     "Docker-Distribution-API-Version", "Link", "OCI-Subject", "Location", "Content-Range",
     "Accept-Ranges"};
 
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // A blob read: the registry decides per repository, so both parts matter.
 struct BlobRequest {
   std::string repository;
@@ -103,9 +97,11 @@ http::ClientOptions registryClientOptions(const common::NodeProxyConfig& config)
 }  // namespace
 
 struct NodeProxyService::Impl {
-  Impl(const common::NodeProxyConfig& c, common::Logger& l, common::Metrics& m)
+  Impl(const common::NodeProxyConfig& c, common::Logger& l, common::Metrics& m,
+       const common::Clock& k)
       : config(c),
         logger(l),
+        clock(k),
         hits(m.counter("berth_node_proxy_cache_hits_total", "Blobs served from the node cache.")),
         misses(m.counter("berth_node_proxy_cache_misses_total",
                          "Blobs fetched from the registry into the node cache.")),
@@ -117,6 +113,7 @@ struct NodeProxyService::Impl {
 
   const common::NodeProxyConfig& config;
   common::Logger& logger;
+  const common::Clock& clock;
   common::Counter& hits;
   common::Counter& misses;
   common::Counter& upstreamErrors;
@@ -207,7 +204,7 @@ void NodeProxyService::Impl::copyHeaders(const http::Response& from,
 
 void NodeProxyService::Impl::used(const oci::Digest& digest, uint64_t size) {
   std::lock_guard lock(lruMutex);
-  lru.use(digest.str(), "", size, nowSeconds());
+  lru.use(digest.str(), "", size, clock.unixSeconds());
   for (const auto& victim : lru.victims(static_cast<uint64_t>(config.cacheMaxBytes),
                                         digest.str())) {
     if (auto d = oci::Digest::parse(victim)) {
@@ -408,8 +405,8 @@ void NodeProxyService::Impl::sendBlob(const httplib::Request& req, httplib::Resp
 }
 
 NodeProxyService::NodeProxyService(const common::NodeProxyConfig& config, common::Logger& logger,
-                                   common::Metrics& metrics)
-    : impl_(std::make_unique<Impl>(config, logger, metrics)) {}
+                                   common::Metrics& metrics, const common::Clock& clock)
+    : impl_(std::make_unique<Impl>(config, logger, metrics, clock)) {}
 
 NodeProxyService::~NodeProxyService() { stop(); }
 
@@ -438,7 +435,7 @@ common::Status NodeProxyService::open() {
   // The cache can be refetched, so it is not fsynced.
   s.driver = std::make_unique<FilesystemDriver>(s.config.cacheDir, parseDurability("none"));
   s.blobs = std::make_unique<BlobStore>(*s.driver);
-  s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, 3600);
+  s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, s.clock, 3600);
   s.anonymousPulls = std::make_unique<AnonymousPullRecords>(*s.driver);
   BERTH_TRY_ASSIGN(s.authorization, common::registryClientAuthorization(
                                         s.config.registryAuth, "nodeProxy.registryAuth"));

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -24,7 +25,7 @@ namespace berth::registry {
 class NodeProxyService {
  public:
   NodeProxyService(const common::NodeProxyConfig& config, common::Logger& logger,
-                   common::Metrics& metrics);
+                   common::Metrics& metrics, const common::Clock& clock);
   ~NodeProxyService();
   NodeProxyService(const NodeProxyService&) = delete;
   NodeProxyService& operator=(const NodeProxyService&) = delete;

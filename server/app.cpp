@@ -1,5 +1,7 @@
 #include "server/app.h"
 
+#include "common/clock.h"
+
 #include <httplib.h>
 #include <signal.h>
 
@@ -50,6 +52,7 @@ struct App::Impl {
   common::Config config;
   common::Logger& logger;
   common::Metrics metrics;
+  common::SystemClock clock;  // the process's one clock, passed down
   std::atomic<bool> ready{false};
   std::unique_ptr<policy::PolicyWatcher> policy;
   std::unique_ptr<registry::RegistryService> registry;
@@ -69,7 +72,8 @@ struct App::Impl {
 // Node-proxy mode runs only the pull-only endpoint: no registry listener (its port must stay
 // free on the host network), no webhook, no policy.
 common::Status App::Impl::startNodeProxy() {
-  nodeProxy = std::make_unique<registry::NodeProxyService>(config.nodeProxy, logger, metrics);
+  nodeProxy =
+      std::make_unique<registry::NodeProxyService>(config.nodeProxy, logger, metrics, clock);
   BERTH_TRY(nodeProxy->open());
   nodeProxyListener = std::make_unique<Listener>(
       Listener::Options{"node-proxy", config.nodeProxy.listen, {},
@@ -112,7 +116,7 @@ common::Status App::start() {
   }
 
   s.registry = std::make_unique<registry::RegistryService>(s.config.registry, *s.policy, s.logger,
-                                                           s.metrics);
+                                                           s.metrics, s.clock);
   BERTH_TRY(s.registry->open());
   Listener::Options registryOptions{"registry", s.config.registry.listen, s.config.registry.tls,
                                     defaultThreads(s.config.registry.threads, 64), 0};

@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "common/args.h"
+#include "common/clock.h"
 #include "registry/audit/report.h"
 #include "registry/audit/summary.h"
 
@@ -37,12 +38,6 @@ common::Args auditArgs() {
            "such as 2024-05-01T00:00:00Z"},
           {"output", "FORMAT", "table (default) or json"},
       });
-}
-
-int64_t nowMillis() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
 }
 
 // Reads every line into the summary; malformed lines are counted, reported once, and skipped,
@@ -82,7 +77,7 @@ int auditCommand(const std::vector<std::string>& argv, std::ostream& out, std::o
   }
   int64_t since = 0;
   if (auto text = args.get("since")) {
-    auto parsed = parseSince(*text, nowMillis());
+    auto parsed = parseSince(*text, common::SystemClock().unixMillis());
     if (!parsed) {
       err << kCommand << parsed.error().message << "\n";
       return 2;

@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "common/args.h"
+#include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "registry/storage/garbage_collector.h"
@@ -96,9 +97,7 @@ int gcCommand(const std::vector<std::string>& argv, std::ostream& out, std::ostr
   }
   common::Logger logger(common::LogLevel::Warn, stderr);
   GarbageCollector gc(*opened->driver, logger);
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now = common::SystemClock().unixSeconds();
   auto report = gc.run(options, now);
   if (!report) {
     err << "berth gc: " << report.error().message;

@@ -2,12 +2,11 @@
 
 #include <httplib.h>
 
-#include <array>
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 
+#include "common/clock.h"
 #include "common/config.h"
 #include "common/error.h"
 #include "common/log.h"
@@ -15,6 +14,7 @@
 #include "registry/auth/authorizer.h"
 #include "registry/storage/blob_store.h"
 #include "registry/storage/manifest_store.h"
+#include "registry/storage/repositories.h"
 #include "registry/api/policy_gate.h"
 #include "registry/api/registry_metrics.h"
 #include "registry/api/router.h"
@@ -24,21 +24,11 @@
 
 namespace berth::registry {
 
-// Serialises pushes of one tag (check immutability, then write) inside this process.
-class TagLocks {
- public:
-  std::mutex& forTag(const std::string& repository, const std::string& tag) {
-    return locks_[std::hash<std::string>{}(repository + ":" + tag) % locks_.size()];
-  }
-
- private:
-  std::array<std::mutex, 64> locks_;
-};
-
 // Everything a handler may use; owned by RegistryService.
 struct RegistryContext {
   const common::RegistryConfig& config;
   common::Logger& logger;
+  const common::Clock& clock;
   policy::PolicySource& policy;
   StorageDriver& driver;
   BlobStore& blobs;
@@ -46,7 +36,7 @@ struct RegistryContext {
   ManifestStore& manifests;
   Authorizer& auth;
   RegistryMetrics& metrics;
-  TagLocks& tagLocks;
+  Repositories& repositories;
   const PolicyGate& gate;
 };
 

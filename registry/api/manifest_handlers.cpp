@@ -1,5 +1,4 @@
 // HTTP adapter for /v2/<name>/manifests/<reference>: GET, HEAD, PUT, DELETE.
-#include <shared_mutex>
 #include <sstream>
 
 #include "registry/api/exchange.h"
@@ -10,14 +9,6 @@ using common::Error;
 using common::ErrorCode;
 
 namespace {
-
-Error immutableError(const std::string& repository, const std::string& tag, const std::string& rule,
-                     const std::string& what) {
-  return Error{
-      ErrorCode::Denied,
-      "tag " + repository + ":" + tag + " is immutable (policy rule '" + rule + "'): " + what,
-      rule};
-}
 
 // Splits Accept headers into media types (parameters and q-values dropped).
 std::vector<std::string> acceptedTypes(const httplib::Request& req) {
@@ -74,24 +65,6 @@ common::Status getManifest(RegistryContext& ctx, Exchange& ex) {
   return {};
 }
 
-common::Status checkReferences(RegistryContext& ctx, const std::string& repository,
-                               const oci::ManifestInfo& info) {
-  for (const auto& blob : info.blobs) {
-    if (!ctx.blobs.linked(repository, blob) || !ctx.blobs.touch(blob)) {
-      return Error{ErrorCode::ManifestBlobUnknown, "manifest references an unknown blob",
-                   blob.str()};
-    }
-  }
-  for (const auto& child : info.manifests) {
-    if (!ctx.manifests.exists(repository, child)) {
-      return Error{ErrorCode::ManifestBlobUnknown, "index references an unknown manifest",
-                   child.str()};
-    }
-    (void)ctx.blobs.touch(child);
-  }
-  return {};
-}
-
 common::Status putManifest(RegistryContext& ctx, Exchange& ex) {
   const auto limit = static_cast<uint64_t>(ctx.config.maxManifestBytes);
   auto body = ex.readBody(limit);
@@ -116,38 +89,10 @@ common::Status putManifest(RegistryContext& ctx, Exchange& ex) {
   BERTH_TRY_ASSIGN(oci::ManifestInfo info,
                    oci::parseManifest(bytes, ex.req.get_header_value("Content-Type")));
 
-  std::unique_lock<std::mutex> tagLock;
-  std::optional<std::string> immutable;  // the rule that makes the tag immutable
-  if (!ex.route.referenceIsDigest) {
-    tagLock = std::unique_lock(ctx.tagLocks.forTag(ex.route.name, ex.route.reference));
-    BERTH_TRY_ASSIGN(immutable, ctx.gate.immutableRule(ex.route.name, ex.route.reference));
-    if (immutable) {
-      auto current = ctx.manifests.resolveTag(ex.route.name, ex.route.reference);
-      if (current && *current != digest) {
-        return immutableError(ex.route.name, ex.route.reference, *immutable,
-                              "it already points at " + current->str());
-      }
-    }
-  }
-  {
-    // Shared with other pushes, exclusive with the garbage collector's sweep: the references
-    // checked here stay valid until the manifest that holds them is written.
-    std::shared_lock commit(ctx.blobs.commitLock());
-    BERTH_TRY(checkReferences(ctx, ex.route.name, info));
-    BERTH_TRY(ctx.manifests.put(ex.route.name, digest, bytes, info));
-    if (immutable) {
-      // The check above is per process; another replica may create the tag meanwhile. Only
-      // the first version of an immutable tag is ever written, create-only in storage.
-      BERTH_TRY_ASSIGN(oci::Digest current,
-                       ctx.manifests.createTag(ex.route.name, ex.route.reference, digest));
-      if (current != digest) {
-        return immutableError(ex.route.name, ex.route.reference, *immutable,
-                              "it already points at " + current.str());
-      }
-    } else if (!ex.route.referenceIsDigest) {
-      BERTH_TRY(ctx.manifests.setTag(ex.route.name, ex.route.reference, digest));
-    }
-  }
+  std::optional<std::string> tag;
+  if (!ex.route.referenceIsDigest) tag = ex.route.reference;
+  BERTH_TRY(ctx.repositories.putManifest(ex.route.name, digest, bytes, info, tag,
+                                         References::MustExist, &ctx.gate));
   ex.res.status = 201;
   ex.res.set_header("Location", repositoryUrl(ex.route.name, "manifests/" + digest.str()));
   ex.res.set_header("Docker-Content-Digest", digest.str());
@@ -160,29 +105,15 @@ common::Status deleteManifest(RegistryContext& ctx, Exchange& ex) {
     return Error{ErrorCode::NameUnknown, "repository name not known to registry", ex.route.name};
   }
   if (!ex.route.referenceIsDigest) {
-    std::lock_guard tagLock(ctx.tagLocks.forTag(ex.route.name, ex.route.reference));
-    BERTH_TRY_ASSIGN(oci::Digest digest, ctx.manifests.resolveTag(ex.route.name, ex.route.reference));
-    ex.digest = digest.str();
-    BERTH_TRY_ASSIGN(auto rule, ctx.gate.immutableRule(ex.route.name, ex.route.reference));
-    if (rule) {
-      return immutableError(ex.route.name, ex.route.reference, *rule, "it cannot be deleted");
+    // Known before the delete, so a refused attempt is audited with what it aimed at.
+    if (auto current = ctx.manifests.resolveTag(ex.route.name, ex.route.reference)) {
+      ex.digest = current->str();
     }
-    BERTH_TRY(ctx.manifests.removeTag(ex.route.name, ex.route.reference));
+    BERTH_TRY(ctx.repositories.deleteTag(ex.route.name, ex.route.reference, &ctx.gate));
   } else {
     ex.digest = ex.route.reference;
     BERTH_TRY_ASSIGN(oci::Digest digest, oci::Digest::parse(ex.route.reference));
-    if (!ctx.manifests.exists(ex.route.name, digest)) {
-      return Error{ErrorCode::ManifestUnknown, "manifest unknown to registry", digest.str()};
-    }
-    // Deleting by digest would drop its tags too: an immutable one forbids it.
-    BERTH_TRY_ASSIGN(auto tags, ctx.manifests.tagsPointingAt(ex.route.name, digest));
-    for (const auto& tag : tags) {
-      BERTH_TRY_ASSIGN(auto rule, ctx.gate.immutableRule(ex.route.name, tag));
-      if (rule) {
-        return immutableError(ex.route.name, tag, *rule, "its manifest cannot be deleted");
-      }
-    }
-    BERTH_TRY(ctx.manifests.removeRevision(ex.route.name, digest));
+    BERTH_TRY(ctx.repositories.deleteManifest(ex.route.name, digest, &ctx.gate));
   }
   ex.res.status = 202;
   return {};

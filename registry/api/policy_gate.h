@@ -8,6 +8,7 @@
 #include "common/result.h"
 #include "policy/policy.h"
 #include "registry/proxy/upstreams.h"
+#include "registry/storage/repositories.h"
 
 namespace berth::registry {
 
@@ -15,7 +16,7 @@ namespace berth::registry {
 // enforced here, on the repository name and reference as Pods pull them. A policy that cannot
 // judge a reference refuses (fail closed): the name already passed the spec grammar, so that is
 // a bug worth a refusal, not a silent allow.
-class PolicyGate {
+class PolicyGate final : public TagRules {
  public:
   PolicyGate(policy::PolicySource& policy, common::Logger& logger,
              const common::ProxyConfig& proxy)
@@ -28,7 +29,7 @@ class PolicyGate {
 
   // The rule that makes `tag` of `repository` immutable, if any.
   common::Result<std::optional<std::string>> immutableRule(const std::string& repository,
-                                                           const std::string& tag) const;
+                                                           const std::string& tag) const override;
 
   // DENIED for a push into a name only an upstream may have: a first path component that is a
   // configured upstream's encoded host or alias, or that is shaped like a host ("." in it, a

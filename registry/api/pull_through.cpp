@@ -24,12 +24,6 @@ namespace {
 
 constexpr size_t kReadBuffer = 1 << 20;
 
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The Prometheus series of the pull-through cache.
 struct ProxyMetrics {
   explicit ProxyMetrics(common::Metrics& m)
@@ -93,7 +87,7 @@ struct ProxyService::Impl {
         audit(a),
         metrics(m),
         upstreams(c),
-        index(CacheStores{x.driver, x.blobs, x.manifests, x.logger,
+        index(CacheStores{x.driver, x.blobs, x.manifests, x.logger, x.clock,
                           [&metrics = x.metrics](uint64_t bytes) { metrics.blobRemoved(bytes); }},
               upstreams, static_cast<uint64_t>(c.cacheMaxBytes)),
         freshness(c.manifestTtlSeconds) {}
@@ -121,11 +115,11 @@ struct ProxyService::Impl {
                   int status, uint64_t bytes, double seconds);
   bool fresh(const std::string& repo, const std::string& tag) {
     std::lock_guard lock(freshnessMutex);
-    return freshness.fresh(repo, tag, nowSeconds());
+    return freshness.fresh(repo, tag, ctx.clock.unixSeconds());
   }
   void confirm(const std::string& repo, const std::string& tag) {
     std::lock_guard lock(freshnessMutex);
-    freshness.confirmed(repo, tag, nowSeconds());
+    freshness.confirmed(repo, tag, ctx.clock.unixSeconds());
   }
   common::Status ensureManifest(Exchange& ex, const UpstreamTarget& t);
   common::Status fetchManifest(Exchange& ex, const UpstreamTarget& t);
@@ -178,14 +172,12 @@ common::Status ProxyService::Impl::fetchManifest(Exchange& ex, const UpstreamTar
                  expected + " != " + digest.str()};
   }
   BERTH_TRY_ASSIGN(oci::ManifestInfo info, oci::parseManifest(reply->body, reply->contentType));
-  {
-    std::shared_lock commit(ctx.blobs.commitLock());
-    BERTH_TRY(ctx.manifests.put(ex.route.name, digest, reply->body, info));
-    if (!ex.route.referenceIsDigest) {
-      std::lock_guard tagLock(ctx.tagLocks.forTag(ex.route.name, ex.route.reference));
-      BERTH_TRY(ctx.manifests.setTag(ex.route.name, ex.route.reference, digest));
-    }
-  }
+  std::optional<std::string> tag;
+  if (!ex.route.referenceIsDigest) tag = ex.route.reference;
+  // The upstream decides what its tags point at: no immutable rules, and the blobs come from it
+  // when first read.
+  BERTH_TRY(ctx.repositories.putManifest(ex.route.name, digest, reply->body, info, tag,
+                                         References::FetchedLater, nullptr));
   if (!ex.route.referenceIsDigest) confirm(ex.route.name, ex.route.reference);
   index.used(ex.route.name, digest, reply->body.size());
   auditFetch(requesterOf(ex), AuditOperation::ProxyFetchManifest, digest.str(), 200, reply->body.size(), seconds);

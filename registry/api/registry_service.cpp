@@ -34,12 +34,6 @@ namespace {
 // our own router instead of std::regex routes per depth.
 constexpr const char* kV2Pattern = R"(/v2(/.*)?)";
 
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 AccessAction actionFor(const std::string& method) {
   if (method == "GET" || method == "HEAD") return AccessAction::Pull;
   if (method == "DELETE") return AccessAction::Delete;
@@ -55,10 +49,11 @@ std::string lower(std::string text) {
 
 struct RegistryService::Impl {
   Impl(const common::RegistryConfig& c, policy::PolicySource& p, common::Logger& l,
-       common::Metrics& m)
+       common::Metrics& m, const common::Clock& k)
       : config(c),
         policy(p),
         logger(l),
+        clock(k),
         metrics(m),
         metricsRegistry(m),
         rateLimiter(RateLimiterOptions{static_cast<double>(c.limits.requestsPerSecond),
@@ -70,6 +65,7 @@ struct RegistryService::Impl {
   const common::RegistryConfig& config;
   policy::PolicySource& policy;
   common::Logger& logger;
+  const common::Clock& clock;
   RegistryMetrics metrics;
   common::Metrics& metricsRegistry;
   std::unique_ptr<StorageDriver> driver;
@@ -80,7 +76,7 @@ struct RegistryService::Impl {
   std::unique_ptr<ManifestStore> manifests;
   std::unique_ptr<Authorizer> auth;
   std::unique_ptr<AuditLog> audit;
-  TagLocks tagLocks;
+  std::unique_ptr<Repositories> repositories;
   std::unique_ptr<PolicyGate> gate;
   std::unique_ptr<RegistryContext> context;
   std::unique_ptr<ProxyService> proxy;  // set when upstreams are configured
@@ -265,13 +261,13 @@ void RegistryService::Impl::maintain() {
   // requests on S3, made by every replica; there it runs every 15 minutes at most.
   const int64_t expiryTick = std::clamp<int64_t>(config.uploadExpirySeconds / 2, 1,
                                                  config.s3.enabled() ? 900 : 60);
-  int64_t nextExpiry = nowSeconds() + expiryTick;
-  int64_t nextGc = config.gcIntervalSeconds > 0 ? nowSeconds() + config.gcIntervalSeconds : 0;
+  int64_t nextExpiry = clock.unixSeconds() + expiryTick;
+  int64_t nextGc = config.gcIntervalSeconds > 0 ? clock.unixSeconds() + config.gcIntervalSeconds : 0;
   std::unique_lock lock(maintenanceMutex);
   while (!stopping) {
     maintenanceWake.wait_for(lock, std::chrono::seconds(1));
     if (stopping) break;
-    const int64_t now = nowSeconds();
+    const int64_t now = clock.unixSeconds();
     lock.unlock();
     if (now >= nextExpiry) {
       if (auto expired = uploads->expire(now); expired && *expired > 0) {
@@ -298,8 +294,9 @@ void RegistryService::Impl::maintain() {
 }
 
 RegistryService::RegistryService(const common::RegistryConfig& config, policy::PolicySource& policy,
-                                 common::Logger& logger, common::Metrics& metrics)
-    : impl_(std::make_unique<Impl>(config, policy, logger, metrics)) {}
+                                 common::Logger& logger, common::Metrics& metrics,
+                                 const common::Clock& clock)
+    : impl_(std::make_unique<Impl>(config, policy, logger, metrics, clock)) {}
 
 RegistryService::~RegistryService() { stop(); }
 
@@ -318,17 +315,18 @@ common::Status RegistryService::open() {
   BERTH_TRY_ASSIGN(OpenedStorage storage, openStorage(s.config));
   s.driver = std::move(storage.driver);
   s.blobs = std::make_unique<BlobStore>(*s.driver);
-  s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, s.config.uploadExpirySeconds,
-                                            &s.uploadQuota);
+  s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, s.clock,
+                                            s.config.uploadExpirySeconds, &s.uploadQuota);
   s.manifests = std::make_unique<ManifestStore>(*s.driver, *s.blobs, s.config.maxManifestBytes);
+  s.repositories = std::make_unique<Repositories>(*s.blobs, *s.manifests);
   AuthorizerOptions authOptions;
   authOptions.tls = s.config.tls.enabled();
   BERTH_TRY_ASSIGN(s.auth, Authorizer::create(s.config.auth, s.logger, authOptions));
   BERTH_TRY_ASSIGN(s.audit, AuditLog::open(s.config.audit));
   s.gate = std::make_unique<PolicyGate>(s.policy, s.logger, s.config.proxy);
   s.context = std::make_unique<RegistryContext>(
-      RegistryContext{s.config, s.logger, s.policy, *s.driver, *s.blobs, *s.uploads, *s.manifests,
-                      *s.auth, s.metrics, s.tagLocks, *s.gate});
+      RegistryContext{s.config, s.logger, s.clock, s.policy, *s.driver, *s.blobs, *s.uploads,
+                      *s.manifests, *s.auth, s.metrics, *s.repositories, *s.gate});
   if (s.config.proxy.enabled()) {
     s.proxy = std::make_unique<ProxyService>(s.config.proxy, *s.context, *s.audit,
                                              s.metricsRegistry);

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -19,7 +20,7 @@ namespace berth::registry {
 class RegistryService {
  public:
   RegistryService(const common::RegistryConfig& config, policy::PolicySource& policy,
-                  common::Logger& logger, common::Metrics& metrics);
+                  common::Logger& logger, common::Metrics& metrics, const common::Clock& clock);
   ~RegistryService();
   RegistryService(const RegistryService&) = delete;
   RegistryService& operator=(const RegistryService&) = delete;

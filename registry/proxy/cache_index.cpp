@@ -1,23 +1,11 @@
 #include "registry/proxy/cache_index.h"
 
-#include <chrono>
-
 #include "registry/storage/blob_store.h"
 #include "registry/storage/manifest_store.h"
 #include "registry/storage/paths.h"
 #include "registry/storage/repository_walker.h"
 
 namespace berth::registry {
-
-namespace {
-
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-}  // namespace
 
 ProxyCacheIndex::ProxyCacheIndex(CacheStores stores, const UpstreamTable& upstreams,
                                  uint64_t maxBytes)
@@ -47,7 +35,7 @@ common::Status ProxyCacheIndex::load() {
 void ProxyCacheIndex::used(const std::string& repository, const oci::Digest& digest, uint64_t size) {
   (void)stores_.blobs.touch(digest);
   std::lock_guard lock(mutex_);
-  lru_.use(digest.str(), repository, size, nowSeconds());
+  lru_.use(digest.str(), repository, size, stores_.clock.unixSeconds());
   if (maxBytes_ > 0 && lru_.totalBytes() > maxBytes_) evict(digest.str());
 }
 

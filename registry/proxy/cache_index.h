@@ -5,6 +5,7 @@
 #include <mutex>
 #include <string>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/result.h"
 #include "common/oci/digest.h"
@@ -23,6 +24,7 @@ struct CacheStores {
   BlobStore& blobs;
   ManifestStore& manifests;
   common::Logger& logger;
+  const common::Clock& clock;
   std::function<void(uint64_t bytes)> blobRemoved;  // for the registry's metrics
 };
 

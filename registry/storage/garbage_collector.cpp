@@ -107,7 +107,8 @@ common::Result<GcReport> GarbageCollector::run(const GcOptions& options, int64_t
                                {"bytesFreed", report.bytesFreed}});
 
   // Expired upload sessions.
-  UploadStore uploads(driver_, blobs, options.uploadExpirySeconds);
+  const auto asOfNow = common::FixedClock::atUnixSeconds(now);
+  UploadStore uploads(driver_, blobs, asOfNow, options.uploadExpirySeconds);
   BERTH_TRY_ASSIGN(report.uploadsExpired, uploads.expire(now, options.dryRun));
   return report;
 }

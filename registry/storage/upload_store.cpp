@@ -39,12 +39,6 @@ std::string newUploadId() {
   return out;
 }
 
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 // The running SHA-256 of a session's bytes, so completing a streamed upload does not read the
@@ -56,9 +50,9 @@ struct UploadStore::Session {
   bool hashValid = true;
 };
 
-UploadStore::UploadStore(StorageDriver& driver, BlobStore& blobs, int64_t expirySeconds,
-                         UploadQuota* quota)
-    : driver_(driver), blobs_(blobs), expirySeconds_(expirySeconds), quota_(quota) {}
+UploadStore::UploadStore(StorageDriver& driver, BlobStore& blobs, const common::Clock& clock,
+                         int64_t expirySeconds, UploadQuota* quota)
+    : driver_(driver), blobs_(blobs), clock_(clock), expirySeconds_(expirySeconds), quota_(quota) {}
 
 std::shared_ptr<UploadStore::Session> UploadStore::session(const std::string& repository,
                                                            const std::string& id) {
@@ -105,7 +99,7 @@ common::Result<UploadState> UploadStore::status(const std::string& repository,
     if (info.error().code == ErrorCode::NotFound) return uploadUnknown();
     return std::move(info).error();
   }
-  if (expirySeconds_ > 0 && nowSeconds() - info->modifiedUnixSeconds > expirySeconds_) {
+  if (expirySeconds_ > 0 && clock_.unixSeconds() - info->modifiedUnixSeconds > expirySeconds_) {
     (void)cancel(repository, id);
     return uploadUnknown();
   }

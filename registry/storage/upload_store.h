@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/clock.h"
 #include "common/result.h"
 #include "registry/storage/blob_store.h"
 #include "common/oci/digest.h"
@@ -40,8 +41,8 @@ struct CompletedUpload {
 // removed with what it held.
 class UploadStore {
  public:
-  UploadStore(StorageDriver& driver, BlobStore& blobs, int64_t expirySeconds,
-              UploadQuota* quota = nullptr);
+  UploadStore(StorageDriver& driver, BlobStore& blobs, const common::Clock& clock,
+              int64_t expirySeconds, UploadQuota* quota = nullptr);
 
   // `owner` is who the session counts against in the quota ("" : nobody).
   common::Result<UploadState> start(const std::string& repository, const std::string& owner = {});
@@ -79,6 +80,7 @@ class UploadStore {
 
   StorageDriver& driver_;
   BlobStore& blobs_;
+  const common::Clock& clock_;
   int64_t expirySeconds_;
   UploadQuota* quota_;
   std::mutex mutex_;

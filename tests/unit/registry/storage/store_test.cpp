@@ -8,6 +8,7 @@
 #include "registry/storage/manifest_store.h"
 #include "registry/storage/paths.h"
 #include "registry/storage/upload_store.h"
+#include "tests/support/manual_clock.h"
 #include "tests/support/temp_dir.h"
 
 namespace berth::registry {
@@ -35,9 +36,10 @@ size_t countFiles(const std::string& root) {
 class StoreTest : public ::testing::Test {
  protected:
   testing::TempDir dir_;
+  testing::ManualClock clock_{common::SystemClock().unixSeconds()};
   FilesystemDriver driver_{dir_.path(), Durability::Fsync};
   BlobStore blobs_{driver_};
-  UploadStore uploads_{driver_, blobs_, 3600};
+  UploadStore uploads_{driver_, blobs_, clock_, 3600};
   ManifestStore manifests_{driver_, blobs_, 4 << 20};
 };
 
@@ -189,7 +191,7 @@ TEST_F(StoreTest, CreateTagKeepsTheFirstVersionFromEveryStoreOnTheDirectory) {
 }
 
 TEST_F(StoreTest, IdleUploadsExpire) {
-  UploadStore shortLived(driver_, blobs_, 10);
+  UploadStore shortLived(driver_, blobs_, clock_, 10);
   auto session = shortLived.start("a");
   ASSERT_TRUE(session);
   const auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -200,6 +202,19 @@ TEST_F(StoreTest, IdleUploadsExpire) {
   EXPECT_TRUE(shortLived.status("a", session->id).has_value());
   EXPECT_EQ(*shortLived.expire(now + 100), 1u);
   EXPECT_EQ(shortLived.status("a", session->id).error().code, ErrorCode::BlobUploadUnknown);
+}
+
+// A session's age is read from the injected clock: no test waits for an expiry.
+TEST_F(StoreTest, ASessionIsUnknownOnceTheClockPassesItsExpiry) {
+  UploadStore shortLived(driver_, blobs_, clock_, 10);
+  auto session = shortLived.start("a");
+  ASSERT_TRUE(session);
+  clock_.advance(std::chrono::seconds(5));
+  EXPECT_TRUE(shortLived.status("a", session->id).has_value());
+  clock_.advance(std::chrono::seconds(30));
+  auto late = shortLived.status("a", session->id);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code, ErrorCode::BlobUploadUnknown);
 }
 
 // start() creates the session directory, then its data file. An expiry pass in between took the

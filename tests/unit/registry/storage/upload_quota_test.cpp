@@ -9,6 +9,7 @@
 #include "registry/storage/driver/filesystem/filesystem_driver.h"
 #include "registry/storage/paths.h"
 #include "registry/storage/upload_store.h"
+#include "tests/support/manual_clock.h"
 #include "tests/support/temp_dir.h"
 
 namespace berth::registry {
@@ -105,10 +106,11 @@ class QuotaStoreTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  testing::ManualClock clock_{common::SystemClock().unixSeconds()};
   FilesystemDriver driver_{dir_.path(), Durability::None};
   BlobStore blobs_{driver_};
   UploadQuota quota_{{1, 0, 16, {}}};
-  UploadStore uploads_{driver_, blobs_, 3600, &quota_};
+  UploadStore uploads_{driver_, blobs_, clock_, 3600, &quota_};
 };
 
 TEST_F(QuotaStoreTest, CompleteCancelAndExpiryEachFreeTheSlot) {
