@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <shared_mutex>
 
+#include "common/http/client.h"
 #include "registry/storage/blob_store.h"
 #include "registry/storage/driver/filesystem/filesystem_driver.h"
 #include "node/anonymous_pulls.h"
@@ -79,6 +80,20 @@ struct Download {
   std::vector<char> buffer;
 };
 
+http::ClientOptions registryClientOptions(const common::NodeProxyConfig& config) {
+  http::ClientOptions options;
+  options.connectTimeout = std::chrono::seconds(10);
+  options.readTimeout = std::chrono::seconds(60);
+  options.writeTimeout = std::chrono::seconds(5);  // requests without bodies
+  options.tls.caFile = config.caFile;
+  options.tls.insecureSkipVerify = config.insecure;
+  // No connection is parked between requests (one per request, as before the shared client):
+  // a Berth listener that stops waits for every idle kept-alive connection until its 30 s
+  // keep-alive timeout, so parked connections would hold up each registry rollout.
+  options.maxIdleConnections = 0;
+  return options;
+}
+
 }  // namespace
 
 struct NodeProxyService::Impl {
@@ -104,8 +119,9 @@ struct NodeProxyService::Impl {
   common::Counter& upstreamErrors;
   common::Counter& upstreamBytes;
   common::Counter& requests;
-  std::string base;      // scheme://host:port of the registry
   std::string basePath;  // a path prefix of the registry URL, usually ""
+  // The registry's kept-alive connections, shared by every request; set by open().
+  std::unique_ptr<http::Client> registry;
   std::unique_ptr<FilesystemDriver> driver;
   std::unique_ptr<BlobStore> blobs;
   std::unique_ptr<UploadStore> uploads;
@@ -116,11 +132,14 @@ struct NodeProxyService::Impl {
   BlobFetches fetches;
   std::atomic<bool> stopping{false};
 
-  std::unique_ptr<httplib::Client> client() const;
-  httplib::Headers forwardHeaders(const httplib::Request& req) const;
-  httplib::Headers anonymousHeaders(const httplib::Request& req) const;
-  httplib::Headers fetchHeaders(const httplib::Request& req) const;
-  void copyHeaders(const httplib::Response& from, httplib::Response& to) const;
+  // The registry's URL for a request's path (and query): the path prefix, re-encoded as the
+  // client received it.
+  std::string targetOf(const httplib::Request& req, bool withQuery) const;
+  http::Headers forwardHeaders(const httplib::Request& req) const;
+  http::Headers anonymousHeaders(const httplib::Request& req) const;
+  http::Headers fetchHeaders(const httplib::Request& req) const;
+  common::Result<http::Response> head(const std::string& target, http::Headers headers) const;
+  void copyHeaders(const http::Response& from, httplib::Response& to) const;
   void forward(const httplib::Request& req, httplib::Response& res);
   void serveBlob(const httplib::Request& req, httplib::Response& res, const BlobRequest& blob);
   void serveWhileUnreachable(const httplib::Request& req, httplib::Response& res,
@@ -129,22 +148,20 @@ struct NodeProxyService::Impl {
   void sendBlob(const httplib::Request& req, httplib::Response& res, const oci::Digest& digest,
                 std::shared_ptr<BlobFetch> fetch, uint64_t length);
   std::shared_ptr<BlobFetch> cachedFetch(const oci::Digest& digest, uint64_t length);
-  void runFetch(BlobFetch& fetch, const std::string& path, const httplib::Headers& headers);
+  void runFetch(BlobFetch& fetch, const std::string& path, const http::Headers& headers);
   void used(const oci::Digest& digest, uint64_t size);
 };
 
-std::unique_ptr<httplib::Client> NodeProxyService::Impl::client() const {
-  auto c = std::make_unique<httplib::Client>(base);
-  c->set_connection_timeout(10, 0);
-  c->set_read_timeout(60, 0);
-  c->set_follow_location(false);
-  c->enable_server_certificate_verification(!config.insecure);
-  if (!config.caFile.empty()) c->set_ca_cert_path(config.caFile.c_str());
-  return c;
+std::string NodeProxyService::Impl::targetOf(const httplib::Request& req, bool withQuery) const {
+  std::string target = basePath + req.path;
+  if (withQuery && !req.params.empty()) {
+    target += "?" + httplib::detail::params_to_query_str(req.params);
+  }
+  return http::encodeTarget(target);
 }
 
-httplib::Headers NodeProxyService::Impl::forwardHeaders(const httplib::Request& req) const {
-  httplib::Headers out;
+http::Headers NodeProxyService::Impl::forwardHeaders(const httplib::Request& req) const {
+  http::Headers out;
   for (const char* name : {"Authorization", "Accept", "User-Agent"}) {
     const size_t count = req.get_header_value_count(name);
     for (size_t i = 0; i < count; ++i) out.emplace(name, req.get_header_value(name, i));
@@ -153,8 +170,8 @@ httplib::Headers NodeProxyService::Impl::forwardHeaders(const httplib::Request& 
 }
 
 // The client's request without its credential: what the registry gives anyone.
-httplib::Headers NodeProxyService::Impl::anonymousHeaders(const httplib::Request& req) const {
-  httplib::Headers out = forwardHeaders(req);
+http::Headers NodeProxyService::Impl::anonymousHeaders(const httplib::Request& req) const {
+  http::Headers out = forwardHeaders(req);
   out.erase("Authorization");
   return out;
 }
@@ -162,17 +179,26 @@ httplib::Headers NodeProxyService::Impl::anonymousHeaders(const httplib::Request
 // The blob bytes are fetched with the node's own credential once the client's HEAD was allowed:
 // the fetch is shared by every client waiting for the blob, and one client's token expiring
 // must not cut it for the others.
-httplib::Headers NodeProxyService::Impl::fetchHeaders(const httplib::Request& req) const {
+http::Headers NodeProxyService::Impl::fetchHeaders(const httplib::Request& req) const {
   if (authorization.empty()) return forwardHeaders(req);
-  httplib::Headers out = anonymousHeaders(req);
+  http::Headers out = anonymousHeaders(req);
   out.emplace("Authorization", authorization);
   return out;
 }
 
-void NodeProxyService::Impl::copyHeaders(const httplib::Response& from,
+common::Result<http::Response> NodeProxyService::Impl::head(const std::string& target,
+                                                            http::Headers headers) const {
+  http::Request request;
+  request.method = "HEAD";
+  request.target = target;
+  request.headers = std::move(headers);
+  return registry->send(request);
+}
+
+void NodeProxyService::Impl::copyHeaders(const http::Response& from,
                                          httplib::Response& to) const {
   for (const char* name : kForwardedHeaders) {
-    if (from.has_header(name)) to.set_header(name, from.get_header_value(name));
+    if (http::hasHeader(from.headers, name)) to.set_header(name, from.header(name));
   }
 }
 
@@ -193,81 +219,62 @@ void NodeProxyService::Impl::used(const oci::Digest& digest, uint64_t size) {
 
 // Manifests, tags, the base endpoint and token requests: small answers, forwarded whole.
 void NodeProxyService::Impl::forward(const httplib::Request& req, httplib::Response& res) {
-  auto c = client();
-  std::string target = basePath + req.path;
-  if (!req.params.empty()) {
-    target += "?" + httplib::detail::params_to_query_str(req.params);
-  }
-  const bool head = req.method == "HEAD";
-  std::string body;
-  bool tooLarge = false;
-  httplib::Response upstream;
-  auto result =
-      head ? c->Head(target.c_str(), forwardHeaders(req))
-           : c->Get(
-                 target.c_str(), forwardHeaders(req),
-                 [&](const httplib::Response& r) {
-                   upstream = r;
-                   return true;
-                 },
-                 [&](const char* data, size_t size) {
-                   tooLarge = body.size() + size > kMaxForwardedBody;
-                   if (!tooLarge) body.append(data, size);
-                   return !tooLarge;
-                 });
-  if (!result) {
+  const bool isHead = req.method == "HEAD";
+  http::Request request;
+  request.method = isHead ? "HEAD" : "GET";
+  request.target = targetOf(req, true);
+  request.headers = forwardHeaders(req);
+  request.maxBodyBytes = kMaxForwardedBody;
+  auto upstream = registry->send(request);
+  if (!upstream) {
     upstreamErrors.inc();
     logger.warn("node proxy: registry unreachable",
-                {{"path", req.path}, {"error", httplib::to_string(result.error())}});
+                {{"path", req.path}, {"error", upstream.error().message}});
     return sendError(res, Error{ErrorCode::Unavailable, "registry unreachable"});
   }
-  if (head) upstream = *result;
-  res.status = upstream.status;
-  copyHeaders(upstream, res);
-  const std::string type = upstream.get_header_value("Content-Type");
-  if (head) {
-    if (upstream.has_header("Content-Length")) {
-      res.set_header("Content-Length", upstream.get_header_value("Content-Length"));
+  res.status = upstream->status;
+  copyHeaders(*upstream, res);
+  const std::string type = upstream->header("Content-Type");
+  if (isHead) {
+    if (http::hasHeader(upstream->headers, "Content-Length")) {
+      res.set_header("Content-Length", upstream->header("Content-Length"));
     }
     return;
   }
-  res.set_content(std::move(body), type.empty() ? "application/octet-stream" : type);
+  res.set_content(std::move(upstream->body), type.empty() ? "application/octet-stream" : type);
 }
 
 void NodeProxyService::Impl::runFetch(BlobFetch& fetch, const std::string& path,
-                                      const httplib::Headers& headers) {
+                                      const http::Headers& headers) {
   auto upload = uploads->start(kCacheRepository);
   if (!upload) return fetch.finished(std::move(upload).error());
   const std::string id = upload->id;
   common::Status transfer;
   BodySource body = [&](const ChunkSink& sink) {
-    auto c = client();
+    http::Request request;
+    request.target = path;
+    request.headers = headers;
     int status = 0;
-    auto result = c->Get(
-        path.c_str(), headers,
-        [&](const httplib::Response& r) {
-          status = r.status;
-          if (status != 200 || !r.has_header("Content-Length")) return false;
-          try {
-            fetch.started(std::stoull(r.get_header_value("Content-Length")),
-                          paths::uploadData(kCacheRepository, id));
-          } catch (const std::exception&) {
-            return false;
-          }
-          return true;
-        },
-        [&](const char* data, size_t size) {
-          if (stopping.load() || !sink(data, size)) return false;
-          upstreamBytes.inc(static_cast<double>(size));
-          fetch.wrote(size);
-          return true;
-        });
+    request.onResponse = [&](const http::Response& r) {
+      status = r.status;
+      const auto length = r.contentLength();
+      if (status != 200 || !length) return http::BodyAction::Stop;
+      fetch.started(*length, paths::uploadData(kCacheRepository, id));
+      return http::BodyAction::Stream;
+    };
+    request.sink = [&](const char* data, size_t size) {
+      if (stopping.load() || !sink(data, size)) return false;
+      upstreamBytes.inc(static_cast<double>(size));
+      fetch.wrote(size);
+      return true;
+    };
+    auto result = registry->send(request);
     if (!result || status != 200) {
-      // A refused status cancels the transfer in the header handler: name the status then.
+      // A refused status stops the transfer at its headers: name the status then.
       const bool refused = status != 0 && status != 200;
       transfer = Error{ErrorCode::Unavailable, "registry blob fetch failed",
                        refused || result ? "HTTP " + std::to_string(status)
-                                         : httplib::to_string(result.error())};
+                                         : result.error().message};
       return false;
     }
     return true;
@@ -298,8 +305,8 @@ void NodeProxyService::Impl::runFetch(BlobFetch& fetch, const std::string& path,
 // (never the node's): a HEAD costs no blob bytes.
 void NodeProxyService::Impl::serveBlob(const httplib::Request& req, httplib::Response& res,
                                        const BlobRequest& blob) {
-  const std::string path = basePath + req.path;
-  auto check = client()->Head(path.c_str(), forwardHeaders(req));
+  const std::string path = targetOf(req, false);
+  auto check = head(path, forwardHeaders(req));
   if (!check) return serveWhileUnreachable(req, res, blob);
   learnAnonymous(req, blob, check->status);
   if (check->status != 200) {
@@ -349,8 +356,7 @@ void NodeProxyService::Impl::learnAnonymous(const httplib::Request& req, const B
   bool anonymous = clientStatus == 200;
   if (req.has_header("Authorization")) {
     if (clientStatus != 200) return;
-    const std::string path = basePath + req.path;
-    auto probe = client()->Head(path.c_str(), anonymousHeaders(req));
+    auto probe = head(targetOf(req, false), anonymousHeaders(req));
     if (!probe) return;
     anonymous = probe->status == 200;
   }
@@ -411,7 +417,13 @@ common::Status NodeProxyService::open() {
     return Error{ErrorCode::InvalidArgument,
                  "nodeProxy.upstreamRegistry is not a URL: " + s.config.upstreamRegistry};
   }
-  s.base = split->first;
+  auto registry = http::Client::create(split->first, registryClientOptions(s.config));
+  if (!registry) {
+    return Error{ErrorCode::InvalidArgument, "nodeProxy.upstreamRegistry is not a URL: " +
+                                                 s.config.upstreamRegistry,
+                 registry.error().message};
+  }
+  s.registry = std::make_unique<http::Client>(std::move(*registry));
   s.basePath = split->second == "/" ? "" : split->second;
   while (!s.basePath.empty() && s.basePath.back() == '/') s.basePath.pop_back();
   std::error_code ec;
