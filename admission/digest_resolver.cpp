@@ -1,7 +1,6 @@
 #include "admission/digest_resolver.h"
 
-#include <httplib.h>
-
+#include "common/http/client.h"
 #include "common/oci/image_reference.h"
 
 namespace berth::admission {
@@ -20,46 +19,58 @@ common::Error unavailable(std::string message) {
 
 }  // namespace
 
+namespace {
+
+std::string withoutTrailingSlashes(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+http::ClientOptions clientOptions(bool verifyTls) {
+  http::ClientOptions options;
+  options.tls.insecureSkipVerify = !verifyTls;
+  // One connection per lookup: the registry is usually this process's own listener, which on
+  // stop waits for every idle kept-alive connection until its 30 s keep-alive timeout.
+  options.maxIdleConnections = 0;
+  return options;
+}
+
+}  // namespace
+
 RegistryDigestResolver::RegistryDigestResolver(std::string baseUrl, bool verifyTls,
                                                std::string authorization)
-    : baseUrl_(std::move(baseUrl)),
-      verifyTls_(verifyTls),
-      authorization_(std::move(authorization)) {
-  while (!baseUrl_.empty() && baseUrl_.back() == '/') baseUrl_.pop_back();
-}
+    : baseUrl_(withoutTrailingSlashes(std::move(baseUrl))),
+      authorization_(std::move(authorization)),
+      client_(http::Client::create(baseUrl_, clientOptions(verifyTls))) {}
 
 common::Result<std::string> RegistryDigestResolver::resolve(const std::string& repository,
                                                             const std::string& tag,
                                                             Deadline deadline) {
   const std::string what = repository + ":" + tag;
-  const auto left = std::chrono::duration_cast<std::chrono::microseconds>(
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
       deadline - std::chrono::steady_clock::now());
   if (left.count() <= 0) {
     return unavailable("cannot resolve " + what + " to a digest: no time left for the lookup");
   }
-  const time_t seconds = static_cast<time_t>(left.count() / 1000000);
-  const time_t micros = static_cast<time_t>(left.count() % 1000000);
-  httplib::Client client(baseUrl_);
-  if (!client.is_valid()) {
+  if (!client_) {
     return unavailable("cannot resolve " + what + ": bad registry URL " + baseUrl_);
   }
-  client.set_connection_timeout(seconds, micros);
-  client.set_read_timeout(seconds, micros);
-  client.set_write_timeout(seconds, micros);
-  client.enable_server_certificate_verification(verifyTls_);
-  const std::string path = "/v2/" + repository + "/manifests/" + tag;
-  httplib::Headers headers{{"Accept", kAccept}};
-  if (!authorization_.empty()) headers.emplace("Authorization", authorization_);
-  auto res = client.Head(path.c_str(), headers);
+  http::Request request;
+  request.method = "HEAD";
+  request.target = "/v2/" + repository + "/manifests/" + tag;
+  request.headers.emplace("Accept", kAccept);
+  if (!authorization_.empty()) request.headers.emplace("Authorization", authorization_);
+  request.timeout = left;  // each wait, so the lookup gives up by the deadline
+  auto res = client_->send(request);
   if (!res) {
     return unavailable("cannot resolve " + what + " to a digest: registry " + baseUrl_ +
-                       " unreachable (" + httplib::to_string(res.error()) + ")");
+                       " unreachable (" + res.error().message + ")");
   }
   if (res->status != 200) {
     return unavailable("cannot resolve " + what + " to a digest: registry " + baseUrl_ +
                        " answered HTTP " + std::to_string(res->status));
   }
-  const std::string digest = res->get_header_value("Docker-Content-Digest");
+  const std::string digest = res->header("Docker-Content-Digest");
   if (!oci::isValidDigest(digest)) {
     return unavailable("cannot resolve " + what + " to a digest: registry " + baseUrl_ +
                        " sent no valid Docker-Content-Digest");

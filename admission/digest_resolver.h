@@ -5,6 +5,7 @@
 #include <string>
 
 #include "common/config.h"
+#include "common/http/client.h"
 #include "common/result.h"
 
 namespace berth::admission {
@@ -37,8 +38,9 @@ class RegistryDigestResolver : public DigestResolver {
 
  private:
   std::string baseUrl_;
-  bool verifyTls_;
   std::string authorization_;
+  // An error when baseUrl is not http(s)://HOST[:PORT], reported by each lookup.
+  common::Result<http::Client> client_;
 };
 
 // The Authorization header for webhook.registryAuth ("" when unset). The password file is read

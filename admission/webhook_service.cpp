@@ -106,10 +106,10 @@ struct WebhookService::Impl {
     }
   }
 
-  void handle(Webhook webhook, const http::Request& req, http::Response& res,
+  void handle(Webhook webhook, const http::ServerRequest& req, http::ServerResponse& res,
               http::BodyReader& reader);
-  void refuseHuge(Webhook webhook, http::Response& res);
-  void refuseOversize(Webhook webhook, const http::Request& req, http::Response& res,
+  void refuseHuge(Webhook webhook, http::ServerResponse& res);
+  void refuseOversize(Webhook webhook, const http::ServerRequest& req, http::ServerResponse& res,
                       std::string_view prefix, uint64_t bytes);
   void record(Webhook webhook, const AdmissionRequest& request, const Review& review,
               std::chrono::steady_clock::duration elapsed);
@@ -125,8 +125,8 @@ struct WebhookService::Impl {
 
 // A review over webhook.maxBodyBytes is answered with a denial, not an HTTP error: under
 // failurePolicy: Ignore an error admits the object unchecked.
-void WebhookService::Impl::refuseOversize(Webhook webhook, const http::Request& req,
-                                          http::Response& res, std::string_view prefix,
+void WebhookService::Impl::refuseOversize(Webhook webhook, const http::ServerRequest& req,
+                                          http::ServerResponse& res, std::string_view prefix,
                                           uint64_t bytes) {
   const size_t w = static_cast<size_t>(webhook);
   const std::string why = "the AdmissionReview is " + std::to_string(bytes) +
@@ -153,7 +153,7 @@ void WebhookService::Impl::refuseOversize(Webhook webhook, const http::Request& 
 
 // Past twice webhook.maxBodyBytes nothing more is read (not even to find the uid): an HTTP
 // error that says why, and the connection is closed.
-void WebhookService::Impl::refuseHuge(Webhook webhook, http::Response& res) {
+void WebhookService::Impl::refuseHuge(Webhook webhook, http::ServerResponse& res) {
   res.status = 413;
   res.setHeader("Connection", "close");
   res.setContent("berth: the request body is larger than twice webhook.maxBodyBytes (" +
@@ -162,8 +162,8 @@ void WebhookService::Impl::refuseHuge(Webhook webhook, http::Response& res) {
   decisions[static_cast<size_t>(webhook)][resultIndex("bad_request")]->inc();
 }
 
-void WebhookService::Impl::handle(Webhook webhook, const http::Request& req,
-                                  http::Response& res, http::BodyReader& reader) {
+void WebhookService::Impl::handle(Webhook webhook, const http::ServerRequest& req,
+                                  http::ServerResponse& res, http::BodyReader& reader) {
   const auto start = std::chrono::steady_clock::now();
   const size_t w = static_cast<size_t>(webhook);
   const uint64_t hugeAbove = 2 * static_cast<uint64_t>(maxBodyBytes);
@@ -246,11 +246,11 @@ WebhookService::~WebhookService() = default;
 
 void WebhookService::registerRoutes(http::Router& router) {
   Impl* impl = impl_.get();
-  router.add("POST", "/mutate", [impl](const http::Request& req, http::Response& res,
+  router.add("POST", "/mutate", [impl](const http::ServerRequest& req, http::ServerResponse& res,
                                        http::BodyReader& body) {
     impl->handle(Webhook::Mutate, req, res, body);
   }, http::Body::Accepted);
-  router.add("POST", "/validate", [impl](const http::Request& req, http::Response& res,
+  router.add("POST", "/validate", [impl](const http::ServerRequest& req, http::ServerResponse& res,
                                          http::BodyReader& body) {
     impl->handle(Webhook::Validate, req, res, body);
   }, http::Body::Accepted);

@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     BERTH_FUZZ_CHECK(!whole.ok());
   }
   if (!whole.ok()) return 0;
-  const Request& req = whole.request;
+  const ServerRequest& req = whole.request;
   BERTH_FUZZ_CHECK(!req.method.empty() && !req.path.empty());
   BERTH_FUZZ_CHECK(req.headerCount("Content-Length") <= 1);
   BERTH_FUZZ_CHECK(!(req.hasHeader("Content-Length") && req.hasHeader("Transfer-Encoding")));

@@ -1,18 +1,18 @@
 #include "node/node_proxy.h"
 
-#include <httplib.h>
-
 #include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <shared_mutex>
 
+#include "common/http/client.h"
+#include "common/http/router.h"
+#include "common/http/url.h"
 #include "registry/storage/blob_store.h"
 #include "registry/storage/driver/filesystem/filesystem_driver.h"
 #include "node/anonymous_pulls.h"
 #include "common/oci/errors.h"
 #include "registry/storage/paths.h"
-#include "common/http/router.h"
 #include "registry/proxy/blob_fetch.h"
 #include "registry/proxy/upstream_client.h"
 #include "registry/proxy/lru.h"
@@ -56,7 +56,7 @@ std::optional<BlobRequest> blobRequestOf(const std::string& path) {
   return BlobRequest{path.substr(kPrefix.size(), at - kPrefix.size()), *digest};
 }
 
-void sendError(http::Response& res, const Error& error) {
+void sendError(http::ServerResponse& res, const Error& error) {
   res.status = oci::ociError(error.code).httpStatus;
   res.setContent(oci::errorEnvelope(error), "application/json");
 }
@@ -79,6 +79,20 @@ struct Download {
   std::shared_ptr<BlobFetch> fetch;
   std::vector<char> buffer;
 };
+
+http::ClientOptions registryClientOptions(const common::NodeProxyConfig& config) {
+  http::ClientOptions options;
+  options.connectTimeout = std::chrono::seconds(10);
+  options.readTimeout = std::chrono::seconds(60);
+  options.writeTimeout = std::chrono::seconds(5);  // requests without bodies
+  options.tls.caFile = config.caFile;
+  options.tls.insecureSkipVerify = config.insecure;
+  // No connection is parked between requests (one per request, as before the shared client):
+  // a Berth listener that stops waits for every idle kept-alive connection until its 30 s
+  // keep-alive timeout, so parked connections would hold up each registry rollout.
+  options.maxIdleConnections = 0;
+  return options;
+}
 
 }  // namespace
 
@@ -105,8 +119,9 @@ struct NodeProxyService::Impl {
   common::Counter& upstreamErrors;
   common::Counter& upstreamBytes;
   common::Counter& requests;
-  std::string base;      // scheme://host:port of the registry
   std::string basePath;  // a path prefix of the registry URL, usually ""
+  // The registry's kept-alive connections, shared by every request; set by open().
+  std::unique_ptr<http::Client> registry;
   std::unique_ptr<FilesystemDriver> driver;
   std::unique_ptr<BlobStore> blobs;
   std::unique_ptr<UploadStore> uploads;
@@ -117,35 +132,36 @@ struct NodeProxyService::Impl {
   BlobFetches fetches;
   std::atomic<bool> stopping{false};
 
-  std::unique_ptr<httplib::Client> client() const;
-  httplib::Headers forwardHeaders(const http::Request& req) const;
-  httplib::Headers anonymousHeaders(const http::Request& req) const;
-  httplib::Headers fetchHeaders(const http::Request& req) const;
-  void copyHeaders(const httplib::Response& from, http::Response& to) const;
-  void forward(const http::Request& req, http::Response& res);
-  void serveBlob(const http::Request& req, http::Response& res, const BlobRequest& blob);
-  void serveWhileUnreachable(const http::Request& req, http::Response& res,
+  // The registry's URL for a request's path (and query): the path prefix, re-encoded as the
+  // client received it.
+  std::string targetOf(const http::ServerRequest& req, bool withQuery) const;
+  http::Headers forwardHeaders(const http::ServerRequest& req) const;
+  http::Headers anonymousHeaders(const http::ServerRequest& req) const;
+  http::Headers fetchHeaders(const http::ServerRequest& req) const;
+  common::Result<http::Response> head(const std::string& target, http::Headers headers) const;
+  void copyHeaders(const http::Response& from, http::ServerResponse& to) const;
+  void forward(const http::ServerRequest& req, http::ServerResponse& res);
+  void serveBlob(const http::ServerRequest& req, http::ServerResponse& res, const BlobRequest& blob);
+  void serveWhileUnreachable(const http::ServerRequest& req, http::ServerResponse& res,
                              const BlobRequest& blob);
-  void learnAnonymous(const http::Request& req, const BlobRequest& blob, int clientStatus);
-  void sendBlob(const http::Request& req, http::Response& res, const oci::Digest& digest,
+  void learnAnonymous(const http::ServerRequest& req, const BlobRequest& blob, int clientStatus);
+  void sendBlob(const http::ServerRequest& req, http::ServerResponse& res, const oci::Digest& digest,
                 std::shared_ptr<BlobFetch> fetch, uint64_t length);
   std::shared_ptr<BlobFetch> cachedFetch(const oci::Digest& digest, uint64_t length);
-  void runFetch(BlobFetch& fetch, const std::string& path, const httplib::Headers& headers);
+  void runFetch(BlobFetch& fetch, const std::string& path, const http::Headers& headers);
   void used(const oci::Digest& digest, uint64_t size);
 };
 
-std::unique_ptr<httplib::Client> NodeProxyService::Impl::client() const {
-  auto c = std::make_unique<httplib::Client>(base);
-  c->set_connection_timeout(10, 0);
-  c->set_read_timeout(60, 0);
-  c->set_follow_location(false);
-  c->enable_server_certificate_verification(!config.insecure);
-  if (!config.caFile.empty()) c->set_ca_cert_path(config.caFile.c_str());
-  return c;
+std::string NodeProxyService::Impl::targetOf(const http::ServerRequest& req, bool withQuery) const {
+  std::string target = basePath + req.path;
+  if (withQuery && !req.params.empty()) {
+    target += "?" + http::encodeQuery(req.params);
+  }
+  return http::encodeTarget(target);
 }
 
-httplib::Headers NodeProxyService::Impl::forwardHeaders(const http::Request& req) const {
-  httplib::Headers out;
+http::Headers NodeProxyService::Impl::forwardHeaders(const http::ServerRequest& req) const {
+  http::Headers out;
   for (const char* name : {"Authorization", "Accept", "User-Agent"}) {
     for (const std::string& value : req.headerValues(name)) out.emplace(name, value);
   }
@@ -153,8 +169,8 @@ httplib::Headers NodeProxyService::Impl::forwardHeaders(const http::Request& req
 }
 
 // The client's request without its credential: what the registry gives anyone.
-httplib::Headers NodeProxyService::Impl::anonymousHeaders(const http::Request& req) const {
-  httplib::Headers out = forwardHeaders(req);
+http::Headers NodeProxyService::Impl::anonymousHeaders(const http::ServerRequest& req) const {
+  http::Headers out = forwardHeaders(req);
   out.erase("Authorization");
   return out;
 }
@@ -162,17 +178,26 @@ httplib::Headers NodeProxyService::Impl::anonymousHeaders(const http::Request& r
 // The blob bytes are fetched with the node's own credential once the client's HEAD was allowed:
 // the fetch is shared by every client waiting for the blob, and one client's token expiring
 // must not cut it for the others.
-httplib::Headers NodeProxyService::Impl::fetchHeaders(const http::Request& req) const {
+http::Headers NodeProxyService::Impl::fetchHeaders(const http::ServerRequest& req) const {
   if (authorization.empty()) return forwardHeaders(req);
-  httplib::Headers out = anonymousHeaders(req);
+  http::Headers out = anonymousHeaders(req);
   out.emplace("Authorization", authorization);
   return out;
 }
 
-void NodeProxyService::Impl::copyHeaders(const httplib::Response& from,
-                                         http::Response& to) const {
+common::Result<http::Response> NodeProxyService::Impl::head(const std::string& target,
+                                                            http::Headers headers) const {
+  http::Request request;
+  request.method = "HEAD";
+  request.target = target;
+  request.headers = std::move(headers);
+  return registry->send(request);
+}
+
+void NodeProxyService::Impl::copyHeaders(const http::Response& from,
+                                         http::ServerResponse& to) const {
   for (const char* name : kForwardedHeaders) {
-    if (from.has_header(name)) to.setHeader(name, from.get_header_value(name));
+    if (http::hasHeader(from.headers, name)) to.setHeader(name, from.header(name));
   }
 }
 
@@ -192,82 +217,63 @@ void NodeProxyService::Impl::used(const oci::Digest& digest, uint64_t size) {
 }
 
 // Manifests, tags, the base endpoint and token requests: small answers, forwarded whole.
-void NodeProxyService::Impl::forward(const http::Request& req, http::Response& res) {
-  auto c = client();
-  std::string target = basePath + req.path;
-  if (!req.params.empty()) {
-    target += "?" + http::encodeQuery(req.params);
-  }
-  const bool head = req.method == "HEAD";
-  std::string body;
-  bool tooLarge = false;
-  httplib::Response upstream;
-  auto result =
-      head ? c->Head(target.c_str(), forwardHeaders(req))
-           : c->Get(
-                 target.c_str(), forwardHeaders(req),
-                 [&](const httplib::Response& r) {
-                   upstream = r;
-                   return true;
-                 },
-                 [&](const char* data, size_t size) {
-                   tooLarge = body.size() + size > kMaxForwardedBody;
-                   if (!tooLarge) body.append(data, size);
-                   return !tooLarge;
-                 });
-  if (!result) {
+void NodeProxyService::Impl::forward(const http::ServerRequest& req, http::ServerResponse& res) {
+  const bool isHead = req.method == "HEAD";
+  http::Request request;
+  request.method = isHead ? "HEAD" : "GET";
+  request.target = targetOf(req, true);
+  request.headers = forwardHeaders(req);
+  request.maxBodyBytes = kMaxForwardedBody;
+  auto upstream = registry->send(request);
+  if (!upstream) {
     upstreamErrors.inc();
     logger.warn("node proxy: registry unreachable",
-                {{"path", req.path}, {"error", httplib::to_string(result.error())}});
+                {{"path", req.path}, {"error", upstream.error().message}});
     return sendError(res, Error{ErrorCode::Unavailable, "registry unreachable"});
   }
-  if (head) upstream = *result;
-  res.status = upstream.status;
-  copyHeaders(upstream, res);
-  const std::string type = upstream.get_header_value("Content-Type");
-  if (head) {
-    if (upstream.has_header("Content-Length")) {
-      res.setHeader("Content-Length", upstream.get_header_value("Content-Length"));
+  res.status = upstream->status;
+  copyHeaders(*upstream, res);
+  const std::string type = upstream->header("Content-Type");
+  if (isHead) {
+    if (http::hasHeader(upstream->headers, "Content-Length")) {
+      res.setHeader("Content-Length", upstream->header("Content-Length"));
     }
     return;
   }
-  res.setContent(std::move(body), type.empty() ? "application/octet-stream" : type);
+  res.setContent(std::move(upstream->body), type.empty() ? "application/octet-stream" : type);
 }
 
 void NodeProxyService::Impl::runFetch(BlobFetch& fetch, const std::string& path,
-                                      const httplib::Headers& headers) {
+                                      const http::Headers& headers) {
   auto upload = uploads->start(kCacheRepository);
   if (!upload) return fetch.finished(std::move(upload).error());
   const std::string id = upload->id;
   common::Status transfer;
   BodySource body = [&](const ChunkSink& sink) {
-    auto c = client();
+    http::Request request;
+    request.target = path;
+    request.headers = headers;
     int status = 0;
-    auto result = c->Get(
-        path.c_str(), headers,
-        [&](const httplib::Response& r) {
-          status = r.status;
-          if (status != 200 || !r.has_header("Content-Length")) return false;
-          try {
-            fetch.started(std::stoull(r.get_header_value("Content-Length")),
-                          paths::uploadData(kCacheRepository, id));
-          } catch (const std::exception&) {
-            return false;
-          }
-          return true;
-        },
-        [&](const char* data, size_t size) {
-          if (stopping.load() || !sink(data, size)) return false;
-          upstreamBytes.inc(static_cast<double>(size));
-          fetch.wrote(size);
-          return true;
-        });
+    request.onResponse = [&](const http::Response& r) {
+      status = r.status;
+      const auto length = r.contentLength();
+      if (status != 200 || !length) return http::BodyAction::Stop;
+      fetch.started(*length, paths::uploadData(kCacheRepository, id));
+      return http::BodyAction::Stream;
+    };
+    request.sink = [&](const char* data, size_t size) {
+      if (stopping.load() || !sink(data, size)) return false;
+      upstreamBytes.inc(static_cast<double>(size));
+      fetch.wrote(size);
+      return true;
+    };
+    auto result = registry->send(request);
     if (!result || status != 200) {
-      // A refused status cancels the transfer in the header handler: name the status then.
+      // A refused status stops the transfer at its headers: name the status then.
       const bool refused = status != 0 && status != 200;
       transfer = Error{ErrorCode::Unavailable, "registry blob fetch failed",
                        refused || result ? "HTTP " + std::to_string(status)
-                                         : httplib::to_string(result.error())};
+                                         : result.error().message};
       return false;
     }
     return true;
@@ -296,10 +302,10 @@ void NodeProxyService::Impl::runFetch(BlobFetch& fetch, const std::string& path,
 
 // The registry decides who may read a blob, cached or not, with the client's own credential
 // (never the node's): a HEAD costs no blob bytes.
-void NodeProxyService::Impl::serveBlob(const http::Request& req, http::Response& res,
+void NodeProxyService::Impl::serveBlob(const http::ServerRequest& req, http::ServerResponse& res,
                                        const BlobRequest& blob) {
-  const std::string path = basePath + req.path;
-  auto check = client()->Head(path.c_str(), forwardHeaders(req));
+  const std::string path = targetOf(req, false);
+  auto check = head(path, forwardHeaders(req));
   if (!check) return serveWhileUnreachable(req, res, blob);
   learnAnonymous(req, blob, check->status);
   if (check->status != 200) {
@@ -325,8 +331,8 @@ void NodeProxyService::Impl::serveBlob(const http::Request& req, http::Response&
 
 // Without the registry nobody can say who may read what, so only what it serves to anyone
 // (as last learnt, per repository) leaves the cache; everything else fails closed.
-void NodeProxyService::Impl::serveWhileUnreachable(const http::Request& req,
-                                                   http::Response& res,
+void NodeProxyService::Impl::serveWhileUnreachable(const http::ServerRequest& req,
+                                                   http::ServerResponse& res,
                                                    const BlobRequest& blob) {
   upstreamErrors.inc();
   auto cached = blobs->size(blob.digest);
@@ -344,13 +350,12 @@ void NodeProxyService::Impl::serveWhileUnreachable(const http::Request& req,
 // Records whether the registry serves the blob to a client without credentials: the client's
 // own answer when it sent none, otherwise an anonymous HEAD (only once the client may read, so
 // a refused client costs one request). An unreachable registry leaves the record as it was.
-void NodeProxyService::Impl::learnAnonymous(const http::Request& req, const BlobRequest& blob,
+void NodeProxyService::Impl::learnAnonymous(const http::ServerRequest& req, const BlobRequest& blob,
                                             int clientStatus) {
   bool anonymous = clientStatus == 200;
   if (req.hasHeader("Authorization")) {
     if (clientStatus != 200) return;
-    const std::string path = basePath + req.path;
-    auto probe = client()->Head(path.c_str(), anonymousHeaders(req));
+    auto probe = head(targetOf(req, false), anonymousHeaders(req));
     if (!probe) return;
     anonymous = probe->status == 200;
   }
@@ -369,7 +374,7 @@ std::shared_ptr<BlobFetch> NodeProxyService::Impl::cachedFetch(const oci::Digest
   return fetch;
 }
 
-void NodeProxyService::Impl::sendBlob(const http::Request& req, http::Response& res,
+void NodeProxyService::Impl::sendBlob(const http::ServerRequest& req, http::ServerResponse& res,
                                       const oci::Digest& digest, std::shared_ptr<BlobFetch> fetch,
                                       uint64_t length) {
   res.status = 200;
@@ -411,7 +416,13 @@ common::Status NodeProxyService::open() {
     return Error{ErrorCode::InvalidArgument,
                  "nodeProxy.upstreamRegistry is not a URL: " + s.config.upstreamRegistry};
   }
-  s.base = split->first;
+  auto registry = http::Client::create(split->first, registryClientOptions(s.config));
+  if (!registry) {
+    return Error{ErrorCode::InvalidArgument, "nodeProxy.upstreamRegistry is not a URL: " +
+                                                 s.config.upstreamRegistry,
+                 registry.error().message};
+  }
+  s.registry = std::make_unique<http::Client>(std::move(*registry));
   s.basePath = split->second == "/" ? "" : split->second;
   while (!s.basePath.empty() && s.basePath.back() == '/') s.basePath.pop_back();
   std::error_code ec;
@@ -450,16 +461,17 @@ common::Status NodeProxyService::open() {
 
 void NodeProxyService::registerRoutes(http::Router& router) {
   Impl* s = impl_.get();
-  router.addPattern("GET", kV2Pattern, [s](const http::Request& req, http::Response& res,
-                                           http::BodyReader&) {
-    s->requests.inc();
-    res.setHeader("Docker-Distribution-API-Version", "registry/2.0");
-    if (auto blob = blobRequestOf(req.path)) return s->serveBlob(req, res, *blob);
-    s->forward(req, res);
-  });
+  router.addPattern("GET", kV2Pattern,
+                    [s](const http::ServerRequest& req, http::ServerResponse& res,
+                        http::BodyReader&) {
+                      s->requests.inc();
+                      res.setHeader("Docker-Distribution-API-Version", "registry/2.0");
+                      if (auto blob = blobRequestOf(req.path)) return s->serveBlob(req, res, *blob);
+                      s->forward(req, res);
+                    });
   // Pushes are refused before any byte of their body is read: the server answers a body sent
   // to a route that takes none and closes the connection.
-  auto refuse = [](const http::Request&, http::Response& res, http::BodyReader&) {
+  auto refuse = [](const http::ServerRequest&, http::ServerResponse& res, http::BodyReader&) {
     sendError(res, Error{ErrorCode::Unsupported,
                          "the node-local endpoint is pull-only; push to the registry"});
   };

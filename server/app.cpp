@@ -28,11 +28,11 @@ size_t defaultThreads(int64_t configured, size_t fallback) {
 // /healthz answers while the process runs; /readyz once everything has started; /metrics always.
 void addOperationalRoutes(http::Router& router, const std::atomic<bool>& ready,
                           common::Metrics& metrics) {
-  router.add("GET", "/healthz", [](const http::Request&, http::Response& res, http::BodyReader&) {
+  router.add("GET", "/healthz", [](const http::ServerRequest&, http::ServerResponse& res, http::BodyReader&) {
     res.setContent("ok\n", "text/plain");
   });
   router.add("GET", "/readyz",
-             [&ready](const http::Request&, http::Response& res, http::BodyReader&) {
+             [&ready](const http::ServerRequest&, http::ServerResponse& res, http::BodyReader&) {
                if (ready.load()) {
                  res.setContent("ok\n", "text/plain");
                } else {
@@ -41,7 +41,7 @@ void addOperationalRoutes(http::Router& router, const std::atomic<bool>& ready,
                }
              });
   router.add("GET", "/metrics",
-             [&metrics](const http::Request&, http::Response& res, http::BodyReader&) {
+             [&metrics](const http::ServerRequest&, http::ServerResponse& res, http::BodyReader&) {
                res.setContent(metrics.render(), "text/plain; version=0.0.4");
              });
 }

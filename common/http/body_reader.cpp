@@ -23,7 +23,7 @@ int hexDigit(char c) {
 
 }  // namespace
 
-BodyReader::BodyReader(Connection* conn, const Request& request,
+BodyReader::BodyReader(Connection* conn, const ServerRequest& request,
                        std::chrono::milliseconds readTimeout,
                        std::chrono::milliseconds writeTimeout)
     : conn_(conn),

@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "common/http/connection.h"
-#include "common/http/request.h"
+#include "common/http/server_request.h"
 #include "common/result.h"
 
 namespace berth::http {
@@ -22,7 +22,7 @@ enum class BodyFailure { None, Timeout, Closed, Malformed };
 class BodyReader {
  public:
   // `conn` may be null for a request without a body.
-  BodyReader(Connection* conn, const Request& request, std::chrono::milliseconds readTimeout,
+  BodyReader(Connection* conn, const ServerRequest& request, std::chrono::milliseconds readTimeout,
              std::chrono::milliseconds writeTimeout);
 
   bool hasBody() const {

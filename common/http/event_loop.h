@@ -11,7 +11,7 @@
 
 #include "common/http/connection.h"
 #include "common/http/connection_limits.h"
-#include "common/http/request.h"
+#include "common/http/server_request.h"
 #include "common/http/router.h"
 #include "common/http/server_options.h"
 #include "common/log.h"
@@ -28,7 +28,7 @@ class EventLoop {
  public:
   using Clock = std::chrono::steady_clock;
   // Receives a connection with a complete, admissible head (on the loop thread: must not block).
-  using Handoff = std::function<void(std::shared_ptr<Connection>, Request)>;
+  using Handoff = std::function<void(std::shared_ptr<Connection>, ServerRequest)>;
 
   EventLoop(const ServerOptions& options, const Router& router, ConnectionLimits& limits,
             SSL_CTX* tls, common::Logger& logger, Handoff handoff);

@@ -31,7 +31,7 @@ HeadStep takeHead(Connection& conn, const Router& router) {
   HeadStep step;
   step.kind = HeadStep::Kind::Ready;
   step.request = std::move(parsed.request);
-  Request& req = step.request;
+  ServerRequest& req = step.request;
   req.remoteAddr = conn.peer().address;
   req.remotePort = conn.peer().port;
   req.localPort = conn.peer().localPort;

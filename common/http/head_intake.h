@@ -3,7 +3,7 @@
 #include <string>
 
 #include "common/http/connection.h"
-#include "common/http/request.h"
+#include "common/http/server_request.h"
 #include "common/http/router.h"
 
 namespace berth::http {
@@ -12,7 +12,7 @@ namespace berth::http {
 struct HeadStep {
   enum class Kind { NeedMore, Ready, Refused };
   Kind kind = Kind::NeedMore;
-  Request request;  // Ready: parsed, with the connection's addresses
+  ServerRequest request;  // Ready: parsed, with the connection's addresses
   int status = 0;   // Refused: answer this and close
   std::string reason;
 };

@@ -83,7 +83,7 @@ HeadResult parseRequestLine(std::string_view line) {
     return refused(400, "malformed request line");
   }
   HeadResult result;
-  Request& req = result.request;
+  ServerRequest& req = result.request;
   const std::string_view method = line.substr(0, firstSpace);
   const std::string_view target = line.substr(firstSpace + 1, lastSpace - firstSpace - 1);
   const std::string_view version = line.substr(lastSpace + 1);
@@ -129,7 +129,7 @@ HeadResult parseRequestLine(std::string_view line) {
 
 // Content-Length and Transfer-Encoding decide where the body ends; any doubt is refused.
 HeadResult decideFraming(HeadResult result) {
-  Request& req = result.request;
+  ServerRequest& req = result.request;
   const size_t lengths = req.headerCount("Content-Length");
   const bool transferEncoding = req.hasHeader("Transfer-Encoding");
   if (lengths > 0 && transferEncoding) {
@@ -163,7 +163,7 @@ HeadResult decideFraming(HeadResult result) {
   return result;
 }
 
-void decideConnection(Request& req) {
+void decideConnection(ServerRequest& req) {
   req.keepAlive = req.versionMinor >= 1;
   for (const std::string& option : listElements(req.headers, "Connection")) {
     if (option == "close") {
@@ -260,7 +260,7 @@ HeadResult parseHead(std::string_view head) {
   }
   HeadResult result = parseRequestLine(lines[first]);
   if (!result.ok()) return result;
-  Request& req = result.request;
+  ServerRequest& req = result.request;
   for (size_t i = first + 1; i + 1 < lines.size(); ++i) {
     const std::string_view line = lines[i];
     if (line.empty()) return refused(400, "empty line inside the head");

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/http/request.h"
+#include "common/http/server_request.h"
 
 namespace berth::http {
 
@@ -48,13 +48,13 @@ class HeadScanner {
 
 // A parsed head, or the status to refuse it with (400, 501, 505) and why.
 struct HeadResult {
-  Request request;  // meaningful when ok()
+  ServerRequest request;  // meaningful when ok()
   int status = 0;
   std::string reason;
   bool ok() const { return status == 0; }
 };
 
-// Parses a complete head (as delimited by HeadScanner) into a Request: method, target, version,
+// Parses a complete head (as delimited by HeadScanner) into a ServerRequest: method, target, version,
 // header fields, body framing and keep-alive. Pure; strict where leniency lets a front proxy
 // and this server disagree about where a request ends (request smuggling): bare LF, obs-fold,
 // whitespace before a colon, duplicate or malformed Content-Length, Content-Length together

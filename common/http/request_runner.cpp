@@ -14,7 +14,7 @@ namespace {
 // closed rather than waited for.
 constexpr std::chrono::milliseconds kDrainWait{1000};
 
-bool asksToClose(const Response& res) {
+bool asksToClose(const ServerResponse& res) {
   std::string value = res.header("Connection");
   std::transform(value.begin(), value.end(), value.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -23,7 +23,7 @@ bool asksToClose(const Response& res) {
 
 }  // namespace
 
-void RequestRunner::handle(const Request& req, Response& res, BodyReader& body) {
+void RequestRunner::handle(const ServerRequest& req, ServerResponse& res, BodyReader& body) {
   const Router::Route* route = router_.find(req.method, req.path);
   if (route == nullptr) {
     res.status = 404;
@@ -43,14 +43,14 @@ void RequestRunner::handle(const Request& req, Response& res, BodyReader& body) 
                                            {"method", req.method},
                                            {"path", req.path},
                                            {"error", failure}});
-  res = Response{};
+  res = ServerResponse{};
   res.status = 500;
   res.setContent("internal server error\n", "text/plain; charset=utf-8");
 }
 
-std::shared_ptr<Connection> RequestRunner::run(std::shared_ptr<Connection> conn, Request req) {
+std::shared_ptr<Connection> RequestRunner::run(std::shared_ptr<Connection> conn, ServerRequest req) {
   while (true) {
-    Response res;
+    ServerResponse res;
     BodyReader body(conn.get(), req, options_.readTimeout, options_.writeTimeout);
     handle(req, res, body);
     bool keepAlive = req.keepAlive && !stopping_.load() && !asksToClose(res);

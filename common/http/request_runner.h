@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "common/http/connection.h"
-#include "common/http/request.h"
+#include "common/http/server_request.h"
 #include "common/http/router.h"
 #include "common/http/server_options.h"
 #include "common/log.h"
@@ -22,10 +22,10 @@ class RequestRunner {
 
   // Serves `req` and whatever complete requests follow it in the buffer. Returns the connection
   // when it should wait in the event loop for its next request, null when it is to be closed.
-  std::shared_ptr<Connection> run(std::shared_ptr<Connection> conn, Request req);
+  std::shared_ptr<Connection> run(std::shared_ptr<Connection> conn, ServerRequest req);
 
  private:
-  void handle(const Request& req, Response& res, BodyReader& body);
+  void handle(const ServerRequest& req, ServerResponse& res, BodyReader& body);
 
   const ServerOptions& options_;
   const Router& router_;

@@ -107,7 +107,7 @@ const char* statusReason(int status) {
     case 308:
       return "Permanent Redirect";
     case 400:
-      return "Bad Request";
+      return "Bad ServerRequest";
     case 401:
       return "Unauthorized";
     case 403:
@@ -119,7 +119,7 @@ const char* statusReason(int status) {
     case 406:
       return "Not Acceptable";
     case 408:
-      return "Request Timeout";
+      return "ServerRequest Timeout";
     case 409:
       return "Conflict";
     case 411:
@@ -141,7 +141,7 @@ const char* statusReason(int status) {
     case 429:
       return "Too Many Requests";
     case 431:
-      return "Request Header Fields Too Large";
+      return "ServerRequest Header Fields Too Large";
     case 500:
       return "Internal Server Error";
     case 501:
@@ -170,7 +170,7 @@ std::string closingResponse(int status, std::string_view message) {
   return out;
 }
 
-bool writeResponse(Connection& conn, const Request& req, Response& res, bool keepAlive,
+bool writeResponse(Connection& conn, const ServerRequest& req, ServerResponse& res, bool keepAlive,
                    std::chrono::milliseconds writeTimeout) {
   const bool head = req.method == "HEAD";
   const bool noBody = bodyForbidden(res.status);

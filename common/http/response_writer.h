@@ -5,8 +5,8 @@
 #include <string_view>
 
 #include "common/http/connection.h"
-#include "common/http/request.h"
-#include "common/http/response.h"
+#include "common/http/server_request.h"
+#include "common/http/server_response.h"
 
 namespace berth::http {
 
@@ -22,7 +22,7 @@ std::string closingResponse(int status, std::string_view message);
 // itself for HEAD), "Connection: close" when `keepAlive` is false. Each wait for the socket is
 // bounded by `writeTimeout`. false when the connection failed or a provider aborted: it must be
 // closed.
-bool writeResponse(Connection& conn, const Request& req, Response& res, bool keepAlive,
+bool writeResponse(Connection& conn, const ServerRequest& req, ServerResponse& res, bool keepAlive,
                    std::chrono::milliseconds writeTimeout);
 
 }  // namespace berth::http

@@ -86,7 +86,7 @@ struct Server::Impl {
         limits(options.maxConnections, options.maxConnectionsPerClient),
         runner(options, router, logger, stopping) {}
 
-  void serve(std::shared_ptr<Connection> conn, Request req);
+  void serve(std::shared_ptr<Connection> conn, ServerRequest req);
 
   ServerOptions options;
   common::Logger& logger;
@@ -103,7 +103,7 @@ struct Server::Impl {
   bool stopped = false;
 };
 
-void Server::Impl::serve(std::shared_ptr<Connection> conn, Request req) {
+void Server::Impl::serve(std::shared_ptr<Connection> conn, ServerRequest req) {
   active.add(conn);
   std::shared_ptr<Connection> parked = runner.run(conn, std::move(req));
   active.remove(conn);
@@ -133,7 +133,7 @@ common::Status Server::prepare() {
     Impl* impl = impl_.get();
     s.loop = std::make_unique<EventLoop>(
         s.options, s.router, s.limits, s.tls.get(), s.logger,
-        [impl](std::shared_ptr<Connection> conn, Request req) {
+        [impl](std::shared_ptr<Connection> conn, ServerRequest req) {
           impl->pool->enqueue([impl, conn = std::move(conn), req = std::move(req)]() mutable {
             impl->serve(std::move(conn), std::move(req));
           });

@@ -8,8 +8,8 @@
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/http/body_reader.h"
-#include "common/http/request.h"
-#include "common/http/response.h"
+#include "common/http/server_request.h"
+#include "common/http/server_response.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "policy/policy.h"
@@ -44,8 +44,8 @@ struct RegistryContext {
 
 // One request in flight: the parsed route, who asked, and what the audit line will say.
 struct Exchange {
-  const http::Request& req;
-  http::Response& res;
+  const http::ServerRequest& req;
+  http::ServerResponse& res;
   http::BodyReader& reader;  // reads nothing for a request without a body
   Route route;
   Principal principal;

@@ -11,7 +11,7 @@ using common::ErrorCode;
 namespace {
 
 // Splits Accept headers into media types (parameters and q-values dropped).
-std::vector<std::string> acceptedTypes(const http::Request& req) {
+std::vector<std::string> acceptedTypes(const http::ServerRequest& req) {
   std::vector<std::string> out;
   for (const std::string& accept : req.headerValues("Accept")) {
     std::stringstream values(accept);
@@ -26,7 +26,7 @@ std::vector<std::string> acceptedTypes(const http::Request& req) {
 
 // Content negotiation: refuse only a client that named manifest types and not this one
 // (an old Docker client asking for schema 2 but given an OCI index, say).
-bool acceptable(const http::Request& req, const std::string& mediaType) {
+bool acceptable(const http::ServerRequest& req, const std::string& mediaType) {
   const auto types = acceptedTypes(req);
   bool namesManifestTypes = false;
   for (const auto& t : types) {

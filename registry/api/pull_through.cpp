@@ -99,6 +99,7 @@ struct ProxyService::Impl {
   UpstreamTable upstreams;
   ProxyCacheIndex index;
   UpstreamTokenCache tokens;
+  UpstreamConnections connections{config.timeoutSeconds};
   std::map<std::string, UpstreamCredential> dockerConfig;
   std::mutex freshnessMutex;
   TagFreshness freshness;
@@ -108,7 +109,7 @@ struct ProxyService::Impl {
   UpstreamClient client(const UpstreamTarget& t) {
     return UpstreamClient(*t.upstream, t.remoteName,
                           selectCredential(*t.upstream, t.remoteName, dockerConfig),
-                          config.timeoutSeconds, tokens, ctx.logger);
+                          connections, tokens, ctx.logger);
   }
   void auditFetch(const Requester& who, AuditOperation op, const std::string& digest,
                   int status, uint64_t bytes, double seconds);

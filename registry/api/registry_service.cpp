@@ -85,7 +85,7 @@ struct RegistryService::Impl {
   bool stopping = false;
   std::thread maintenance;
 
-  void dispatch(const http::Request& req, http::Response& res, http::BodyReader& reader);
+  void dispatch(const http::ServerRequest& req, http::ServerResponse& res, http::BodyReader& reader);
   common::Status handle(Exchange& ex);
   common::Status admit(Exchange& ex);
   common::Status authorize(Exchange& ex);
@@ -189,7 +189,7 @@ common::Status RegistryService::Impl::handle(Exchange& ex) {
   return Error{ErrorCode::NotFound, "unknown endpoint"};
 }
 
-void RegistryService::Impl::dispatch(const http::Request& req, http::Response& res,
+void RegistryService::Impl::dispatch(const http::ServerRequest& req, http::ServerResponse& res,
                                      http::BodyReader& reader) {
   const auto started = std::chrono::steady_clock::now();
   // Ranges are resolved by the blob handlers alone (the server applies none).
@@ -342,7 +342,7 @@ common::Status RegistryService::open() {
 
 void RegistryService::registerRoutes(http::Router& router) {
   Impl* s = impl_.get();
-  auto dispatch = [s](const http::Request& req, http::Response& res, http::BodyReader& body) {
+  auto dispatch = [s](const http::ServerRequest& req, http::ServerResponse& res, http::BodyReader& body) {
     s->dispatch(req, res, body);
   };
   router.addPattern("GET", kV2Pattern, dispatch);  // HEAD too: the router falls back to GET

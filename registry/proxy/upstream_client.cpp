@@ -1,7 +1,5 @@
 #include "registry/proxy/upstream_client.h"
 
-#include <httplib.h>
-
 #include <nlohmann/json.hpp>
 
 #include "common/base64.h"
@@ -17,7 +15,6 @@ using common::ErrorCode;
 
 namespace {
 
-constexpr int kMaxRedirects = 5;
 constexpr size_t kMaxManifestBody = 16 << 20;
 constexpr size_t kMaxTokenBody = 1 << 20;
 
@@ -26,18 +23,7 @@ std::string manifestAccept() {
          oci::media::kDockerManifestList + ", " + oci::media::kDockerManifest;
 }
 
-std::unique_ptr<httplib::Client> makeClient(const std::string& base, bool insecure,
-                                            int64_t timeoutSeconds) {
-  auto client = std::make_unique<httplib::Client>(base);
-  client->set_connection_timeout(static_cast<time_t>(timeoutSeconds), 0);
-  client->set_read_timeout(static_cast<time_t>(timeoutSeconds), 0);
-  client->set_write_timeout(static_cast<time_t>(timeoutSeconds), 0);
-  client->set_follow_location(false);
-  client->enable_server_certificate_verification(!insecure);
-  return client;
-}
-
-// The Authorization value for HTTP Basic (RFC 7617).
+// A query parameter value, percent-encoded but for RFC 3986's unreserved characters.
 std::string urlEncode(const std::string& text) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;
@@ -54,16 +40,6 @@ std::string urlEncode(const std::string& text) {
 }
 
 }  // namespace
-
-std::optional<std::pair<std::string, std::string>> splitUrl(const std::string& url) {
-  const auto scheme = url.find("://");
-  if (scheme == std::string::npos) return std::nullopt;
-  const std::string prefix = url.substr(0, scheme);
-  if (prefix != "http" && prefix != "https") return std::nullopt;
-  const auto slash = url.find('/', scheme + 3);
-  if (slash == std::string::npos) return std::make_pair(url, std::string("/"));
-  return std::make_pair(url.substr(0, slash), url.substr(slash));
-}
 
 std::optional<std::string> UpstreamTokenCache::get(const std::string& key) {
   std::lock_guard lock(mutex_);
@@ -84,12 +60,12 @@ void UpstreamTokenCache::put(const std::string& key, const std::string& token,
 
 UpstreamClient::UpstreamClient(const common::ProxyUpstream& upstream, std::string remoteName,
                                std::optional<UpstreamCredential> credential,
-                               int64_t timeoutSeconds, UpstreamTokenCache& tokens,
+                               UpstreamConnections& connections, UpstreamTokenCache& tokens,
                                common::Logger& logger)
     : upstream_(upstream),
       remoteName_(std::move(remoteName)),
       credential_(std::move(credential)),
-      timeoutSeconds_(timeoutSeconds),
+      connections_(connections),
       tokens_(tokens),
       logger_(logger),
       baseUrl_(UpstreamTable::baseUrl(upstream)) {}
@@ -108,18 +84,18 @@ common::Result<UpstreamReply> UpstreamClient::blob(bool head, const std::string&
 common::Result<UpstreamReply> UpstreamClient::send(bool head, const std::string& path,
                                                    const std::string& accept,
                                                    const StartHandler* start, const Sink* sink) {
+  BERTH_TRY_ASSIGN(const http::Client* client, connections_.upstream(upstream_));
   const std::string tokenKey = upstream_.host + " repository:" + remoteName_ + ":pull";
   std::string authorization;
   if (auto token = tokens_.get(tokenKey)) authorization = "Bearer " + *token;
-  std::string base = baseUrl_;
-  std::string target = path;
   bool retriedAuth = false;
-  for (int hop = 0; hop <= kMaxRedirects; ++hop) {
+  for (;;) {
     std::string challenge;
-    std::string location;
-    BERTH_TRY_ASSIGN(UpstreamReply reply, once(base, target, head, accept, authorization, start,
-                                               sink, &challenge, &location));
-    if (reply.status == 401 && !retriedAuth && base == baseUrl_) {
+    std::string answeredBy;
+    BERTH_TRY_ASSIGN(UpstreamReply reply, once(*client, path, head, accept, authorization, start,
+                                               sink, &challenge, &answeredBy));
+    // Only the upstream itself is answered with credentials, never a host it redirected to.
+    if (reply.status == 401 && !retriedAuth && answeredBy == client->origin().str()) {
       retriedAuth = true;
       auto parsed = parseWwwAuthenticate(challenge);
       if (!parsed || parsed->empty()) return reply;
@@ -138,77 +114,44 @@ common::Result<UpstreamReply> UpstreamClient::send(bool head, const std::string&
       } else {
         return reply;
       }
-      --hop;
-      continue;
-    }
-    if (reply.status >= 300 && reply.status < 400 && !location.empty()) {
-      if (location.front() == '/') {
-        target = location;
-      } else if (auto split = splitUrl(location)) {
-        if (split->first != base) authorization.clear();  // our credentials stay with our host
-        base = split->first;
-        target = split->second;
-      } else {
-        return reply;
-      }
       continue;
     }
     return reply;
   }
-  return Error{ErrorCode::Unavailable, "upstream redirected too often", baseUrl_ + path};
 }
 
 common::Result<UpstreamReply> UpstreamClient::once(
-    const std::string& baseUrl, const std::string& path, bool head, const std::string& accept,
+    const http::Client& client, const std::string& path, bool head, const std::string& accept,
     const std::string& authorization, const StartHandler* start, const Sink* sink,
-    std::string* challenge, std::string* location) {
-  auto client = makeClient(baseUrl, upstream_.insecure, timeoutSeconds_);
-  httplib::Headers headers{{"Accept", accept}};
-  if (!authorization.empty()) headers.emplace("Authorization", authorization);
+    std::string* challenge, std::string* answeredBy) {
+  http::Request request;
+  request.method = head ? "HEAD" : "GET";
+  request.target = path;
+  request.headers.emplace("Accept", accept);
+  if (!authorization.empty()) request.headers.emplace("Authorization", authorization);
+  request.maxBodyBytes = kMaxManifestBody;
   UpstreamReply reply;
-  auto takeHeaders = [&](const httplib::Response& res) {
+  request.onResponse = [&](const http::Response& res) {
     reply.status = res.status;
-    reply.contentType = res.get_header_value("Content-Type");
-    reply.digest = res.get_header_value("Docker-Content-Digest");
-    if (res.has_header("Content-Length")) {
-      try {
-        reply.length = std::stoull(res.get_header_value("Content-Length"));
-      } catch (const std::exception&) {
-        reply.length.reset();
-      }
-    }
-    *challenge = res.get_header_value("WWW-Authenticate");
-    *location = res.get_header_value("Location");
+    reply.contentType = res.header("Content-Type");
+    reply.digest = res.header("Docker-Content-Digest");
+    reply.length = res.contentLength();
+    *challenge = res.header("WWW-Authenticate");
+    if (res.status != 200) return http::BodyAction::Discard;  // error bodies are dropped
+    if (start != nullptr && !(*start)(reply)) return http::BodyAction::Stop;
+    return sink != nullptr ? http::BodyAction::Stream : http::BodyAction::Keep;
   };
-  httplib::Result result{nullptr, httplib::Error::Unknown};
-  if (head) {
-    result = client->Head(path.c_str(), headers);
-    if (result) takeHeaders(*result);
-  } else {
-    bool tooLarge = false;
-    result = client->Get(
-        path.c_str(), headers,
-        [&](const httplib::Response& res) {
-          takeHeaders(res);
-          if (res.status == 200 && start != nullptr) return (*start)(reply);
-          return true;
-        },
-        [&](const char* data, size_t size) {
-          if (reply.status != 200) return true;  // error bodies are dropped
-          if (sink != nullptr) return (*sink)(data, size);
-          if (reply.body.size() + size > kMaxManifestBody) {
-            tooLarge = true;
-            return false;
-          }
-          reply.body.append(data, size);
-          return true;
-        });
-    if (tooLarge) return Error{ErrorCode::SizeInvalid, "upstream manifest too large", path};
-  }
-  if (!result) {
+  if (sink != nullptr) request.sink = *sink;
+  auto res = client.send(request);
+  if (!res) {
+    if (res.error().code == ErrorCode::PayloadTooLarge) {
+      return Error{ErrorCode::SizeInvalid, "upstream manifest too large", path};
+    }
     return Error{ErrorCode::Unavailable, "upstream registry unreachable",
-                 baseUrl + path + ": " + httplib::to_string(result.error())};
+                 client.origin().str() + path + ": " + res.error().message};
   }
+  reply.body = std::move(res->body);
+  *answeredBy = res->origin;
   return reply;
 }
 
@@ -229,29 +172,40 @@ common::Result<std::string> UpstreamClient::fetchToken(const std::string& header
   // `insecure` (no certificate check) was granted to the upstream's host, not to a realm it
   // names elsewhere.
   const bool realmIsUpstreamHost = urlHost(realm) == urlHost(baseUrl_);
-  auto client = makeClient(split->first, upstream_.insecure && realmIsUpstreamHost,
-                           timeoutSeconds_);
-  httplib::Headers headers;
+  auto client = connections_.oneOff(split->first, upstream_.insecure && realmIsUpstreamHost);
+  if (!client) {
+    return Error{ErrorCode::Unavailable, "upstream token realm is not a URL", realm};
+  }
+  http::Request request;
+  request.target = target;
+  request.maxBodyBytes = kMaxTokenBody;
+  request.onResponse = [](const http::Response& head) {
+    return head.status == 200 ? http::BodyAction::Keep : http::BodyAction::Discard;
+  };
   if (credential_) {
     // Where the credentials may not go, the token is asked for anonymously, as a client
     // without credentials for this upstream would (containerd, distribution): public content
     // still comes, private content is refused by the upstream, and nothing leaks.
     const CredentialRoute route = credentialRoute(baseUrl_, upstream_.insecure, realm);
     if (route.allowed) {
-      headers.emplace("Authorization",
-                      common::basicAuthorization(credential_->username, credential_->password));
+      request.headers.emplace(
+          "Authorization", common::basicAuthorization(credential_->username, credential_->password));
     } else {
       logger_.warn("upstream credentials withheld from the token realm; asking anonymously",
                    {{"upstream", upstream_.host}, {"realm", split->first},
                     {"reason", route.reason}});
     }
   }
-  auto res = client->Get(target.c_str(), headers);
+  auto res = client->send(request);
+  if (!res && res.error().code == ErrorCode::PayloadTooLarge) {
+    return Error{ErrorCode::Denied, "upstream token service refused the credentials",
+                 realm + ": a token response past " + std::to_string(kMaxTokenBody) + " bytes"};
+  }
   if (!res) {
     return Error{ErrorCode::Unavailable, "upstream token service unreachable",
-                 realm + ": " + httplib::to_string(res.error())};
+                 realm + ": " + res.error().message};
   }
-  if (res->status != 200 || res->body.size() > kMaxTokenBody) {
+  if (res->status != 200) {
     return Error{ErrorCode::Denied, "upstream token service refused the credentials",
                  realm + ": HTTP " + std::to_string(res->status)};
   }

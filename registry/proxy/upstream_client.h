@@ -11,7 +11,9 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/result.h"
+#include "common/http/client.h"
 #include "registry/proxy/credentials.h"
+#include "registry/proxy/upstream_connections.h"
 
 namespace berth::registry {
 
@@ -40,9 +42,8 @@ class UpstreamTokenCache {
 // One repository at one upstream, speaking the distribution API with the Docker auth flows:
 // a 401 with `Bearer realm,service,scope` gets a token from the realm (with Basic credentials
 // when configured and credentialRoute allows them there, anonymously otherwise), a 401 with
-// `Basic` is retried with the credentials (where credentialRoute allows). Cheap to create; one
-// per request, so no connection is shared between threads. The only file that talks to
-// upstreams with httplib.
+// `Basic` is retried with the credentials (where credentialRoute allows). Cheap to create, one
+// per request: the connections it uses are UpstreamConnections', shared by every request.
 class UpstreamClient {
  public:
   using Sink = std::function<bool(const char* data, size_t size)>;
@@ -50,8 +51,9 @@ class UpstreamClient {
   using StartHandler = std::function<bool(const UpstreamReply& reply)>;
 
   UpstreamClient(const common::ProxyUpstream& upstream, std::string remoteName,
-                 std::optional<UpstreamCredential> credential, int64_t timeoutSeconds,
-                 UpstreamTokenCache& tokens, common::Logger& logger);
+                 std::optional<UpstreamCredential> credential,
+                 UpstreamConnections& connections, UpstreamTokenCache& tokens,
+                 common::Logger& logger);
 
   // HEAD or GET /v2/<remote>/manifests/<reference>, accepting every manifest type we store.
   common::Result<UpstreamReply> manifest(bool head, const std::string& reference);
@@ -63,23 +65,24 @@ class UpstreamClient {
  private:
   common::Result<UpstreamReply> send(bool head, const std::string& path, const std::string& accept,
                                      const StartHandler* start, const Sink* sink);
-  common::Result<UpstreamReply> once(const std::string& baseUrl, const std::string& path,
+  // One request, with the redirects the client follows; `answeredBy` is the origin that gave
+  // the reply.
+  common::Result<UpstreamReply> once(const http::Client& client, const std::string& path,
                                      bool head, const std::string& accept,
                                      const std::string& authorization, const StartHandler* start,
                                      const Sink* sink, std::string* challenge,
-                                     std::string* location);
+                                     std::string* answeredBy);
   common::Result<std::string> fetchToken(const std::string& challenge);
 
   const common::ProxyUpstream& upstream_;
   std::string remoteName_;
   std::optional<UpstreamCredential> credential_;
-  int64_t timeoutSeconds_;
+  UpstreamConnections& connections_;
   UpstreamTokenCache& tokens_;
   common::Logger& logger_;
   std::string baseUrl_;
 };
 
-// "https://host:port/path?q" -> {"https://host:port", "/path?q"}; nothing for other text.
-std::optional<std::pair<std::string, std::string>> splitUrl(const std::string& url);
+using http::splitUrl;
 
 }  // namespace berth::registry

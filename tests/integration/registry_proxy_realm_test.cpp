@@ -23,7 +23,11 @@ constexpr const char* kBasicAlice = "Basic YWxpY2U6czNjcmV0";
 // request (an empty string when there was none).
 class RecordingServer {
  public:
-  explicit RecordingServer(const std::string& address) : address_(address) {}
+  explicit RecordingServer(const std::string& address) : address_(address) {
+    // Berth keeps its connections to an upstream alive, and httplib's stop() waits out the
+    // keep-alive timeout (5 s by default) of every idle one.
+    server_.set_keep_alive_timeout(1);
+  }
   ~RecordingServer() {
     server_.stop();
     if (thread_.joinable()) thread_.join();
@@ -71,11 +75,27 @@ class FakeTokenRealm : public RecordingServer {
   std::string realm() const { return "http://" + hostPort() + "/token"; }
 };
 
+// Blob storage on a host of its own, as registries use CDNs: serves kLayer at /cdn/<anything>.
+constexpr const char* kLayer = "layer bytes kept on a CDN";
+
+class FakeCdn : public RecordingServer {
+ public:
+  explicit FakeCdn(const std::string& address) : RecordingServer(address) {
+    server_.Get(R"(/cdn/.*)", [this](const httplib::Request& req, httplib::Response& res) {
+      record(req);
+      res.set_content(kLayer, "application/octet-stream");
+    });
+    start();
+  }
+  std::string url() const { return "http://" + hostPort() + "/cdn"; }
+};
+
 // A registry with one public manifest at team/app:1, behind a Bearer challenge that names
-// `realm` (or a Basic challenge when `realm` is empty). Any token opens it.
+// `realm` (or a Basic challenge when `realm` is empty). Any token opens it. With `cdn`, blob
+// requests are redirected there, signed in the query as a CDN would want.
 class FakeUpstream : public RecordingServer {
  public:
-  FakeUpstream(const std::string& address, std::string realm)
+  FakeUpstream(const std::string& address, std::string realm, std::string cdn = {})
       : RecordingServer(address), realm_(std::move(realm)) {
     manifest_ = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
                 R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":)"
@@ -95,7 +115,21 @@ class FakeUpstream : public RecordingServer {
       res.set_content(manifest_, "application/vnd.oci.image.manifest.v1+json");
     };
     server_.Get("/v2/team/app/manifests/1", handler);
+    server_.Get(R"(/v2/team/app/blobs/(sha256:[0-9a-f]{64}))",
+                [this, cdn](const httplib::Request& req, httplib::Response& res) {
+                  handlerFor401(req, res);
+                  if (res.status == 401) return;
+                  res.set_redirect(cdn + "/" + req.matches[1].str() + "?signature=s", 307);
+                });
     start();
+  }
+  // The 401 with its challenge when the request carries no token of ours.
+  void handlerFor401(const httplib::Request& req, httplib::Response& res) {
+    record(req);
+    if (req.get_header_value("Authorization").rfind("Bearer tok-", 0) == 0) return;
+    res.status = 401;
+    res.set_header("WWW-Authenticate",
+                   R"(Bearer realm=")" + realm_ + R"(",service="fake",scope="repository:team/app:pull")");
   }
   const std::string& manifest() const { return manifest_; }
 
@@ -121,6 +155,14 @@ class RegistryProxyRealmTest : public ::testing::Test {
     repository.replace(repository.find(':'), 1, "_");
     return client.get("/v2/" + repository + "/team/app/manifests/1",
                       {{"Accept", "application/vnd.oci.image.manifest.v1+json"}});
+  }
+
+  // GET /v2/<upstream>/team/app/blobs/<digest> through the running Berth.
+  HttpResponse pullBlob(const FakeUpstream& upstream, const std::string& digest) {
+    HttpClient client("127.0.0.1", berth_->registryPort());
+    std::string repository = upstream.hostPort();
+    repository.replace(repository.find(':'), 1, "_");
+    return client.get("/v2/" + repository + "/team/app/blobs/" + digest);
   }
 
   TempDir dir_;
@@ -179,6 +221,23 @@ TEST_F(RegistryProxyRealmTest, BasicChallengeOverPlainHttpIsAnsweredOnlyForAnIns
   const auto seen = upstream.authorizations();
   EXPECT_NE(std::find(seen.begin(), seen.end(), kBasicAlice), seen.end())
       << "the insecure upstream's own Basic challenge is answered";
+}
+
+// The upstream's token goes to the upstream only: a blob it redirects to another host is fetched
+// there without it, and arrives whole.
+TEST_F(RegistryProxyRealmTest, ABlobRedirectedToAnotherHostIsFetchedThereWithoutCredentials) {
+  FakeCdn cdn("127.0.0.3");
+  FakeTokenRealm realm("127.0.0.2");
+  FakeUpstream upstream("127.0.0.2", realm.realm(), cdn.url());
+  ASSERT_EQ(pullThrough(upstream, true).status, 200);
+  const std::string digest = sha256Of(kLayer);
+  const HttpResponse blob = pullBlob(upstream, digest);
+  EXPECT_EQ(blob.status, 200) << blob.body;
+  EXPECT_EQ(blob.body, kLayer);
+  EXPECT_EQ(cdn.authorizations(), std::vector<std::string>{""}) << "credentials followed";
+  const auto seen = upstream.authorizations();
+  EXPECT_NE(std::find(seen.begin(), seen.end(), "Bearer tok-alice"), seen.end())
+      << "the upstream itself was asked with its token";
 }
 
 }  // namespace

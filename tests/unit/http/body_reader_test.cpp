@@ -43,18 +43,18 @@ class BodyReaderTest : public ::testing::Test {
     return n > 0 ? std::string(buffer, static_cast<size_t>(n)) : std::string();
   }
 
-  static Request lengthRequest(uint64_t length) {
-    Request req;
+  static ServerRequest lengthRequest(uint64_t length) {
+    ServerRequest req;
     req.framing = BodyFraming::Length;
     req.contentLength = length;
     return req;
   }
-  static Request chunkedRequest() {
-    Request req;
+  static ServerRequest chunkedRequest() {
+    ServerRequest req;
     req.framing = BodyFraming::Chunked;
     return req;
   }
-  BodyReader reader(const Request& req, std::chrono::milliseconds timeout = 5s) {
+  BodyReader reader(const ServerRequest& req, std::chrono::milliseconds timeout = 5s) {
     return BodyReader(conn_.get(), req, timeout, 5s);
   }
   // Reads to the end; the body, or "ERROR:<message>".
@@ -104,7 +104,7 @@ TEST_F(BodyReaderTest, ABodyArrivingInPiecesIsReadFromTheSocket) {
 }
 
 TEST_F(BodyReaderTest, NoBodyReadsNothing) {
-  Request req;
+  ServerRequest req;
   auto body = reader(req);
   EXPECT_FALSE(body.hasBody());
   EXPECT_TRUE(body.complete());
@@ -200,7 +200,7 @@ TEST_F(BodyReaderTest, AClientThatClosesMidBodyIsReported) {
 }
 
 TEST_F(BodyReaderTest, ContinueIsSentOnTheFirstReadOnly) {
-  Request req = lengthRequest(5);
+  ServerRequest req = lengthRequest(5);
   req.expectContinue = true;
   auto body = reader(req);
   EXPECT_TRUE(body.continuePending());
@@ -222,7 +222,7 @@ TEST_F(BodyReaderTest, DrainReadsASmallRemainderAndRefusesALargeOne) {
   EXPECT_FALSE(large.drain(64 * 1024, 1s));
   EXPECT_EQ(large.bytesRead(), 0u);  // not even started: the connection is closed instead
 
-  Request req = lengthRequest(3);
+  ServerRequest req = lengthRequest(3);
   req.expectContinue = true;
   auto unsolicited = reader(req);
   EXPECT_FALSE(unsolicited.drain(64 * 1024, 1s));  // never asks the client for a body to drop

@@ -88,7 +88,7 @@ TEST(ElasticThreadPoolTest, AServerAnswersMoreConcurrentRequestsThanCoreThreads)
   Server server(options, logger);
   constexpr int kClients = 8;
   std::latch inside(kClients);
-  server.router().add("GET", "/", [&inside](const Request&, Response& res, BodyReader&) {
+  server.router().add("GET", "/", [&inside](const ServerRequest&, ServerResponse& res, BodyReader&) {
     // Every request waits for all the others to be inside a handler at the same time.
     inside.count_down();
     inside.wait();

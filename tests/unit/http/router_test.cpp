@@ -5,7 +5,7 @@
 namespace berth::http {
 namespace {
 
-void nothing(const Request&, Response&, BodyReader&) {}
+void nothing(const ServerRequest&, ServerResponse&, BodyReader&) {}
 
 TEST(RouterTest, ExactPathsThenPatternsInOrderAndHeadFallsBackToGet) {
   Router router;

@@ -31,12 +31,12 @@ class ServerTest : public ::testing::Test {
     options.name = "test";
     server_ = std::make_unique<Server>(std::move(options), logger_);
     Router& r = server_->router();
-    r.add("GET", "/hello", [this](const Request& req, Response& res, BodyReader&) {
+    r.add("GET", "/hello", [this](const ServerRequest& req, ServerResponse& res, BodyReader&) {
       ++calls_;
       res.setHeader("X-Path", req.path);
       res.setContent("hello " + req.param("name"), "text/plain");
     });
-    r.add("GET", "/blob", [](const Request&, Response& res, BodyReader&) {
+    r.add("GET", "/blob", [](const ServerRequest&, ServerResponse& res, BodyReader&) {
       res.setContentProvider(3000, "application/octet-stream",
                              [](uint64_t offset, uint64_t length, DataSink& sink) {
                                std::string piece(std::min<uint64_t>(length, 1000),
@@ -44,12 +44,12 @@ class ServerTest : public ::testing::Test {
                                return sink.write(piece.data(), piece.size());
                              });
     });
-    r.add("GET", "/stated", [](const Request& req, Response& res, BodyReader&) {
+    r.add("GET", "/stated", [](const ServerRequest& req, ServerResponse& res, BodyReader&) {
       // As the registry answers HEAD for a manifest: the length, no body.
       if (req.method == "HEAD") res.setHeader("Content-Length", "1234");
       res.setHeader("Content-Type", "application/json");
     });
-    r.add("GET", "/chunked", [](const Request&, Response& res, BodyReader&) {
+    r.add("GET", "/chunked", [](const ServerRequest&, ServerResponse& res, BodyReader&) {
       res.setChunkedContentProvider("text/plain", [](uint64_t offset, DataSink& sink) {
         if (offset >= 30) {
           sink.done();
@@ -59,14 +59,14 @@ class ServerTest : public ::testing::Test {
       });
     });
     r.add("GET", "/throws",
-          [](const Request&, Response&, BodyReader&) { throw std::runtime_error("boom"); });
-    r.add("GET", "/slow", [](const Request&, Response& res, BodyReader&) {
+          [](const ServerRequest&, ServerResponse&, BodyReader&) { throw std::runtime_error("boom"); });
+    r.add("GET", "/slow", [](const ServerRequest&, ServerResponse& res, BodyReader&) {
       std::this_thread::sleep_for(300ms);
       res.setContent("slow", "text/plain");
     });
     r.addPattern(
         "POST", "/echo(/.*)?",
-        [this](const Request&, Response& res, BodyReader& body) {
+        [this](const ServerRequest&, ServerResponse& res, BodyReader& body) {
           ++calls_;
           std::string got;
           auto status = body.readAll([&](const char* data, size_t size) {
@@ -83,7 +83,7 @@ class ServerTest : public ::testing::Test {
         Body::Accepted);
     r.add(
         "POST", "/ignore",
-        [this](const Request&, Response& res, BodyReader&) {
+        [this](const ServerRequest&, ServerResponse& res, BodyReader&) {
           ++calls_;
           res.status = 202;
         },

@@ -117,12 +117,12 @@ class ServerTlsTest : public ::testing::Test {
     const std::string key = certs_.keyPem;
     options.tlsSetup = [cert, key](SSL_CTX& ctx) { return usePair(ctx, cert, key); };
     server_ = std::make_unique<Server>(std::move(options), logger_);
-    server_->router().add("GET", "/hello", [](const Request& req, Response& res, BodyReader&) {
+    server_->router().add("GET", "/hello", [](const ServerRequest& req, ServerResponse& res, BodyReader&) {
       res.setContent(req.tls ? "hello over tls" : "plain?", "text/plain");
     });
     server_->router().add(
         "POST", "/echo",
-        [](const Request&, Response& res, BodyReader& body) {
+        [](const ServerRequest&, ServerResponse& res, BodyReader& body) {
           std::string got;
           (void)body.readAll([&](const char* d, size_t n) {
             got.append(d, n);

@@ -1,7 +1,5 @@
 #include "registry/storage/driver/s3/client.h"
 
-#include <httplib.h>
-
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -10,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/http/client.h"
 #include "registry/storage/driver/s3/amz_time.h"
 
 namespace berth::registry::s3 {
@@ -18,9 +17,6 @@ using common::Error;
 using common::ErrorCode;
 
 namespace {
-
-// Idle connections kept per bucket; more requests at once open more, closed after use.
-constexpr size_t kMaxIdleConnections = 16;
 
 std::string lower(std::string text) {
   for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -135,66 +131,52 @@ std::optional<ErrorInfo> Response::error() const {
   return embeddedError;
 }
 
+namespace {
+
+// Idle connections kept per bucket; more requests at once open more, closed after use.
+constexpr size_t kMaxIdleConnections = 16;
+
+http::ClientOptions httpOptions(const ClientOptions& options) {
+  http::ClientOptions out;
+  out.connectTimeout = out.readTimeout = out.writeTimeout =
+      std::chrono::seconds(options.timeoutSeconds);
+  out.tls.caFile = options.caFile;
+  out.tls.insecureSkipVerify = options.insecureSkipVerify;
+  out.maxIdleConnections = kMaxIdleConnections;
+  out.decompress = false;  // a compressed answer would not match its Range
+  return out;
+}
+
+}  // namespace
+
 struct Client::Impl {
   Impl(Endpoint e, Credentials c, ClientOptions o)
-      : endpoint(std::move(e)), credentials(std::move(c)), options(std::move(o)) {}
+      : endpoint(std::move(e)),
+        credentials(std::move(c)),
+        options(std::move(o)),
+        http(http::Client::create(endpoint.baseUrl(), httpOptions(options))) {}
 
   Endpoint endpoint;
   Credentials credentials;
   ClientOptions options;
+  // The bucket's connections; an error when the endpoint cannot be one (reported per request).
+  common::Result<http::Client> http;
   std::mutex mutex;
-  std::vector<std::unique_ptr<httplib::Client>> idle;
   std::mt19937_64 random{std::random_device{}()};
 
-  std::unique_ptr<httplib::Client> acquire();
-  void release(std::unique_ptr<httplib::Client> client);
   double unitRandom();
-  // One try: a response, or the httplib error when none came.
-  // `retryable` false: the failure was ours (a response over the size limit).
-  std::optional<Response> once(httplib::Client& http, const Request& request,
-                               const std::string& payloadHash, std::string& failure,
-                               bool& retryable);
+  // One try: a response, or why none came.
+  common::Result<Response> once(const Request& request, const std::string& payloadHash);
 };
-
-std::unique_ptr<httplib::Client> Client::Impl::acquire() {
-  {
-    std::lock_guard lock(mutex);
-    if (!idle.empty()) {
-      auto client = std::move(idle.back());
-      idle.pop_back();
-      return client;
-    }
-  }
-  auto client = std::make_unique<httplib::Client>(endpoint.baseUrl());
-  const auto timeout = static_cast<time_t>(options.timeoutSeconds);
-  client->set_connection_timeout(timeout, 0);
-  client->set_read_timeout(timeout, 0);
-  client->set_write_timeout(timeout, 0);
-  client->set_keep_alive(true);
-  client->set_tcp_nodelay(true);  // no 40 ms delayed-ACK stalls between headers and body
-  client->set_follow_location(false);
-  client->set_url_encode(false);  // paths and queries are encoded here, exactly as signed
-  client->set_decompress(false);
-  if (endpoint.https) {
-    client->enable_server_certificate_verification(!options.insecureSkipVerify);
-    if (!options.caFile.empty()) client->set_ca_cert_path(options.caFile.c_str());
-  }
-  return client;
-}
-
-void Client::Impl::release(std::unique_ptr<httplib::Client> client) {
-  std::lock_guard lock(mutex);
-  if (idle.size() < kMaxIdleConnections) idle.push_back(std::move(client));
-}
 
 double Client::Impl::unitRandom() {
   std::lock_guard lock(mutex);
   return std::uniform_real_distribution<double>(0.0, 1.0)(random);
 }
 
-std::optional<Response> Client::Impl::once(httplib::Client& http, const Request& request,
-                                           const std::string& payloadHash,
-                                           std::string& failure, bool& retryable) {
+common::Result<Response> Client::Impl::once(const Request& request,
+                                            const std::string& payloadHash) {
+  if (!http) return http.error();
   const std::string date = amzDate(nowSeconds());
   NameValues headers = {{"Host", endpoint.hostHeader()},
                         {"x-amz-date", date},
@@ -205,60 +187,40 @@ std::optional<Response> Client::Impl::once(httplib::Client& http, const Request&
   headers.insert(headers.end(), request.headers.begin(), request.headers.end());
   SigningRequest signing{request.method, endpoint.path(request.key), request.query, headers,
                          payloadHash};
-  httplib::Headers sent;
-  for (const auto& [name, value] : headers) sent.emplace(name, value);
-  sent.emplace("Authorization", authorization(signing, credentials, date, endpoint.region));
+  http::Request sent;
+  sent.method = request.method;
+  sent.target = signing.canonicalUri + queryString(request.query);
+  for (const auto& [name, value] : headers) sent.headers.emplace(name, value);
+  sent.headers.emplace("Authorization", authorization(signing, credentials, date, endpoint.region));
   // Without this httplib offers gzip, and a compressed answer would not match its Range.
-  sent.emplace("Accept-Encoding", "identity");
-  const std::string target = signing.canonicalUri + queryString(request.query);
-
-  Response response;
-  bool tooLarge = false;
-  httplib::Result result{nullptr, httplib::Error::Unknown};
+  sent.headers.emplace("Accept-Encoding", "identity");
   if (request.method == "PUT" && !request.body.empty()) {
     // Streamed from the caller's buffer: an 8 MiB part is not copied into the request.
-    const std::string_view body = request.body;
-    result = http.Put(
-        target, sent, body.size(),
-        [body](size_t offset, size_t length, httplib::DataSink& sink) {
-          return sink.write(body.data() + offset, std::min(length, body.size() - offset));
-        },
-        "application/octet-stream");
-    if (result) response.body = result->body;
-  } else {
-    httplib::Request req;
-    req.method = request.method;
-    req.path = target;
-    req.headers = std::move(sent);
-    req.body = std::string(request.body);
-    if (!request.body.empty()) req.set_header("Content-Type", "application/xml");
-    int status = 0;
-    req.response_handler = [&](const httplib::Response& head) {
-      status = head.status;
-      return true;
-    };
-    req.content_receiver = [&](const char* data, size_t size, uint64_t offset, uint64_t) {
-      if (request.bodySink && status >= 200 && status < 300) {
-        return request.bodySink(status, data, size, offset);
-      }
-      if (response.body.size() + size > request.maxResponseBytes) {
-        tooLarge = true;
-        return false;
-      }
-      response.body.append(data, size);
-      return true;
-    };
-    result = http.send(req);
+    sent.provider = http::providerOf(request.body);
+    sent.providerLength = request.body.size();
+    sent.headers.emplace("Content-Type", "application/octet-stream");
+  } else if (!request.body.empty()) {
+    sent.body = std::string(request.body);
+    sent.headers.emplace("Content-Type", "application/xml");
   }
-  if (!result) {
-    retryable = !tooLarge;
-    failure = tooLarge ? "response larger than " + std::to_string(request.maxResponseBytes) +
-                             " bytes"
-                       : httplib::to_string(result.error());
-    return std::nullopt;
-  }
-  response.status = result->status;
-  for (const auto& [name, value] : result->headers) response.headers[lower(name)] = value;
+  sent.maxBodyBytes = request.maxResponseBytes;
+  int status = 0;
+  uint64_t offset = 0;  // from the start of this try's body
+  sent.onResponse = [&](const http::Response& head) {
+    status = head.status;
+    const bool success = status >= 200 && status < 300;
+    return request.bodySink && success ? http::BodyAction::Stream : http::BodyAction::Keep;
+  };
+  sent.sink = [&](const char* data, size_t size) {
+    const bool more = request.bodySink(status, data, size, offset);
+    offset += size;
+    return more;
+  };
+  BERTH_TRY_ASSIGN(http::Response answer, http->send(sent));
+  Response response;
+  response.status = answer.status;
+  response.body = std::move(answer.body);
+  for (const auto& [name, value] : answer.headers) response.headers[lower(name)] = value;
   if (request.errorMayFollow200 && response.ok()) response.embeddedError = parseError(response.body);
   return response;
 }
@@ -275,18 +237,17 @@ common::Result<Response> Client::send(const Request& request) {
   auto& s = *impl_;
   const std::string payloadHash = sha256Hex(request.body);
   for (int attempt = 1;; ++attempt) {
-    auto http = s.acquire();
-    std::string failure;
-    bool retryable = true;
-    std::optional<Response> response = s.once(*http, request, payloadHash, failure, retryable);
+    common::Result<Response> response = s.once(request, payloadHash);
     int status = 0;
     std::string code;
     if (response) {
-      s.release(std::move(http));  // a connection that answered can be used again
       // An error inside a 200 is S3's internal failure after the headers went out.
       status = response->embeddedError ? 500 : response->status;
       if (auto error = response->error()) code = error->code;
     }
+    // An answer over the size limit, or an endpoint that is no URL, is ours: trying again
+    // cannot help.
+    const bool retryable = response || response.error().code == ErrorCode::Unavailable;
     const bool failed = !response || status >= 300;
     if (!failed || !retryable || !s.options.retry.shouldRetry(attempt, status, code)) {
       if (response) {
@@ -294,7 +255,7 @@ common::Result<Response> Client::send(const Request& request) {
         return std::move(*response);
       }
       return Error{ErrorCode::Unavailable, "storage unavailable",
-                   "S3 " + describe(request) + ": " + failure + " after " +
+                   "S3 " + describe(request) + ": " + response.error().message + " after " +
                        std::to_string(attempt) + " tries"};
     }
     std::this_thread::sleep_for(s.options.retry.delay(attempt, s.unitRandom()));

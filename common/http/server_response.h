@@ -33,7 +33,7 @@ using ChunkedContentProvider = std::function<bool(uint64_t offset, DataSink& sin
 
 // What a handler answers: a status, header fields and a body that is a string, a provider of a
 // known length (sent with Content-Length) or a provider of unknown length (sent chunked).
-struct Response {
+struct ServerResponse {
   int status = 200;
   Headers headers;
   std::string body;

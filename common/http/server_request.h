@@ -14,7 +14,7 @@ namespace berth::http {
 enum class BodyFraming { None, Length, Chunked };
 
 // One parsed request head plus where it came from. Handlers see it read-only.
-struct Request {
+struct ServerRequest {
   std::string method;
   std::string target;    // as sent: path and query, still escaped
   std::string path;      // the target's path, percent-decoded ('+' kept)

@@ -1,15 +1,15 @@
-#include "common/http/response.h"
+#include "common/http/server_response.h"
 
 namespace berth::http {
 
-void Response::setContent(std::string content, std::string_view contentType) {
+void ServerResponse::setContent(std::string content, std::string_view contentType) {
   body = std::move(content);
   provider = nullptr;
   chunkedProvider = nullptr;
   setHeader("Content-Type", contentType);
 }
 
-void Response::setContentProvider(uint64_t length, std::string_view contentType,
+void ServerResponse::setContentProvider(uint64_t length, std::string_view contentType,
                                   ContentProvider contentProvider) {
   body.clear();
   provider = std::move(contentProvider);
@@ -18,7 +18,7 @@ void Response::setContentProvider(uint64_t length, std::string_view contentType,
   setHeader("Content-Type", contentType);
 }
 
-void Response::setChunkedContentProvider(std::string_view contentType,
+void ServerResponse::setChunkedContentProvider(std::string_view contentType,
                                          ChunkedContentProvider contentProvider) {
   body.clear();
   provider = nullptr;
