@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "common/http/url.h"
+
 namespace berth::http {
 
 using common::Error;
@@ -13,13 +15,6 @@ namespace {
 constexpr size_t kMaxChunkLine = 4 * 1024;
 constexpr size_t kMaxTrailerBytes = 16 * 1024;
 constexpr int kMaxChunkSizeDigits = 16;  // below 2^64
-
-int hexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 }  // namespace
 
@@ -90,9 +85,9 @@ common::Status BodyReader::readChunkSize() {
   uint64_t size = 0;
   int digits = 0;
   size_t i = 0;
-  for (; i < line.size() && hexDigit(line[i]) >= 0; ++i) {
+  for (; i < line.size() && hexDigitValue(line[i]) >= 0; ++i) {
     if (++digits > kMaxChunkSizeDigits) return fail(BodyFailure::Malformed);
-    size = size * 16 + static_cast<uint64_t>(hexDigit(line[i]));
+    size = size * 16 + static_cast<uint64_t>(hexDigitValue(line[i]));
   }
   if (digits == 0) return fail(BodyFailure::Malformed);
   while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;

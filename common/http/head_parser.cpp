@@ -51,23 +51,6 @@ bool startsWithNoCase(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && lowerAscii(text.substr(0, prefix.size())) == prefix;
 }
 
-// Comma-separated list elements of every value of a header, trimmed and lower-cased.
-std::vector<std::string> listElements(const Headers& headers, std::string_view name) {
-  std::vector<std::string> out;
-  const auto [first, last] = headers.equal_range(std::string(name));
-  for (auto it = first; it != last; ++it) {
-    std::string_view rest = it->second;
-    while (true) {
-      const size_t comma = rest.find(',');
-      const std::string_view element = trimWhitespace(rest.substr(0, comma));
-      out.push_back(lowerAscii(element));
-      if (comma == std::string_view::npos) break;
-      rest.remove_prefix(comma + 1);
-    }
-  }
-  return out;
-}
-
 HeadResult refused(int status, std::string reason) {
   HeadResult result;
   result.status = status;
@@ -151,7 +134,7 @@ HeadResult decideFraming(HeadResult result) {
   }
   if (transferEncoding) {
     if (req.versionMinor == 0) return refused(400, "Transfer-Encoding in an HTTP/1.0 request");
-    const std::vector<std::string> codings = listElements(req.headers, "Transfer-Encoding");
+    const std::vector<std::string> codings = headerTokens(req.headers, "Transfer-Encoding");
     if (codings.back() != "chunked")
       return refused(400, "the final transfer coding is not chunked");
     for (size_t i = 0; i + 1 < codings.size(); ++i) {
@@ -165,7 +148,7 @@ HeadResult decideFraming(HeadResult result) {
 
 void decideConnection(ServerRequest& req) {
   req.keepAlive = req.versionMinor >= 1;
-  for (const std::string& option : listElements(req.headers, "Connection")) {
+  for (const std::string& option : headerTokens(req.headers, "Connection")) {
     if (option == "close") {
       req.keepAlive = false;
       return;

@@ -4,6 +4,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace berth::http {
 
@@ -20,6 +21,9 @@ std::string headerValue(const Headers& headers, std::string_view name,
                         std::string_view fallback = {});
 bool hasHeader(const Headers& headers, std::string_view name);
 size_t headerCount(const Headers& headers, std::string_view name);
+// The comma-separated elements of every value of `name` (RFC 9110 5.6.1), trimmed and
+// lower-cased: "Connection: keep-alive, Close" -> {"keep-alive", "close"}.
+std::vector<std::string> headerTokens(const Headers& headers, std::string_view name);
 // Replaces every value of `name` with `value`.
 void setHeader(Headers& headers, std::string_view name, std::string_view value);
 

@@ -15,10 +15,10 @@ namespace {
 constexpr std::chrono::milliseconds kDrainWait{1000};
 
 bool asksToClose(const ServerResponse& res) {
-  std::string value = res.header("Connection");
-  std::transform(value.begin(), value.end(), value.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return value.find("close") != std::string::npos;
+  for (const std::string& option : headerTokens(res.headers, "Connection")) {
+    if (option == "close") return true;
+  }
+  return false;
 }
 
 }  // namespace

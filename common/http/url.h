@@ -9,6 +9,9 @@ namespace berth::http {
 // Query parameters in the order received within one name.
 using Params = std::multimap<std::string, std::string>;
 
+// The value of a hex digit, or -1.
+int hexDigitValue(char c);
+
 // Decodes %XX escapes; a '%' not followed by two hex digits stays as it is. With plusIsSpace
 // (query strings) '+' becomes ' '; in a path it stays '+'.
 std::string percentDecode(std::string_view text, bool plusIsSpace);
