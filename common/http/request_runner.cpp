@@ -30,7 +30,8 @@ void RequestRunner::handle(const ServerRequest& req, ServerResponse& res, BodyRe
     res.setContent("not found\n", "text/plain; charset=utf-8");
     return;
   }
-  const char* failure = nullptr;
+  // A copy: the exception (and its what()) ends with the catch block.
+  std::string failure;
   try {
     route->handler(req, res, body);
     return;
