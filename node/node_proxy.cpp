@@ -141,12 +141,13 @@ struct NodeProxyService::Impl {
   common::Result<http::Response> head(const std::string& target, http::Headers headers) const;
   void copyHeaders(const http::Response& from, http::ServerResponse& to) const;
   void forward(const http::ServerRequest& req, http::ServerResponse& res);
-  void serveBlob(const http::ServerRequest& req, http::ServerResponse& res, const BlobRequest& blob);
+  void serveBlob(const http::ServerRequest& req, http::ServerResponse& res,
+                 const BlobRequest& blob);
   void serveWhileUnreachable(const http::ServerRequest& req, http::ServerResponse& res,
                              const BlobRequest& blob);
   void learnAnonymous(const http::ServerRequest& req, const BlobRequest& blob, int clientStatus);
-  void sendBlob(const http::ServerRequest& req, http::ServerResponse& res, const oci::Digest& digest,
-                std::shared_ptr<BlobFetch> fetch, uint64_t length);
+  void sendBlob(const http::ServerRequest& req, http::ServerResponse& res,
+                const oci::Digest& digest, std::shared_ptr<BlobFetch> fetch, uint64_t length);
   std::shared_ptr<BlobFetch> cachedFetch(const oci::Digest& digest, uint64_t length);
   void runFetch(BlobFetch& fetch, const std::string& path, const http::Headers& headers);
   void used(const oci::Digest& digest, uint64_t size);

@@ -28,9 +28,10 @@ size_t defaultThreads(int64_t configured, size_t fallback) {
 // /healthz answers while the process runs; /readyz once everything has started; /metrics always.
 void addOperationalRoutes(http::Router& router, const std::atomic<bool>& ready,
                           common::Metrics& metrics) {
-  router.add("GET", "/healthz", [](const http::ServerRequest&, http::ServerResponse& res, http::BodyReader&) {
-    res.setContent("ok\n", "text/plain");
-  });
+  router.add("GET", "/healthz",
+             [](const http::ServerRequest&, http::ServerResponse& res, http::BodyReader&) {
+               res.setContent("ok\n", "text/plain");
+             });
   router.add("GET", "/readyz",
              [&ready](const http::ServerRequest&, http::ServerResponse& res, http::BodyReader&) {
                if (ready.load()) {

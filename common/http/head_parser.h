@@ -54,9 +54,9 @@ struct HeadResult {
   bool ok() const { return status == 0; }
 };
 
-// Parses a complete head (as delimited by HeadScanner) into a ServerRequest: method, target, version,
-// header fields, body framing and keep-alive. Pure; strict where leniency lets a front proxy
-// and this server disagree about where a request ends (request smuggling): bare LF, obs-fold,
+// Parses a complete head (as delimited by HeadScanner) into a ServerRequest: method, target,
+// version, header fields, body framing and keep-alive. Pure; strict where leniency lets a front
+// proxy and this server disagree about where a request ends (request smuggling): bare LF, obs-fold,
 // whitespace before a colon, duplicate or malformed Content-Length, Content-Length together
 // with Transfer-Encoding, and codings other than chunked are all refused.
 HeadResult parseHead(std::string_view head);

@@ -49,7 +49,8 @@ void RequestRunner::handle(const ServerRequest& req, ServerResponse& res, BodyRe
   res.setContent("internal server error\n", "text/plain; charset=utf-8");
 }
 
-std::shared_ptr<Connection> RequestRunner::run(std::shared_ptr<Connection> conn, ServerRequest req) {
+std::shared_ptr<Connection> RequestRunner::run(std::shared_ptr<Connection> conn,
+                                               ServerRequest req) {
   while (true) {
     ServerResponse res;
     BodyReader body(conn.get(), req, options_.readTimeout, options_.writeTimeout);

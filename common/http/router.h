@@ -18,7 +18,8 @@ namespace berth::http {
 
 // A handler answers one request. `body` reads the request body; for a route that takes none it
 // is always empty (the server never hands such a route a request with a body).
-using Handler = std::function<void(const ServerRequest& req, ServerResponse& res, BodyReader& body)>;
+using Handler =
+    std::function<void(const ServerRequest& req, ServerResponse& res, BodyReader& body)>;
 
 // Whether a route reads request bodies. A request with a body to a route that takes none (or to
 // no route) is answered and its connection closed without reading a byte of the body.

@@ -85,7 +85,8 @@ struct RegistryService::Impl {
   bool stopping = false;
   std::thread maintenance;
 
-  void dispatch(const http::ServerRequest& req, http::ServerResponse& res, http::BodyReader& reader);
+  void dispatch(const http::ServerRequest& req, http::ServerResponse& res,
+                http::BodyReader& reader);
   common::Status handle(Exchange& ex);
   common::Status admit(Exchange& ex);
   common::Status authorize(Exchange& ex);
@@ -342,9 +343,8 @@ common::Status RegistryService::open() {
 
 void RegistryService::registerRoutes(http::Router& router) {
   Impl* s = impl_.get();
-  auto dispatch = [s](const http::ServerRequest& req, http::ServerResponse& res, http::BodyReader& body) {
-    s->dispatch(req, res, body);
-  };
+  auto dispatch = [s](const http::ServerRequest& req, http::ServerResponse& res,
+                      http::BodyReader& body) { s->dispatch(req, res, body); };
   router.addPattern("GET", kV2Pattern, dispatch);  // HEAD too: the router falls back to GET
   for (const char* method : {"DELETE", "POST", "PUT", "PATCH"}) {
     router.addPattern(method, kV2Pattern, dispatch, http::Body::Accepted);

@@ -88,12 +88,14 @@ TEST(ElasticThreadPoolTest, AServerAnswersMoreConcurrentRequestsThanCoreThreads)
   Server server(options, logger);
   constexpr int kClients = 8;
   std::latch inside(kClients);
-  server.router().add("GET", "/", [&inside](const ServerRequest&, ServerResponse& res, BodyReader&) {
-    // Every request waits for all the others to be inside a handler at the same time.
-    inside.count_down();
-    inside.wait();
-    res.setContent("ok", "text/plain");
-  });
+  server.router().add("GET", "/",
+                      [&inside](const ServerRequest&, ServerResponse& res, BodyReader&) {
+                        // Every request waits for all the others to be inside a handler at the same
+                        // time.
+                        inside.count_down();
+                        inside.wait();
+                        res.setContent("ok", "text/plain");
+                      });
   auto port = server.bind("127.0.0.1", 0);
   ASSERT_TRUE(port);
   ASSERT_TRUE(server.start());

@@ -58,8 +58,9 @@ class ServerTest : public ::testing::Test {
         return sink.write("0123456789", 10);
       });
     });
-    r.add("GET", "/throws",
-          [](const ServerRequest&, ServerResponse&, BodyReader&) { throw std::runtime_error("boom"); });
+    r.add("GET", "/throws", [](const ServerRequest&, ServerResponse&, BodyReader&) {
+      throw std::runtime_error("boom");
+    });
     r.add("GET", "/slow", [](const ServerRequest&, ServerResponse& res, BodyReader&) {
       std::this_thread::sleep_for(300ms);
       res.setContent("slow", "text/plain");

@@ -117,9 +117,10 @@ class ServerTlsTest : public ::testing::Test {
     const std::string key = certs_.keyPem;
     options.tlsSetup = [cert, key](SSL_CTX& ctx) { return usePair(ctx, cert, key); };
     server_ = std::make_unique<Server>(std::move(options), logger_);
-    server_->router().add("GET", "/hello", [](const ServerRequest& req, ServerResponse& res, BodyReader&) {
-      res.setContent(req.tls ? "hello over tls" : "plain?", "text/plain");
-    });
+    server_->router().add("GET", "/hello",
+                          [](const ServerRequest& req, ServerResponse& res, BodyReader&) {
+                            res.setContent(req.tls ? "hello over tls" : "plain?", "text/plain");
+                          });
     server_->router().add(
         "POST", "/echo",
         [](const ServerRequest&, ServerResponse& res, BodyReader& body) {
