@@ -90,14 +90,15 @@ int gcCommand(const std::vector<std::string>& argv, std::ostream& out, std::ostr
       return 2;
     }
   }
-  auto opened = openStorage(registry);
+  const common::SystemClock clock;
+  auto opened = openStorage(registry, clock);
   if (!opened) {
     err << "berth gc: " << opened.error().message << "\n";
     return 1;
   }
   common::Logger logger(common::LogLevel::Warn, stderr);
   GarbageCollector gc(*opened->driver, logger);
-  const int64_t now = common::SystemClock().unixSeconds();
+  const int64_t now = clock.unixSeconds();
   auto report = gc.run(options, now);
   if (!report) {
     err << "berth gc: " << report.error().message;

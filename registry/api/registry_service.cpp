@@ -307,7 +307,7 @@ common::Status RegistryService::validate(const common::RegistryConfig& config,
 common::Status RegistryService::open() {
   auto& s = *impl_;
   BERTH_TRY(validate(s.config, s.logger));
-  BERTH_TRY_ASSIGN(OpenedStorage storage, openStorage(s.config));
+  BERTH_TRY_ASSIGN(OpenedStorage storage, openStorage(s.config, s.clock));
   s.driver = std::move(storage.driver);
   s.blobs = std::make_unique<BlobStore>(*s.driver);
   s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, s.clock,

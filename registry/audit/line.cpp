@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/civil_time.h"
+
 namespace berth::registry {
 namespace {
 
@@ -93,20 +95,9 @@ common::Result<int64_t> parseRfc3339Millis(std::string_view text) {
     }
     if (pos != text.size()) return invalid;
   }
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
-    return invalid;
-  }
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  const std::time_t seconds = timegm(&tm);
-  // timegm normalises 2024-02-31 to March: a different day back means the date was invalid.
-  if (tm.tm_mday != day || tm.tm_mon != month - 1) return invalid;
-  return (static_cast<int64_t>(seconds) - offsetSeconds) * 1000 + millis;
+  const auto seconds = common::unixSecondsOfUtc(year, month, day, hour, minute, second);
+  if (!seconds) return invalid;
+  return (*seconds - offsetSeconds) * 1000 + millis;
 }
 
 common::Result<AuditRecord> parseAuditLine(std::string_view line) {

@@ -14,6 +14,7 @@ using common::ErrorCode;
 namespace {
 
 common::Result<OpenedStorage> openS3(const common::S3StorageConfig& config,
+                                     const common::Clock& clock,
                                      const s3::EnvironmentLookup& environment) {
   BERTH_TRY_ASSIGN(s3::Endpoint endpoint, s3::Endpoint::fromConfig(config));
   BERTH_TRY_ASSIGN(s3::Credentials credentials, s3::resolveCredentials(config, environment));
@@ -25,7 +26,7 @@ common::Result<OpenedStorage> openS3(const common::S3StorageConfig& config,
   const std::string description =
       "s3://" + config.bucket + "/" + config.prefix + " at " + endpoint.baseUrl();
   auto driver = std::make_unique<S3Driver>(
-      std::make_unique<s3::Client>(std::move(endpoint), std::move(credentials), options),
+      std::make_unique<s3::Client>(std::move(endpoint), std::move(credentials), options, clock),
       config.prefix, static_cast<uint64_t>(config.partSizeBytes));
   BERTH_TRY(driver->check());
   return OpenedStorage{std::move(driver), description};
@@ -34,8 +35,9 @@ common::Result<OpenedStorage> openS3(const common::S3StorageConfig& config,
 }  // namespace
 
 common::Result<OpenedStorage> openStorage(const common::RegistryConfig& config,
+                                          const common::Clock& clock,
                                           const s3::EnvironmentLookup& environment) {
-  if (config.s3.enabled()) return openS3(config.s3, environment);
+  if (config.s3.enabled()) return openS3(config.s3, clock, environment);
   std::error_code ec;
   std::filesystem::create_directories(config.storage, ec);
   if (ec) {

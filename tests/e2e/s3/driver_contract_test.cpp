@@ -39,12 +39,14 @@ common::S3StorageConfig serverConfig() {
   return config;
 }
 
+const common::SystemClock kClock;
+
 std::unique_ptr<s3::Client> clientFor(const common::S3StorageConfig& config) {
   s3::ClientOptions options;
   options.timeoutSeconds = 30;
   return std::make_unique<s3::Client>(*s3::Endpoint::fromConfig(config),
                                       s3::Credentials{env("S3_ACCESS_KEY"), env("S3_SECRET_KEY"), ""},
-                                      options);
+                                      options, kClock);
 }
 
 // Creates the bucket (BucketAlreadyOwnedByYou when it exists is fine).
@@ -105,7 +107,7 @@ TEST_F(RgwTest, CheckPassesWithTheseCredentialsAndFailsWithOthers) {
   options.retry.maxAttempts = 1;
   S3Driver wrong(std::make_unique<s3::Client>(*s3::Endpoint::fromConfig(config),
                                               s3::Credentials{env("S3_ACCESS_KEY"), "wrong", ""},
-                                              options),
+                                              options, kClock),
                  "", kPartSize);
   auto checked = wrong.check();
   ASSERT_FALSE(checked);

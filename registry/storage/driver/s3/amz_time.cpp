@@ -2,6 +2,8 @@
 
 #include <ctime>
 
+#include "common/civil_time.h"
+
 namespace berth::registry::s3 {
 
 namespace {
@@ -15,21 +17,6 @@ bool digits(const std::string& text, size_t at, size_t count, int& out) {
   }
   out = value;
   return true;
-}
-
-std::optional<int64_t> fromFields(int year, int month, int day, int hour, int minute, int second) {
-  if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
-      minute > 59 || second > 60) {
-    return std::nullopt;
-  }
-  std::tm tm{};
-  tm.tm_year = year - 1900;
-  tm.tm_mon = month - 1;
-  tm.tm_mday = day;
-  tm.tm_hour = hour;
-  tm.tm_min = minute;
-  tm.tm_sec = second;
-  return static_cast<int64_t>(::timegm(&tm));
 }
 
 }  // namespace
@@ -57,7 +44,7 @@ std::optional<int64_t> parseIso8601(const std::string& text) {
     while (at < text.size() && text[at] >= '0' && text[at] <= '9') ++at;
   }
   if (at + 1 != text.size() || text[at] != 'Z') return std::nullopt;
-  return fromFields(year, month, day, hour, minute, second);
+  return common::unixSecondsOfUtc(year, month, day, hour, minute, second);
 }
 
 std::optional<int64_t> parseHttpDate(const std::string& text) {
@@ -77,7 +64,7 @@ std::optional<int64_t> parseHttpDate(const std::string& text) {
       !digits(text, 17, 2, hour) || !digits(text, 20, 2, minute) || !digits(text, 23, 2, second)) {
     return std::nullopt;
   }
-  return fromFields(year, month, day, hour, minute, second);
+  return common::unixSecondsOfUtc(year, month, day, hour, minute, second);
 }
 
 }  // namespace berth::registry::s3

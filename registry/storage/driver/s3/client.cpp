@@ -23,12 +23,6 @@ std::string lower(std::string text) {
   return text;
 }
 
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // The query as sent: the signed canonical order, with bare names for empty values.
 std::string queryString(const NameValues& query) {
   std::vector<std::pair<std::string, std::string>> encoded;
@@ -150,15 +144,17 @@ http::ClientOptions httpOptions(const ClientOptions& options) {
 }  // namespace
 
 struct Client::Impl {
-  Impl(Endpoint e, Credentials c, ClientOptions o)
+  Impl(Endpoint e, Credentials c, ClientOptions o, const common::Clock& k)
       : endpoint(std::move(e)),
         credentials(std::move(c)),
         options(std::move(o)),
+        clock(k),
         http(http::Client::create(endpoint.baseUrl(), httpOptions(options))) {}
 
   Endpoint endpoint;
   Credentials credentials;
   ClientOptions options;
+  const common::Clock& clock;
   // The bucket's connections; an error when the endpoint cannot be one (reported per request).
   common::Result<http::Client> http;
   std::mutex mutex;
@@ -177,7 +173,7 @@ double Client::Impl::unitRandom() {
 common::Result<Response> Client::Impl::once(const Request& request,
                                             const std::string& payloadHash) {
   if (!http) return http.error();
-  const std::string date = amzDate(nowSeconds());
+  const std::string date = amzDate(clock.unixSeconds());
   NameValues headers = {{"Host", endpoint.hostHeader()},
                         {"x-amz-date", date},
                         {"x-amz-content-sha256", payloadHash}};
@@ -225,13 +221,16 @@ common::Result<Response> Client::Impl::once(const Request& request,
   return response;
 }
 
-Client::Client(Endpoint endpoint, Credentials credentials, ClientOptions options)
+Client::Client(Endpoint endpoint, Credentials credentials, ClientOptions options,
+               const common::Clock& clock)
     : impl_(std::make_unique<Impl>(std::move(endpoint), std::move(credentials),
-                                   std::move(options))) {}
+                                   std::move(options), clock)) {}
 
 Client::~Client() = default;
 
 const Endpoint& Client::endpoint() const { return impl_->endpoint; }
+
+const common::Clock& Client::clock() const { return impl_->clock; }
 
 common::Result<Response> Client::send(const Request& request) {
   auto& s = *impl_;

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/clock.h"
 #include "common/config.h"
 #include "common/result.h"
 #include "registry/storage/driver/s3/retry.h"
@@ -78,7 +79,9 @@ struct ClientOptions {
 // use from many threads. Failed tries are repeated as the RetryPolicy says.
 class Client {
  public:
-  Client(Endpoint endpoint, Credentials credentials, ClientOptions options);
+  // `clock` dates each signature.
+  Client(Endpoint endpoint, Credentials credentials, ClientOptions options,
+         const common::Clock& clock);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -87,6 +90,7 @@ class Client {
   common::Result<Response> send(const Request& request);
 
   const Endpoint& endpoint() const;
+  const common::Clock& clock() const;
 
  private:
   struct Impl;

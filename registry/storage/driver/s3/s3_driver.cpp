@@ -14,12 +14,6 @@ using common::ErrorCode;
 
 namespace {
 
-int64_t nowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Error notFound(const std::string& path) { return Error{ErrorCode::NotFound, "not found", path}; }
 
 bool isNotFound(const common::Error& error) { return error.code == ErrorCode::NotFound; }
@@ -230,7 +224,7 @@ common::Status S3Driver::touch(const std::string& path) {
     k = parts.back().key;
     info = s3::ObjectInfo{parts.back().size, parts.back().modifiedUnixSeconds};
   }
-  if (nowSeconds() - info->modifiedUnixSeconds < kTouchResolutionSeconds) return {};
+  if (client_->clock().unixSeconds() - info->modifiedUnixSeconds < kTouchResolutionSeconds) return {};
   return objects_.copy(k, k, info->size, true);
 }
 

@@ -27,6 +27,9 @@ s3::ClientOptions fastRetries() {
   return options;
 }
 
+// Real time: the fake checks signatures as S3 does.
+const common::SystemClock kClock;
+
 std::unique_ptr<S3Driver> driverOn(const FakeS3& fake, const std::string& prefix = "reg/",
                                    s3::ClientOptions options = fastRetries()) {
   common::S3StorageConfig config;
@@ -36,7 +39,8 @@ std::unique_ptr<S3Driver> driverOn(const FakeS3& fake, const std::string& prefix
   auto endpoint = s3::Endpoint::fromConfig(config);
   EXPECT_TRUE(endpoint);
   return std::make_unique<S3Driver>(
-      std::make_unique<s3::Client>(*endpoint, s3::Credentials{"AKID", "SECRET", ""}, options),
+      std::make_unique<s3::Client>(*endpoint, s3::Credentials{"AKID", "SECRET", ""}, options,
+                                   kClock),
       prefix, kPartSize);
 }
 
@@ -266,7 +270,7 @@ TEST(S3DriverUnreachableTest, FailsAfterRetryingTheConnection) {
   auto options = fastRetries();
   options.retry.maxAttempts = 3;
   S3Driver driver(std::make_unique<s3::Client>(*s3::Endpoint::fromConfig(config),
-                                               s3::Credentials{"a", "b", ""}, options),
+                                               s3::Credentials{"a", "b", ""}, options, kClock),
                   "", kPartSize);
   auto info = driver.stat("/x");
   ASSERT_FALSE(info);
@@ -287,24 +291,24 @@ TEST(StorageFactoryTest, ChoosesTheBucketWhenOneIsNamed) {
     if (name == "AWS_SECRET_ACCESS_KEY") return "SECRET";
     return std::nullopt;
   };
-  auto opened = openStorage(config, env);
+  auto opened = openStorage(config, kClock, env);
   ASSERT_TRUE(opened) << opened.error().message;
   EXPECT_EQ(opened->description, "s3://test-bucket/ at " + fake.endpoint());
   ASSERT_TRUE(opened->driver->putContent("/x", "y"));
   EXPECT_EQ(fake.keys(), std::set<std::string>{"x"});
 
-  auto noCredentials = openStorage(config, [](const std::string&) { return std::nullopt; });
+  auto noCredentials = openStorage(config, kClock, [](const std::string&) { return std::nullopt; });
   ASSERT_FALSE(noCredentials);
   EXPECT_NE(noCredentials.error().message.find("AWS_ACCESS_KEY_ID"), std::string::npos);
   config.s3.bucket = "no-such-bucket";
-  EXPECT_FALSE(openStorage(config, env));
+  EXPECT_FALSE(openStorage(config, kClock, env));
 }
 
 TEST(StorageFactoryTest, OpensTheDirectoryOtherwise) {
   testing::TempDir dir;
   common::RegistryConfig config;
   config.storage = dir.path() + "/store";
-  auto opened = openStorage(config, [](const std::string&) { return std::nullopt; });
+  auto opened = openStorage(config, kClock, [](const std::string&) { return std::nullopt; });
   ASSERT_TRUE(opened) << opened.error().message;
   EXPECT_EQ(opened->description, config.storage);
   ASSERT_TRUE(opened->driver->putContent("/a", "b"));
