@@ -29,8 +29,8 @@ std::string withoutTrailingSlashes(std::string url) {
 http::ClientOptions clientOptions(bool verifyTls) {
   http::ClientOptions options;
   options.tls.insecureSkipVerify = !verifyTls;
-  // One connection per lookup: the registry is usually this process's own listener, which on
-  // stop waits for every idle kept-alive connection until its 30 s keep-alive timeout.
+  // One connection per lookup: the client does not retry on a parked connection the registry
+  // has just closed, and a failed lookup is a denied Pod.
   options.maxIdleConnections = 0;
   return options;
 }

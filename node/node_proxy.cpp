@@ -88,8 +88,8 @@ http::ClientOptions registryClientOptions(const common::NodeProxyConfig& config)
   options.tls.caFile = config.caFile;
   options.tls.insecureSkipVerify = config.insecure;
   // No connection is parked between requests (one per request, as before the shared client):
-  // a Berth listener that stops waits for every idle kept-alive connection until its 30 s
-  // keep-alive timeout, so parked connections would hold up each registry rollout.
+  // the client does not retry a request on a parked connection the registry has just closed
+  // (its keep-alive timeout, a rollout), so parking one would turn those into failed pulls.
   options.maxIdleConnections = 0;
   return options;
 }
