@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "common/result.h"
 #include "common/oci/image_reference.h"
+#include "common/result.h"
 #include "policy/loader.h"
 
 namespace berth::admission {

@@ -132,9 +132,8 @@ void WebhookService::Impl::refuseOversize(Webhook webhook, const http::ServerReq
   const std::string why = "the AdmissionReview is " + std::to_string(bytes) +
                           " bytes, more than webhook.maxBodyBytes (" +
                           std::to_string(maxBodyBytes) + ")";
-  logger.warn("admission review too large; refused", {{"webhook", kWebhookNames[w]},
-                                                      {"remote", req.remoteAddr},
-                                                      {"bytes", bytes}});
+  logger.warn("admission review too large; refused",
+              {{"webhook", kWebhookNames[w]}, {"remote", req.remoteAddr}, {"bytes", bytes}});
   const auto uid = findRequestUid(prefix);
   if (!uid) {
     res.status = 413;
@@ -246,14 +245,18 @@ WebhookService::~WebhookService() = default;
 
 void WebhookService::registerRoutes(http::Router& router) {
   Impl* impl = impl_.get();
-  router.add("POST", "/mutate", [impl](const http::ServerRequest& req, http::ServerResponse& res,
-                                       http::BodyReader& body) {
-    impl->handle(Webhook::Mutate, req, res, body);
-  }, http::Body::Accepted);
-  router.add("POST", "/validate", [impl](const http::ServerRequest& req, http::ServerResponse& res,
-                                         http::BodyReader& body) {
-    impl->handle(Webhook::Validate, req, res, body);
-  }, http::Body::Accepted);
+  router.add(
+      "POST", "/mutate",
+      [impl](const http::ServerRequest& req, http::ServerResponse& res, http::BodyReader& body) {
+        impl->handle(Webhook::Mutate, req, res, body);
+      },
+      http::Body::Accepted);
+  router.add(
+      "POST", "/validate",
+      [impl](const http::ServerRequest& req, http::ServerResponse& res, http::BodyReader& body) {
+        impl->handle(Webhook::Validate, req, res, body);
+      },
+      http::Body::Accepted);
 }
 
 }  // namespace berth::admission

@@ -97,8 +97,10 @@ std::string Args::helpText() const {
   for (const auto& flag : flags_) {
     std::string left = "  --" + flag.name;
     if (!flag.valueName.empty()) left += " " + flag.valueName;
-    if (left.size() < 34) left.resize(34, ' ');
-    else left += "  ";
+    if (left.size() < 34)
+      left.resize(34, ' ');
+    else
+      left += "  ";
     out += left + flag.help + (flag.repeated ? " (repeatable)" : "") + "\n";
   }
   out += "  --help                          show this help\n";

@@ -6,8 +6,8 @@ namespace berth::common {
 
 std::optional<int64_t> unixSecondsOfUtc(int year, int month, int day, int hour, int minute,
                                         int second) {
-  if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31 ||
-      hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) {
+  if (year < 1970 || year > 9999 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 ||
+      hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) {
     return std::nullopt;
   }
   std::tm tm{};

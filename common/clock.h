@@ -16,8 +16,7 @@ class Clock {
     return std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch()).count();
   }
   int64_t unixMillis() const {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(now().time_since_epoch())
-        .count();
+    return std::chrono::duration_cast<std::chrono::milliseconds>(now().time_since_epoch()).count();
   }
 };
 

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <climits>
-#include <set>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "common/base64.h"
@@ -197,7 +197,8 @@ void validateS3(const S3StorageConfig& s3, std::vector<std::string>& problems) {
   if (s3.accessKey.empty() != s3.secretKey.empty()) {
     problems.push_back("registry.s3: accessKey and secretKey go together; set both or neither");
   }
-  if (!s3.prefix.empty() && (s3.prefix.front() == '/' || s3.prefix.find("//") != std::string::npos)) {
+  if (!s3.prefix.empty() &&
+      (s3.prefix.front() == '/' || s3.prefix.find("//") != std::string::npos)) {
     problems.push_back("registry.s3.prefix must not start with '/' or contain '//'");
   }
 }

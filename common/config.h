@@ -16,14 +16,14 @@ struct TlsFiles {
 
 // One access rule of the registry: which account may do what to which repositories.
 struct AccessRule {
-  std::string account;           // a user name, "*" for any authenticated user, "anonymous"
-  std::string repository;        // RE2 pattern, implicitly anchored, matched against the name
+  std::string account;               // a user name, "*" for any authenticated user, "anonymous"
+  std::string repository;            // RE2 pattern, implicitly anchored, matched against the name
   std::vector<std::string> actions;  // "pull", "push", "delete", "*"
 };
 
 struct RegistryAuthConfig {
-  std::string htpasswdFile;        // empty: anonymous access, everything allowed
-  std::string realm = "berth";     // Basic realm and token service name
+  std::string htpasswdFile;     // empty: anonymous access, everything allowed
+  std::string realm = "berth";  // Basic realm and token service name
   std::string tokenIssuer = "berth";
   int64_t tokenTtlSeconds = 300;
   std::string tokenKeyFile;        // HMAC key for tokens; empty: a random key per process
@@ -44,10 +44,10 @@ struct ProxyCredential {
 
 // One upstream registry the pull-through cache serves (registry.proxy.upstreams[]).
 struct ProxyUpstream {
-  std::string host;   // as in image references: "docker.io", "127.0.0.1:5001"
-  std::string url;    // default https://<host>; docker.io: https://registry-1.docker.io
+  std::string host;       // as in image references: "docker.io", "127.0.0.1:5001"
+  std::string url;        // default https://<host>; docker.io: https://registry-1.docker.io
   bool insecure = false;  // plain HTTP or unverified TLS
-  std::string alias;  // optional extra first path component
+  std::string alias;      // optional extra first path component
   std::vector<ProxyCredential> credentials;
 };
 
@@ -65,15 +65,16 @@ struct ProxyConfig {
 struct S3StorageConfig {
   std::string endpoint;  // http(s)://HOST[:PORT]; empty: https://s3.<region>.amazonaws.com
   std::string region = "us-east-1";
-  std::string bucket;    // set: the S3 driver is used and registry.storage is ignored
-  std::string prefix;    // key prefix inside the bucket, e.g. "berth/"
+  std::string bucket;  // set: the S3 driver is used and registry.storage is ignored
+  std::string prefix;  // key prefix inside the bucket, e.g. "berth/"
   // Credentials, first found wins: accessKey+secretKey here, credentialsFile (the AWS shared
   // credentials format, profile [default]), then AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.
   std::string accessKey;
   std::string secretKey;
   std::string credentialsFile;
   // Path-style (https://host/bucket/key) or virtual-host (https://bucket.host/key) addressing.
-  // Default: path-style with a custom endpoint (IP addresses, no wildcard DNS), virtual-host on AWS.
+  // Default: path-style with a custom endpoint (IP addresses, no wildcard DNS), virtual-host on
+  // AWS.
   bool pathStyle = false;
   bool insecureSkipVerify = false;  // https without certificate verification (tests only)
   std::string caFile;               // CA bundle for the endpoint's certificate
@@ -153,7 +154,7 @@ Result<std::string> registryClientAuthorization(const RegistryClientCredential& 
 
 struct WebhookConfig {
   std::string listen = "127.0.0.1:8443";
-  TlsFiles tls;  // the webhook listens only when a certificate and key are set
+  TlsFiles tls;             // the webhook listens only when a certificate and key are set
   std::string registryUrl;  // where the webhook resolves tags to digests; default: the registry
   // The webhook's own account at the registry for those lookups (HTTP Basic), when the registry
   // has auth on: pins are resolved under this identity, never under a client's.
@@ -172,7 +173,7 @@ struct NodeProxyConfig {
   std::string upstreamRegistry;  // the registry Service URL, http:// or https://
   std::string cacheDir = "./berth-node-cache";
   int64_t cacheMaxBytes = 10LL << 30;
-  std::string caFile;  // CA bundle for an https registry
+  std::string caFile;     // CA bundle for an https registry
   bool insecure = false;  // do not verify the registry's certificate
   int64_t threads = 0;
   // The node's own account at the registry, for blob fetches once a client's HEAD was allowed;

@@ -56,9 +56,10 @@ class RateLimiter {
   std::list<std::string> recency_;  // most recently used first
 };
 
-// The key a client address is limited and counted under (request rate, anonymous uploads): an IPv4 address as it is, an IPv6 address by its
-// /64 prefix (one host commonly holds a whole /64, so per address it would have 2^64 buckets),
-// an IPv4-mapped IPv6 address as the IPv4 address. Text that is no address is used as it is.
+// The key a client address is limited and counted under (request rate, anonymous uploads): an IPv4
+// address as it is, an IPv6 address by its /64 prefix (one host commonly holds a whole /64, so per
+// address it would have 2^64 buckets), an IPv4-mapped IPv6 address as the IPv4 address. Text that
+// is no address is used as it is.
 std::string clientAddressKey(const std::string& address);
 
 }  // namespace berth::registry

@@ -78,8 +78,8 @@ std::optional<int64_t> YamlMapReader::integer(const std::string& key, int64_t mi
     return std::nullopt;
   }
   if (value < min || value > max) {
-    error(child, "'" + key + "' must be between " + std::to_string(min) + " and " +
-                     std::to_string(max));
+    error(child,
+          "'" + key + "' must be between " + std::to_string(min) + " and " + std::to_string(max));
     return std::nullopt;
   }
   return value;
@@ -92,11 +92,24 @@ std::optional<int64_t> YamlMapReader::durationSeconds(const std::string& key, bo
   int64_t unit = 1;
   if (!text.empty()) {
     switch (text.back()) {
-      case 's': unit = 1; text.pop_back(); break;
-      case 'm': unit = 60; text.pop_back(); break;
-      case 'h': unit = 3600; text.pop_back(); break;
-      case 'd': unit = 86400; text.pop_back(); break;
-      default: break;
+      case 's':
+        unit = 1;
+        text.pop_back();
+        break;
+      case 'm':
+        unit = 60;
+        text.pop_back();
+        break;
+      case 'h':
+        unit = 3600;
+        text.pop_back();
+        break;
+      case 'd':
+        unit = 86400;
+        text.pop_back();
+        break;
+      default:
+        break;
     }
   }
   int64_t value = 0;

@@ -33,8 +33,7 @@ class YamlMapReader {
                                  bool required = false);
   // Accepts "90s", "5m", "2h", "1d" or a bare number of seconds.
   std::optional<int64_t> durationSeconds(const std::string& key, bool required = false);
-  std::optional<std::vector<std::string>> stringList(const std::string& key,
-                                                     bool required = false);
+  std::optional<std::vector<std::string>> stringList(const std::string& key, bool required = false);
   // The raw child, marked as known; an undefined node when absent.
   YAML::Node node(const std::string& key, bool required = false);
 

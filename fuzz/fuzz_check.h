@@ -8,12 +8,12 @@
 #include <utility>
 
 // An invariant the code under test promises; a violation is a finding like a crash.
-#define BERTH_FUZZ_CHECK(cond)                                                       \
-  do {                                                                               \
-    if (!(cond)) {                                                                   \
+#define BERTH_FUZZ_CHECK(cond)                                                          \
+  do {                                                                                  \
+    if (!(cond)) {                                                                      \
       std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                  \
-    }                                                                                \
+      std::abort();                                                                     \
+    }                                                                                   \
   } while (false)
 
 namespace berth::fuzz {

@@ -1,6 +1,6 @@
 // parseImageReference: any bytes; a parsed reference is valid and normalises to a fixed point.
-#include "fuzz/fuzz_check.h"
 #include "common/oci/image_reference.h"
+#include "fuzz/fuzz_check.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace berth::oci;

@@ -1,7 +1,7 @@
 // parseRoute: the decoded path is the first input line, the raw request target the rest (or the
 // same text). A routed name is a valid repository path with no traversal segment.
-#include "fuzz/fuzz_check.h"
 #include "common/oci/image_reference.h"
+#include "fuzz/fuzz_check.h"
 #include "registry/api/router.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "common/result.h"
 #include "common/oci/digest.h"
+#include "common/result.h"
 #include "registry/storage/driver/storage_driver.h"
 
 namespace berth::registry {

@@ -8,14 +8,14 @@
 #include "common/http/client.h"
 #include "common/http/router.h"
 #include "common/http/url.h"
+#include "common/oci/errors.h"
+#include "node/anonymous_pulls.h"
+#include "registry/proxy/blob_fetch.h"
+#include "registry/proxy/lru.h"
+#include "registry/proxy/upstream_client.h"
 #include "registry/storage/blob_store.h"
 #include "registry/storage/driver/filesystem/filesystem_driver.h"
-#include "node/anonymous_pulls.h"
-#include "common/oci/errors.h"
 #include "registry/storage/paths.h"
-#include "registry/proxy/blob_fetch.h"
-#include "registry/proxy/upstream_client.h"
-#include "registry/proxy/lru.h"
 #include "registry/storage/upload_store.h"
 
 namespace berth::registry {
@@ -32,10 +32,16 @@ constexpr size_t kMaxForwardedBody = 16 << 20;
 // repository while a blob streams in.
 constexpr const char* kCacheRepository = "node-cache";
 // Response headers a registry client needs, copied from the registry's answer.
-constexpr const char* kForwardedHeaders[] = {
-    "Content-Type", "Docker-Content-Digest", "WWW-Authenticate", "ETag",
-    "Docker-Distribution-API-Version", "Link", "OCI-Subject", "Location", "Content-Range",
-    "Accept-Ranges"};
+constexpr const char* kForwardedHeaders[] = {"Content-Type",
+                                             "Docker-Content-Digest",
+                                             "WWW-Authenticate",
+                                             "ETag",
+                                             "Docker-Distribution-API-Version",
+                                             "Link",
+                                             "OCI-Subject",
+                                             "Location",
+                                             "Content-Range",
+                                             "Accept-Ranges"};
 
 // A blob read: the registry decides per repository, so both parts matter.
 struct BlobRequest {
@@ -205,8 +211,8 @@ void NodeProxyService::Impl::copyHeaders(const http::Response& from,
 void NodeProxyService::Impl::used(const oci::Digest& digest, uint64_t size) {
   std::lock_guard lock(lruMutex);
   lru.use(digest.str(), "", size, clock.unixSeconds());
-  for (const auto& victim : lru.victims(static_cast<uint64_t>(config.cacheMaxBytes),
-                                        digest.str())) {
+  for (const auto& victim :
+       lru.victims(static_cast<uint64_t>(config.cacheMaxBytes), digest.str())) {
     if (auto d = oci::Digest::parse(victim)) {
       std::unique_lock commit(blobs->commitLock());
       const std::string data = paths::blobData(*d);
@@ -272,9 +278,9 @@ void NodeProxyService::Impl::runFetch(BlobFetch& fetch, const std::string& path,
     if (!result || status != 200) {
       // A refused status stops the transfer at its headers: name the status then.
       const bool refused = status != 0 && status != 200;
-      transfer = Error{ErrorCode::Unavailable, "registry blob fetch failed",
-                       refused || result ? "HTTP " + std::to_string(status)
-                                         : result.error().message};
+      transfer =
+          Error{ErrorCode::Unavailable, "registry blob fetch failed",
+                refused || result ? "HTTP " + std::to_string(status) : result.error().message};
       return false;
     }
     return true;
@@ -419,8 +425,8 @@ common::Status NodeProxyService::open() {
   }
   auto registry = http::Client::create(split->first, registryClientOptions(s.config));
   if (!registry) {
-    return Error{ErrorCode::InvalidArgument, "nodeProxy.upstreamRegistry is not a URL: " +
-                                                 s.config.upstreamRegistry,
+    return Error{ErrorCode::InvalidArgument,
+                 "nodeProxy.upstreamRegistry is not a URL: " + s.config.upstreamRegistry,
                  registry.error().message};
   }
   s.registry = std::make_unique<http::Client>(std::move(*registry));
@@ -437,8 +443,8 @@ common::Status NodeProxyService::open() {
   s.blobs = std::make_unique<BlobStore>(*s.driver);
   s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, s.clock, 3600);
   s.anonymousPulls = std::make_unique<AnonymousPullRecords>(*s.driver);
-  BERTH_TRY_ASSIGN(s.authorization, common::registryClientAuthorization(
-                                        s.config.registryAuth, "nodeProxy.registryAuth"));
+  BERTH_TRY_ASSIGN(s.authorization, common::registryClientAuthorization(s.config.registryAuth,
+                                                                        "nodeProxy.registryAuth"));
   (void)s.driver->remove(paths::repository(kCacheRepository));  // sessions of a previous run
   if (auto prefixes = s.driver->list(paths::blobAlgorithmDir("sha256"))) {
     for (const auto& prefix : *prefixes) {
@@ -462,14 +468,14 @@ common::Status NodeProxyService::open() {
 
 void NodeProxyService::registerRoutes(http::Router& router) {
   Impl* s = impl_.get();
-  router.addPattern("GET", kV2Pattern,
-                    [s](const http::ServerRequest& req, http::ServerResponse& res,
-                        http::BodyReader&) {
-                      s->requests.inc();
-                      res.setHeader("Docker-Distribution-API-Version", "registry/2.0");
-                      if (auto blob = blobRequestOf(req.path)) return s->serveBlob(req, res, *blob);
-                      s->forward(req, res);
-                    });
+  router.addPattern(
+      "GET", kV2Pattern,
+      [s](const http::ServerRequest& req, http::ServerResponse& res, http::BodyReader&) {
+        s->requests.inc();
+        res.setHeader("Docker-Distribution-API-Version", "registry/2.0");
+        if (auto blob = blobRequestOf(req.path)) return s->serveBlob(req, res, *blob);
+        s->forward(req, res);
+      });
   // Pushes are refused before any byte of their body is read: the server answers a body sent
   // to a route that takes none and closes the connection.
   auto refuse = [](const http::ServerRequest&, http::ServerResponse& res, http::BodyReader&) {

@@ -6,7 +6,9 @@ namespace {
 nlohmann::json findingsToJson(const std::vector<Finding>& findings) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& f : findings) {
-    out.push_back({{"policy", f.policy}, {"rule", f.rule}, {"message", f.message},
+    out.push_back({{"policy", f.policy},
+                   {"rule", f.rule},
+                   {"message", f.message},
                    {"mode", modeName(f.mode)}});
   }
   return out;

@@ -37,8 +37,8 @@ std::string rewriteInto(const std::string& target, const oci::ImageReference& im
 // configured upstream counts; any other name under the target is a repository of Berth's own
 // and is judged as such.
 std::optional<oci::ImageReference> unwrapMirrored(const CompiledPolicy& policy,
-                                             const oci::ImageReference& image,
-                                             std::string* targetOut) {
+                                                  const oci::ImageReference& image,
+                                                  std::string* targetOut) {
   const std::string repository = image.repository();
   for (const auto& target : policy.rewriteTargets) {
     if (repository.size() <= target.size() + 1 || repository.compare(0, target.size(), target) ||
@@ -62,9 +62,9 @@ std::optional<oci::ImageReference> unwrapMirrored(const CompiledPolicy& policy,
   return std::nullopt;
 }
 
-DocumentOutcome evaluateDocument(const CompiledPolicyDocument& doc, const oci::ImageReference& image,
-                                 const std::string& imageText, std::string_view ns,
-                                 Operation op) {
+DocumentOutcome evaluateDocument(const CompiledPolicyDocument& doc,
+                                 const oci::ImageReference& image, const std::string& imageText,
+                                 std::string_view ns, Operation op) {
   DocumentOutcome outcome;
   std::vector<size_t> candidates;
   doc.index.candidates(imageText, candidates);
@@ -123,10 +123,10 @@ DocumentOutcome evaluateDocument(const CompiledPolicyDocument& doc, const oci::I
     return outcome;
   }
   outcome.verdict = doc.defaultVerdict;
-  outcome.reason = doc.defaultVerdict == Verdict::Deny
-                       ? (doc.defaultMessage.empty() ? "no rule allows this image"
-                                                     : doc.defaultMessage)
-                       : "no rule matched; allowed by default";
+  outcome.reason =
+      doc.defaultVerdict == Verdict::Deny
+          ? (doc.defaultMessage.empty() ? "no rule allows this image" : doc.defaultMessage)
+          : "no rule matched; allowed by default";
   return outcome;
 }
 

@@ -2,8 +2,8 @@
 
 #include <string_view>
 
-#include "common/result.h"
 #include "common/oci/image_reference.h"
+#include "common/result.h"
 #include "policy/policy.h"
 
 namespace berth::policy {

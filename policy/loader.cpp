@@ -12,10 +12,10 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/parser.h>
 
-#include "common/yaml_reader.h"
-#include "common/regex.h"
-#include "policy/compiled_policy.h"
 #include "common/oci/image_reference.h"
+#include "common/regex.h"
+#include "common/yaml_reader.h"
+#include "policy/compiled_policy.h"
 
 namespace berth::policy {
 namespace {
@@ -150,7 +150,8 @@ void readRule(const YAML::Node& node, const std::string& file, const std::string
     r.error(node, "action deny needs a 'message' telling users what to do instead");
   }
   if (auto target = r.string("target")) {
-    if (!isRewrite && actionOk) r.error(r.node("target"), "'target' applies only to action rewrite");
+    if (!isRewrite && actionOk)
+      r.error(r.node("target"), "'target' applies only to action rewrite");
     if (!isValidRewriteTarget(*target)) {
       r.error(r.node("target"), "invalid rewrite target '" + *target +
                                     "' (want a registry host such as localhost:5005 or "
@@ -161,7 +162,8 @@ void readRule(const YAML::Node& node, const std::string& file, const std::string
     rule.rewriteTarget = ctx.options.defaultRewriteTarget;
   }
   if (auto pin = r.boolean("pin")) {
-    if (!isDigest && actionOk) r.error(r.node("pin"), "'pin' applies only to action require-digest");
+    if (!isDigest && actionOk)
+      r.error(r.node("pin"), "'pin' applies only to action require-digest");
     rule.pin = *pin;
   }
   if (auto failure = r.string("onPinFailure")) {
@@ -178,10 +180,14 @@ void readRule(const YAML::Node& node, const std::string& file, const std::string
   }
   if (auto ops = r.stringList("operations")) {
     for (const auto& op : *ops) {
-      if (op == "admit") rule.operations.push_back(Operation::Admit);
-      else if (op == "push") rule.operations.push_back(Operation::Push);
-      else if (op == "pull") rule.operations.push_back(Operation::Pull);
-      else r.error(r.node("operations"), "unknown operation '" + op + "' (use admit, push or pull)");
+      if (op == "admit")
+        rule.operations.push_back(Operation::Admit);
+      else if (op == "push")
+        rule.operations.push_back(Operation::Push);
+      else if (op == "pull")
+        rule.operations.push_back(Operation::Pull);
+      else
+        r.error(r.node("operations"), "unknown operation '" + op + "' (use admit, push or pull)");
     }
     if (ops->empty()) r.error(r.node("operations"), "'operations' must not be empty");
   } else {
@@ -202,7 +208,8 @@ void readDocument(const YAML::Node& root, const std::string& file, LoadContext& 
               "unsupported apiVersion '" + *apiVersion + "' (want " + kApiVersion + ")");
   }
   const auto kind = top.string("kind", true);
-  if (kind && *kind != kKind) top.error(top.node("kind"), "unsupported kind '" + *kind + "' (want " + kKind + ")");
+  if (kind && *kind != kKind)
+    top.error(top.node("kind"), "unsupported kind '" + *kind + "' (want " + kKind + ")");
 
   CompiledPolicyDocument doc;
   doc.source = common::yamlPosition(file, root);
@@ -223,18 +230,25 @@ void readDocument(const YAML::Node& root, const std::string& file, LoadContext& 
   YamlMapReader s(spec, file, context, ctx.errors);
   if (!s.valid()) return;
   if (auto mode = s.string("mode")) {
-    if (*mode == "enforce") doc.mode = Mode::Enforce;
-    else if (*mode == "warn") doc.mode = Mode::Warn;
-    else if (*mode == "audit") doc.mode = Mode::Audit;
-    else s.error(s.node("mode"), "unknown mode '" + *mode + "' (use enforce, warn or audit)");
+    if (*mode == "enforce")
+      doc.mode = Mode::Enforce;
+    else if (*mode == "warn")
+      doc.mode = Mode::Warn;
+    else if (*mode == "audit")
+      doc.mode = Mode::Audit;
+    else
+      s.error(s.node("mode"), "unknown mode '" + *mode + "' (use enforce, warn or audit)");
   }
   doc.namespaces = readPatterns(s, "namespaces", ctx.errors);
   if (YAML::Node def = s.node("default"); def.IsDefined()) {
     YamlMapReader d(def, file, context + " default", ctx.errors);
     if (auto action = d.string("action", true)) {
-      if (*action == "allow") doc.defaultVerdict = Verdict::Allow;
-      else if (*action == "deny") doc.defaultVerdict = Verdict::Deny;
-      else d.error(d.node("action"), "default action must be allow or deny, not '" + *action + "'");
+      if (*action == "allow")
+        doc.defaultVerdict = Verdict::Allow;
+      else if (*action == "deny")
+        doc.defaultVerdict = Verdict::Deny;
+      else
+        d.error(d.node("action"), "default action must be allow or deny, not '" + *action + "'");
     }
     doc.defaultMessage = d.string("message").value_or("");
     d.finish();
@@ -256,8 +270,8 @@ void readDocument(const YAML::Node& root, const std::string& file, LoadContext& 
   }
   for (const auto& rule : doc.rules) {
     if (rule.action == Action::Rewrite &&
-        std::find(policy.rewriteTargets.begin(), policy.rewriteTargets.end(),
-                  rule.rewriteTarget) == policy.rewriteTargets.end()) {
+        std::find(policy.rewriteTargets.begin(), policy.rewriteTargets.end(), rule.rewriteTarget) ==
+            policy.rewriteTargets.end()) {
       policy.rewriteTargets.push_back(rule.rewriteTarget);
     }
   }
@@ -393,8 +407,7 @@ common::Result<PolicySnapshot> loadPolicyText(const std::string& text,
   return PolicySnapshot(policy);
 }
 
-common::Result<PolicySnapshot> loadPolicyPath(const std::string& path,
-                                              const LoadOptions& options) {
+common::Result<PolicySnapshot> loadPolicyPath(const std::string& path, const LoadOptions& options) {
   if (path.empty()) return emptyPolicy(options);
   std::string listError;
   const auto files = listPolicyFiles(path, &listError);

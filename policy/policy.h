@@ -34,19 +34,19 @@ struct Finding {
 
 // The answer for one image. A pure value: the engine computes it without I/O.
 struct Decision {
-  std::string image;                     // the normalised input reference
+  std::string image;  // the normalised input reference
   Verdict verdict = Verdict::Allow;
   std::optional<std::string> rewritten;  // set when verdict is Rewrite
   bool pin = false;                      // the webhook should resolve the tag to a digest
   PinFailure onPinFailure = PinFailure::Deny;
-  bool immutable = false;                // the image's tag may not be overwritten (push)
+  bool immutable = false;  // the image's tag may not be overwritten (push)
   std::optional<std::string> immutableRule;
-  std::optional<std::string> policy;     // the deciding policy's name
-  std::optional<std::string> rule;       // the deciding rule's name; null for a default
+  std::optional<std::string> policy;  // the deciding policy's name
+  std::optional<std::string> rule;    // the deciding rule's name; null for a default
   std::string reason;
-  Mode mode = Mode::Enforce;             // the deciding policy's mode
-  std::vector<Finding> warnings;         // from warn-mode policies
-  std::vector<Finding> audits;           // from audit-mode policies
+  Mode mode = Mode::Enforce;      // the deciding policy's mode
+  std::vector<Finding> warnings;  // from warn-mode policies
+  std::vector<Finding> audits;    // from audit-mode policies
 };
 
 class CompiledPolicy;  // defined in policy/compiled_policy.h; immutable once built

@@ -55,7 +55,8 @@ common::Status PolicyWatcher::loadInitial() {
   }
   reloads_.inc();
   lastReloadOk_.set(1);
-  logger_.info("policy loaded", {{"path", path_}, {"files", current()->files.size()},
+  logger_.info("policy loaded", {{"path", path_},
+                                 {"files", current()->files.size()},
                                  {"policies", current()->documents.size()}});
   return {};
 }
@@ -78,7 +79,8 @@ bool PolicyWatcher::reload(const std::string& print) {
   lastFailedFingerprint_.clear();
   reloads_.inc();
   lastReloadOk_.set(1);
-  logger_.info("policy reloaded", {{"path", path_}, {"files", current()->files.size()},
+  logger_.info("policy reloaded", {{"path", path_},
+                                   {"files", current()->files.size()},
                                    {"policies", current()->documents.size()}});
   return true;
 }

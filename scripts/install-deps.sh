@@ -8,9 +8,9 @@ build_packages=(cmake g++ make pkg-config libcpp-httplib-dev libssl-dev libyaml-
                 libcrypt-dev)
 # Real registry clients and peers used by the integration tests.
 # clang, ninja and lld: the libFuzzer targets in fuzz/ and the sanitizer builds
-# (scripts/sanitizer-tests.sh).
+# (scripts/sanitizer-tests.sh); clang-format: scripts/check-format.sh.
 test_packages=(skopeo umoci podman docker-registry apache2-utils curl openssl unzip
-               clang libclang-rt-14-dev ninja-build lld)
+               clang libclang-rt-14-dev ninja-build lld clang-format)
 
 # The e2e tests (root only): a kube-apiserver and kubelet built with Go from Debian's source,
 # etcd, containerd and runc as the node, jq; wget for debootstrap (the Ceph root). Installed

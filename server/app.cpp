@@ -11,9 +11,9 @@
 #include "admission/webhook_service.h"
 #include "common/clock.h"
 #include "common/http/router.h"
+#include "node/node_proxy.h"
 #include "policy/loader.h"
 #include "policy/watcher.h"
-#include "node/node_proxy.h"
 #include "registry/api/registry_service.h"
 #include "server/listener.h"
 
@@ -78,8 +78,8 @@ common::Status App::Impl::startNodeProxy() {
       std::make_unique<registry::NodeProxyService>(config.nodeProxy, logger, metrics, clock);
   BERTH_TRY(nodeProxy->open());
   nodeProxyListener = std::make_unique<Listener>(
-      Listener::Options{"node-proxy", config.nodeProxy.listen, {},
-                        defaultThreads(config.nodeProxy.threads, 64)},
+      Listener::Options{
+          "node-proxy", config.nodeProxy.listen, {}, defaultThreads(config.nodeProxy.threads, 64)},
       logger);
   BERTH_TRY(nodeProxyListener->prepare());
   addOperationalRoutes(nodeProxyListener->router(), ready, metrics);
@@ -109,12 +109,12 @@ common::Status App::check() {
 common::Status App::start() {
   auto& s = *impl_;
   if (s.config.nodeProxy.enabled()) return s.startNodeProxy();
-  s.policy = std::make_unique<policy::PolicyWatcher>(s.config.policy.path,
-                                                     policy::loadOptionsFor(s.config), s.logger,
-                                                     s.metrics);
+  s.policy = std::make_unique<policy::PolicyWatcher>(
+      s.config.policy.path, policy::loadOptionsFor(s.config), s.logger, s.metrics);
   BERTH_TRY(s.policy->loadInitial());
   if (!s.config.policy.path.empty()) {
-    s.policy->start(std::chrono::seconds(std::max<int64_t>(1, s.config.policy.reloadIntervalSeconds)));
+    s.policy->start(
+        std::chrono::seconds(std::max<int64_t>(1, s.config.policy.reloadIntervalSeconds)));
   }
 
   s.registry = std::make_unique<registry::RegistryService>(s.config.registry, *s.policy, s.logger,
@@ -135,7 +135,7 @@ common::Status App::start() {
     s.selfRegistry = s.config.registry;
     if (auto hp = common::parseHostPort(s.config.registry.listen)) {
       const bool wildcard = hp->host == "0.0.0.0" || hp->host == "::" || hp->host.empty();
-      const std::string host = wildcard ? "127.0.0.1"
+      const std::string host = wildcard                                  ? "127.0.0.1"
                                : hp->host.find(':') != std::string::npos ? "[" + hp->host + "]"
                                                                          : hp->host;
       s.selfRegistry.listen = host + ":" + std::to_string(s.registryPort);

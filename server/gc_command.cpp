@@ -9,14 +9,14 @@
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
-#include "registry/storage/garbage_collector.h"
 #include "registry/storage/driver_factory.h"
+#include "registry/storage/garbage_collector.h"
 
 namespace berth::server {
 
+using registry::GarbageCollector;
 using registry::GcOptions;
 using registry::openStorage;
-using registry::GarbageCollector;
 
 namespace {
 

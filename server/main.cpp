@@ -3,8 +3,8 @@
 #include <vector>
 
 #include "server/audit_command.h"
-#include "server/gc_command.h"
 #include "server/commands.h"
+#include "server/gc_command.h"
 #include "webhook-certs/certs_command.h"
 
 namespace {

@@ -1,10 +1,10 @@
 #include <ostream>
 
 #include "common/args.h"
+#include "common/oci/image_reference.h"
 #include "policy/compiled_policy.h"
 #include "policy/decision_json.h"
 #include "policy/engine.h"
-#include "common/oci/image_reference.h"
 #include "policy/loader.h"
 #include "server/commands.h"
 
@@ -41,18 +41,22 @@ int checkCommand(const std::vector<std::string>& argv, std::ostream& out, std::o
     const auto& snapshot = *loaded.value();
     size_t rules = 0;
     for (const auto& doc : snapshot.documents) rules += doc.rules.size();
-    out << path << ": ok (" << snapshot.files.size() << " file(s), "
-        << snapshot.documents.size() << " polic" << (snapshot.documents.size() == 1 ? "y" : "ies")
-        << ", " << rules << " rule(s))\n";
+    out << path << ": ok (" << snapshot.files.size() << " file(s), " << snapshot.documents.size()
+        << " polic" << (snapshot.documents.size() == 1 ? "y" : "ies") << ", " << rules
+        << " rule(s))\n";
   }
   return status;
 }
 
 bool parseOperation(const std::string& text, policy::Operation& op) {
-  if (text == "admit") op = policy::Operation::Admit;
-  else if (text == "push") op = policy::Operation::Push;
-  else if (text == "pull") op = policy::Operation::Pull;
-  else return false;
+  if (text == "admit")
+    op = policy::Operation::Admit;
+  else if (text == "push")
+    op = policy::Operation::Push;
+  else if (text == "pull")
+    op = policy::Operation::Pull;
+  else
+    return false;
   return true;
 }
 

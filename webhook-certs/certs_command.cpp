@@ -145,7 +145,8 @@ int generateCommand(const std::vector<std::string>& argv, std::ostream& out, std
   }
   for (const auto& ip : args.all("ip")) {
     unsigned char buffer[sizeof(struct in6_addr)];
-    if (inet_pton(AF_INET, ip.c_str(), buffer) != 1 && inet_pton(AF_INET6, ip.c_str(), buffer) != 1) {
+    if (inet_pton(AF_INET, ip.c_str(), buffer) != 1 &&
+        inet_pton(AF_INET6, ip.c_str(), buffer) != 1) {
       err << prefix << "--ip '" << ip << "' is not an IPv4 or IPv6 address\n";
       return 2;
     }

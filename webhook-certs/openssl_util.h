@@ -37,7 +37,6 @@ common::Result<PkeyPtr> parsePrivateKey(const std::string& pem, const std::strin
 std::string certificateToPem(X509* certificate);
 std::string privateKeyToPem(EVP_PKEY* key);
 
-
 // "2026-01-31T12:00:00Z"
 std::string formatTime(const ASN1_TIME* time);
 // Whole days from now until `time`; negative when it is in the past.

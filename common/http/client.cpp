@@ -14,17 +14,16 @@ namespace {
 
 bool isToken(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](unsigned char c) {
-    return std::isalnum(c) || std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) !=
-                                  std::string_view::npos;
+    return std::isalnum(c) ||
+           std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
   });
 }
 
 // A header value may hold any visible byte, space and tab, but never the CR or LF that would
 // end it and start a header of the sender's choosing.
 bool isFieldValue(std::string_view text) {
-  return std::none_of(text.begin(), text.end(), [](unsigned char c) {
-    return c == '\r' || c == '\n' || c == '\0';
-  });
+  return std::none_of(text.begin(), text.end(),
+                      [](unsigned char c) { return c == '\r' || c == '\n' || c == '\0'; });
 }
 
 // Why a request cannot go on the wire as given, or "".

@@ -7,7 +7,7 @@ namespace berth::http {
 std::unique_ptr<Connection> openConnection(const Origin& origin, const ClientOptions& options) {
   auto connection = std::make_unique<Connection>(origin.str());
   connection->set_keep_alive(true);
-  connection->set_tcp_nodelay(true);  // no 40 ms delayed-ACK stall between headers and body
+  connection->set_tcp_nodelay(true);       // no 40 ms delayed-ACK stall between headers and body
   connection->set_follow_location(false);  // redirects are followed in client.cpp, by policy
   connection->set_url_encode(false);       // targets go out exactly as the caller wrote them
   connection->set_decompress(options.decompress);

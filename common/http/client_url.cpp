@@ -99,8 +99,8 @@ std::string encodeTarget(std::string_view decoded) {
   std::string out;
   out.reserve(decoded.size());
   for (unsigned char c : decoded) {
-    const bool escape = isControlOrSpace(c) || c >= 0x80 || c == '+' || c == '\'' || c == ',' ||
-                        c == ';';
+    const bool escape =
+        isControlOrSpace(c) || c >= 0x80 || c == '+' || c == '\'' || c == ',' || c == ';';
     if (escape) {
       out += '%';
       out += kHex[c >> 4];

@@ -5,7 +5,8 @@
 namespace berth::http {
 
 ElasticThreadPool::ElasticThreadPool(size_t core, size_t max, std::chrono::milliseconds idleExit)
-    : core_(std::max<size_t>(core, 1)), max_(std::max(max, std::max<size_t>(core, 1))),
+    : core_(std::max<size_t>(core, 1)),
+      max_(std::max(max, std::max<size_t>(core, 1))),
       idleExit_(idleExit) {
   std::lock_guard lock(mutex_);
   for (size_t i = 0; i < core_; ++i) spawnLocked();

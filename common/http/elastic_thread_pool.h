@@ -40,9 +40,9 @@ class ElasticThreadPool final {
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::function<void()>> jobs_;
-  std::list<std::thread> threads_;   // live threads
-  std::vector<std::thread> retired_; // ended on their own, joined later by enqueue or shutdown
-  size_t busy_ = 0;  // threads running a job
+  std::list<std::thread> threads_;    // live threads
+  std::vector<std::thread> retired_;  // ended on their own, joined later by enqueue or shutdown
+  size_t busy_ = 0;                   // threads running a job
   bool stopping_ = false;
 };
 

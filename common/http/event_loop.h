@@ -11,9 +11,9 @@
 
 #include "common/http/connection.h"
 #include "common/http/connection_limits.h"
-#include "common/http/server_request.h"
 #include "common/http/router.h"
 #include "common/http/server_options.h"
+#include "common/http/server_request.h"
 #include "common/log.h"
 #include "common/result.h"
 

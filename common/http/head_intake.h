@@ -3,8 +3,8 @@
 #include <string>
 
 #include "common/http/connection.h"
-#include "common/http/server_request.h"
 #include "common/http/router.h"
+#include "common/http/server_request.h"
 
 namespace berth::http {
 
@@ -13,7 +13,7 @@ struct HeadStep {
   enum class Kind { NeedMore, Ready, Refused };
   Kind kind = Kind::NeedMore;
   ServerRequest request;  // Ready: parsed, with the connection's addresses
-  int status = 0;   // Refused: answer this and close
+  int status = 0;         // Refused: answer this and close
   std::string reason;
 };
 

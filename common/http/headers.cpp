@@ -12,8 +12,7 @@ bool CaseInsensitiveLess::operator()(std::string_view a, std::string_view b) con
   });
 }
 
-std::string headerValue(const Headers& headers, std::string_view name,
-                        std::string_view fallback) {
+std::string headerValue(const Headers& headers, std::string_view name, std::string_view fallback) {
   auto it = headers.find(std::string(name));
   return it == headers.end() ? std::string(fallback) : it->second;
 }

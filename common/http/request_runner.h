@@ -4,9 +4,9 @@
 #include <memory>
 
 #include "common/http/connection.h"
-#include "common/http/server_request.h"
 #include "common/http/router.h"
 #include "common/http/server_options.h"
+#include "common/http/server_request.h"
 #include "common/log.h"
 
 namespace berth::http {

@@ -10,7 +10,7 @@ void ServerResponse::setContent(std::string content, std::string_view contentTyp
 }
 
 void ServerResponse::setContentProvider(uint64_t length, std::string_view contentType,
-                                  ContentProvider contentProvider) {
+                                        ContentProvider contentProvider) {
   body.clear();
   provider = std::move(contentProvider);
   providerLength = length;
@@ -19,7 +19,7 @@ void ServerResponse::setContentProvider(uint64_t length, std::string_view conten
 }
 
 void ServerResponse::setChunkedContentProvider(std::string_view contentType,
-                                         ChunkedContentProvider contentProvider) {
+                                               ChunkedContentProvider contentProvider) {
   body.clear();
   provider = nullptr;
   chunkedProvider = std::move(contentProvider);

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "common/result.h"
 #include "common/oci/digest.h"
+#include "common/result.h"
 
 namespace berth::oci {
 

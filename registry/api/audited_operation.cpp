@@ -9,8 +9,7 @@ std::optional<AuditOperation> auditedOperation(const Route& route, const std::st
       if (method == "GET") return AuditOperation::PullManifest;
       if (method == "PUT") return AuditOperation::PushManifest;
       if (method == "DELETE") {
-        return route.referenceIsDigest ? AuditOperation::DeleteManifest
-                                       : AuditOperation::DeleteTag;
+        return route.referenceIsDigest ? AuditOperation::DeleteManifest : AuditOperation::DeleteTag;
       }
       return std::nullopt;
     case RouteKind::Blob:

@@ -1,8 +1,8 @@
 // HTTP adapter for /v2/<name>/blobs/<digest>: GET (ranges), HEAD, DELETE.
 #include <memory>
 
-#include "registry/api/exchange.h"
 #include "common/large_buffer.h"
+#include "registry/api/exchange.h"
 #include "registry/storage/upload_range.h"
 
 namespace berth::registry {
@@ -20,7 +20,7 @@ struct Download {
   oci::Digest digest;
   uint64_t first;  // the first byte of the (range of the) blob that is sent
   std::unique_ptr<StorageReader> reader;
-  uint64_t position = 0;  // offset within what is sent
+  uint64_t position = 0;                // offset within what is sent
   std::unique_ptr<LargeBuffer> buffer;  // allocated on the first read (HEAD needs none)
 };
 
@@ -61,8 +61,8 @@ common::Status getBlob(RegistryContext& ctx, Exchange& ex) {
       range = **resolved;
       ex.res.status = 206;
       ex.res.setHeader("Content-Range", "bytes " + std::to_string(range.first) + "-" +
-                                             std::to_string(range.last) + "/" +
-                                             std::to_string(size));
+                                            std::to_string(range.last) + "/" +
+                                            std::to_string(size));
     }
   }
   if (size == 0) {
@@ -73,9 +73,9 @@ common::Status getBlob(RegistryContext& ctx, Exchange& ex) {
   if (!head) ex.bytesOut = length;
   auto download = std::make_shared<Download>(Download{ctx.blobs, digest, range.first, {}, 0, {}});
   ex.res.setContentProvider(length, "application/octet-stream",
-                              [download](size_t offset, size_t len, http::DataSink& sink) {
-                                return provide(*download, offset, len, sink);
-                              });
+                            [download](size_t offset, size_t len, http::DataSink& sink) {
+                              return provide(*download, offset, len, sink);
+                            });
   return {};
 }
 

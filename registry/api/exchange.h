@@ -7,21 +7,21 @@
 
 #include "common/clock.h"
 #include "common/config.h"
+#include "common/error.h"
 #include "common/http/body_reader.h"
 #include "common/http/server_request.h"
 #include "common/http/server_response.h"
-#include "common/error.h"
 #include "common/log.h"
 #include "policy/policy.h"
-#include "registry/auth/authorizer.h"
-#include "registry/storage/blob_store.h"
-#include "registry/storage/manifest_store.h"
-#include "registry/storage/repositories.h"
 #include "registry/api/policy_gate.h"
 #include "registry/api/registry_metrics.h"
 #include "registry/api/router.h"
 #include "registry/audit/operation.h"
+#include "registry/auth/authorizer.h"
+#include "registry/storage/blob_store.h"
 #include "registry/storage/driver/storage_driver.h"
+#include "registry/storage/manifest_store.h"
+#include "registry/storage/repositories.h"
 #include "registry/storage/upload_store.h"
 
 namespace berth::registry {
@@ -50,7 +50,7 @@ struct Exchange {
   Route route;
   Principal principal;
   std::optional<AuditOperation> operation;  // auditedOperation(); none: not audited
-  std::string digest;     // the content's digest, when known
+  std::string digest;                       // the content's digest, when known
   uint64_t bytesIn = 0;
   uint64_t bytesOut = 0;
   bool bodyConsumed = false;

@@ -50,7 +50,7 @@ common::Result<Page> paginate(Exchange& ex, std::vector<std::string> sorted) {
 void linkNext(Exchange& ex, const std::string& base, const Page& page) {
   if (!page.more) return;
   ex.res.setHeader("Link", "<" + base + "?n=" + std::to_string(page.n) +
-                                "&last=" + page.items.back() + ">; rel=\"next\"");
+                               "&last=" + page.items.back() + ">; rel=\"next\"");
 }
 
 std::string dump(const json& body) {
@@ -80,11 +80,10 @@ common::Status handleCatalog(RegistryContext& ctx, Exchange& ex) {
   for (auto& entry : entries) {
     if (!entry.hasManifests) continue;
     // With auth on, the catalog shows only what the client may pull.
-    if (ctx.auth.enabled() &&
-        !ctx.auth
-             .authorize(ex.req.header("Authorization"), ex.req.header("Host"),
-                        entry.name, AccessAction::Pull)
-             .allowed) {
+    if (ctx.auth.enabled() && !ctx.auth
+                                   .authorize(ex.req.header("Authorization"), ex.req.header("Host"),
+                                              entry.name, AccessAction::Pull)
+                                   .allowed) {
       continue;
     }
     names.push_back(std::move(entry.name));
@@ -119,9 +118,9 @@ common::Status handleReferrers(RegistryContext& ctx, Exchange& ex) {
   if (!filter.empty()) ex.res.setHeader("OCI-Filters-Applied", "artifactType");
   ex.res.status = 200;
   ex.res.setContent(dump(json{{"schemaVersion", 2},
-                               {"mediaType", oci::media::kOciIndex},
-                               {"manifests", std::move(manifests)}}),
-                     oci::media::kOciIndex);
+                              {"mediaType", oci::media::kOciIndex},
+                              {"manifests", std::move(manifests)}}),
+                    oci::media::kOciIndex);
   return {};
 }
 

@@ -55,10 +55,9 @@ common::Status PolicyGate::checkPush(const std::string& repository,
   return enforce(repository, reference, policy::Operation::Push);
 }
 
-common::Result<std::optional<std::string>> PolicyGate::immutableRule(
-    const std::string& repository, const std::string& tag) const {
-  BERTH_TRY_ASSIGN(policy::Decision decision,
-                   decide(repository, tag, policy::Operation::Push));
+common::Result<std::optional<std::string>> PolicyGate::immutableRule(const std::string& repository,
+                                                                     const std::string& tag) const {
+  BERTH_TRY_ASSIGN(policy::Decision decision, decide(repository, tag, policy::Operation::Push));
   if (!decision.immutable) return std::optional<std::string>();
   return std::optional<std::string>(
       decision.immutableRule.value_or(decision.rule.value_or("immutable-tags")));
@@ -73,12 +72,11 @@ common::Status PolicyGate::checkWritableName(const std::string& repository) cons
   const bool hostShaped = first.find('.') != std::string::npos ||
                           decodeUpstreamComponent(first) != first || first == "localhost";
   if (!upstream && !hostShaped) return {};
-  return Error{ErrorCode::Denied,
-               "repository " + repository + " is refused: its first path component '" + first +
-                   "' names " +
-                   (upstream ? std::string("a pull-through upstream")
-                             : std::string("a registry host")) +
-                   ", and only images fetched from that upstream may be stored under it"};
+  return Error{
+      ErrorCode::Denied,
+      "repository " + repository + " is refused: its first path component '" + first + "' names " +
+          (upstream ? std::string("a pull-through upstream") : std::string("a registry host")) +
+          ", and only images fetched from that upstream may be stored under it"};
 }
 
 }  // namespace berth::registry

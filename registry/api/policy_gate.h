@@ -18,8 +18,7 @@ namespace berth::registry {
 // a bug worth a refusal, not a silent allow.
 class PolicyGate final : public TagRules {
  public:
-  PolicyGate(policy::PolicySource& policy, common::Logger& logger,
-             const common::ProxyConfig& proxy)
+  PolicyGate(policy::PolicySource& policy, common::Logger& logger, const common::ProxyConfig& proxy)
       : policy_(policy), logger_(logger), upstreams_(proxy) {}
 
   // DENIED with the rule's message when a pull or push rule denies `repository` at `reference`

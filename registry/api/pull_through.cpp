@@ -6,14 +6,14 @@
 #include <shared_mutex>
 #include <sstream>
 
-#include "registry/audit/audit_log.h"
 #include "registry/api/exchange.h"
-#include "registry/storage/paths.h"
+#include "registry/audit/audit_log.h"
 #include "registry/proxy/blob_fetch.h"
 #include "registry/proxy/cache_index.h"
-#include "registry/proxy/upstream_client.h"
 #include "registry/proxy/credentials.h"
 #include "registry/proxy/lru.h"
+#include "registry/proxy/upstream_client.h"
+#include "registry/storage/paths.h"
 
 namespace berth::registry {
 
@@ -108,11 +108,11 @@ struct ProxyService::Impl {
 
   UpstreamClient client(const UpstreamTarget& t) {
     return UpstreamClient(*t.upstream, t.remoteName,
-                          selectCredential(*t.upstream, t.remoteName, dockerConfig),
-                          connections, tokens, ctx.logger);
+                          selectCredential(*t.upstream, t.remoteName, dockerConfig), connections,
+                          tokens, ctx.logger);
   }
-  void auditFetch(const Requester& who, AuditOperation op, const std::string& digest,
-                  int status, uint64_t bytes, double seconds);
+  void auditFetch(const Requester& who, AuditOperation op, const std::string& digest, int status,
+                  uint64_t bytes, double seconds);
   bool fresh(const std::string& repo, const std::string& tag) {
     std::lock_guard lock(freshnessMutex);
     return freshness.fresh(repo, tag, ctx.clock.unixSeconds());
@@ -155,7 +155,8 @@ common::Status ProxyService::Impl::fetchManifest(Exchange& ex, const UpstreamTar
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!reply || reply->status != 200) {
     metrics.upstreamErrors.inc();
-    auditFetch(requesterOf(ex), AuditOperation::ProxyFetchManifest, "", reply ? reply->status : 503, 0, seconds);
+    auditFetch(requesterOf(ex), AuditOperation::ProxyFetchManifest, "", reply ? reply->status : 503,
+               0, seconds);
     if (!reply) return std::move(reply).error();
     return upstreamStatusError(reply->status, true, t.remoteName + ":" + ex.route.reference);
   }
@@ -167,7 +168,8 @@ common::Status ProxyService::Impl::fetchManifest(Exchange& ex, const UpstreamTar
   const std::string expected = ex.route.referenceIsDigest ? ex.route.reference : reply->digest;
   if (!expected.empty() && expected.rfind(algorithm + ":", 0) == 0 && expected != digest.str()) {
     metrics.upstreamErrors.inc();
-    auditFetch(requesterOf(ex), AuditOperation::ProxyFetchManifest, digest.str(), 502, reply->body.size(), seconds);
+    auditFetch(requesterOf(ex), AuditOperation::ProxyFetchManifest, digest.str(), 502,
+               reply->body.size(), seconds);
     return Error{ErrorCode::Unavailable, "upstream manifest does not match its digest",
                  expected + " != " + digest.str()};
   }
@@ -180,10 +182,11 @@ common::Status ProxyService::Impl::fetchManifest(Exchange& ex, const UpstreamTar
                                          References::FetchedLater, nullptr));
   if (!ex.route.referenceIsDigest) confirm(ex.route.name, ex.route.reference);
   index.used(ex.route.name, digest, reply->body.size());
-  auditFetch(requesterOf(ex), AuditOperation::ProxyFetchManifest, digest.str(), 200, reply->body.size(), seconds);
-  ctx.logger.info("proxy fetched manifest", {{"repository", ex.route.name},
-                                             {"reference", ex.route.reference},
-                                             {"digest", digest.str()}});
+  auditFetch(requesterOf(ex), AuditOperation::ProxyFetchManifest, digest.str(), 200,
+             reply->body.size(), seconds);
+  ctx.logger.info(
+      "proxy fetched manifest",
+      {{"repository", ex.route.name}, {"reference", ex.route.reference}, {"digest", digest.str()}});
   return {};
 }
 
@@ -209,12 +212,12 @@ common::Status ProxyService::Impl::ensureManifest(Exchange& ex, const UpstreamTa
   auto head = client(t).manifest(true, ex.route.reference);
   if (!head || head->status >= 500 || head->status == 429) {
     metrics.upstreamErrors.inc();
-    ctx.logger.warn("upstream unreachable; serving a stale cached manifest",
-                    {{"repository", repo},
-                     {"tag", ex.route.reference},
-                     {"digest", cached->str()},
-                     {"error", head ? "HTTP " + std::to_string(head->status)
-                                    : head.error().detail}});
+    ctx.logger.warn(
+        "upstream unreachable; serving a stale cached manifest",
+        {{"repository", repo},
+         {"tag", ex.route.reference},
+         {"digest", cached->str()},
+         {"error", head ? "HTTP " + std::to_string(head->status) : head.error().detail}});
     metrics.manifestHits.inc();
     return {};
   }
@@ -344,9 +347,8 @@ common::Status ProxyService::Impl::serveBlob(Exchange& ex, const UpstreamTarget&
   metrics.blobMisses.inc();
   ex.digest = digest.str();
   // The fetch outlives this request when the client goes away: the next pull finds it cached.
-  auto fetch = fetches.join(repo, digest, [this, t, who = requesterOf(ex)](BlobFetch& f) {
-    runBlobFetch(f, t, who);
-  });
+  auto fetch = fetches.join(
+      repo, digest, [this, t, who = requesterOf(ex)](BlobFetch& f) { runBlobFetch(f, t, who); });
   BERTH_TRY_ASSIGN(uint64_t length, fetch->waitForStart());
   ex.res.status = 200;
   ex.res.setHeader("Docker-Content-Digest", digest.str());
@@ -374,8 +376,8 @@ common::Status ProxyService::Impl::serveBlob(Exchange& ex, const UpstreamTarget&
   return {};
 }
 
-ProxyService::ProxyService(const common::ProxyConfig& config, RegistryContext& ctx,
-                           AuditLog& audit, common::Metrics& metrics)
+ProxyService::ProxyService(const common::ProxyConfig& config, RegistryContext& ctx, AuditLog& audit,
+                           common::Metrics& metrics)
     : impl_(std::make_unique<Impl>(config, ctx, audit, metrics)) {}
 
 ProxyService::~ProxyService() { stop(); }
@@ -384,10 +386,9 @@ common::Status ProxyService::open() {
   auto& s = *impl_;
   BERTH_TRY_ASSIGN(s.dockerConfig, loadDockerConfigJson(s.config.dockerConfigJson));
   BERTH_TRY(s.index.load());
-  s.ctx.logger.info("pull-through cache enabled",
-                    {{"upstreams", s.config.upstreams.size()},
-                     {"cachedBytes", s.index.totalBytes()},
-                     {"cacheMaxBytes", s.config.cacheMaxBytes}});
+  s.ctx.logger.info("pull-through cache enabled", {{"upstreams", s.config.upstreams.size()},
+                                                   {"cachedBytes", s.index.totalBytes()},
+                                                   {"cacheMaxBytes", s.config.cacheMaxBytes}});
   return {};
 }
 
@@ -400,9 +401,9 @@ common::Status ProxyService::handle(Exchange& ex, const UpstreamTarget& target) 
   auto& s = *impl_;
   const std::string& m = ex.req.method;
   if (m != "GET" && m != "HEAD") {
-    return Error{ErrorCode::Denied,
-                 "repository " + ex.route.name + " is a pull-through cache of " +
-                     target.upstream->host + "; push to the upstream registry instead"};
+    return Error{ErrorCode::Denied, "repository " + ex.route.name + " is a pull-through cache of " +
+                                        target.upstream->host +
+                                        "; push to the upstream registry instead"};
   }
   switch (ex.route.kind) {
     case RouteKind::Manifest:

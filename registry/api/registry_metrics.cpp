@@ -41,8 +41,7 @@ void RegistryMetrics::setStored(uint64_t bytes, uint64_t blobs) {
 void RegistryMetrics::limitRefused(const std::string& limit) {
   metrics_
       .counter("berth_registry_limit_refusals_total",
-               "Requests refused by a registry.limits setting, by the setting",
-               {{"limit", limit}})
+               "Requests refused by a registry.limits setting, by the setting", {{"limit", limit}})
       .inc();
 }
 

@@ -4,21 +4,21 @@
 #include <condition_variable>
 #include <thread>
 
-#include "registry/audit/audit_log.h"
-#include "registry/api/audited_operation.h"
-#include "registry/auth/authorizer.h"
-#include "registry/storage/blob_store.h"
-#include "registry/storage/garbage_collector.h"
 #include "common/http/router.h"
-#include "registry/api/exchange.h"
-#include "registry/storage/manifest_store.h"
 #include "common/oci/errors.h"
-#include "registry/proxy/credentials.h"
-#include "registry/api/pull_through.h"
 #include "common/rate_limiter.h"
+#include "registry/api/audited_operation.h"
+#include "registry/api/exchange.h"
+#include "registry/api/pull_through.h"
 #include "registry/api/registry_metrics.h"
 #include "registry/api/router.h"
+#include "registry/audit/audit_log.h"
+#include "registry/auth/authorizer.h"
+#include "registry/proxy/credentials.h"
+#include "registry/storage/blob_store.h"
 #include "registry/storage/driver_factory.h"
+#include "registry/storage/garbage_collector.h"
+#include "registry/storage/manifest_store.h"
 #include "registry/storage/upload_quota.h"
 #include "registry/storage/upload_store.h"
 
@@ -150,8 +150,7 @@ common::Status RegistryService::Impl::admit(Exchange& ex) {
 
 common::Status RegistryService::Impl::handle(Exchange& ex) {
   if (ex.route.kind == RouteKind::Token) {
-    const TokenResponse token =
-        auth->issueToken(ex.req.header("Authorization"), ex.req.params);
+    const TokenResponse token = auth->issueToken(ex.req.header("Authorization"), ex.req.params);
     ex.res.status = token.status;
     if (!token.challenge.empty()) ex.res.setHeader("WWW-Authenticate", token.challenge);
     ex.res.setContent(token.body, "application/json");
@@ -254,10 +253,11 @@ void RegistryService::Impl::record(const Exchange& ex, double seconds) {
 void RegistryService::Impl::maintain() {
   // Each expiry pass walks the repository tree: a few directory reads on a disk, but paid LIST
   // requests on S3, made by every replica; there it runs every 15 minutes at most.
-  const int64_t expiryTick = std::clamp<int64_t>(config.uploadExpirySeconds / 2, 1,
-                                                 config.s3.enabled() ? 900 : 60);
+  const int64_t expiryTick =
+      std::clamp<int64_t>(config.uploadExpirySeconds / 2, 1, config.s3.enabled() ? 900 : 60);
   int64_t nextExpiry = clock.unixSeconds() + expiryTick;
-  int64_t nextGc = config.gcIntervalSeconds > 0 ? clock.unixSeconds() + config.gcIntervalSeconds : 0;
+  int64_t nextGc =
+      config.gcIntervalSeconds > 0 ? clock.unixSeconds() + config.gcIntervalSeconds : 0;
   std::unique_lock lock(maintenanceMutex);
   while (!stopping) {
     maintenanceWake.wait_for(lock, std::chrono::seconds(1));
@@ -323,8 +323,8 @@ common::Status RegistryService::open() {
       RegistryContext{s.config, s.logger, s.clock, s.policy, *s.driver, *s.blobs, *s.uploads,
                       *s.manifests, *s.auth, s.metrics, *s.repositories, *s.gate});
   if (s.config.proxy.enabled()) {
-    s.proxy = std::make_unique<ProxyService>(s.config.proxy, *s.context, *s.audit,
-                                             s.metricsRegistry);
+    s.proxy =
+        std::make_unique<ProxyService>(s.config.proxy, *s.context, *s.audit, s.metricsRegistry);
     BERTH_TRY(s.proxy->open());
   }
   StoreUsage usage;

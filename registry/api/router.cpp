@@ -2,8 +2,8 @@
 
 #include <vector>
 
-#include "common/oci/image_reference.h"
 #include "common/oci/digest.h"
+#include "common/oci/image_reference.h"
 
 namespace berth::registry {
 
@@ -17,7 +17,8 @@ constexpr size_t kMaxPath = 4096;
 Error unknownPath() { return Error{ErrorCode::NotFound, "unknown endpoint"}; }
 
 Error manifestUnknown(std::string_view reference) {
-  return Error{ErrorCode::ManifestUnknown, "manifest unknown", std::string(reference.substr(0, 256))};
+  return Error{ErrorCode::ManifestUnknown, "manifest unknown",
+               std::string(reference.substr(0, 256))};
 }
 
 std::vector<std::string_view> splitSegments(std::string_view path) {

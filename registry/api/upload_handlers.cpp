@@ -42,15 +42,16 @@ common::Result<oci::Digest> digestParam(Exchange& ex) {
 bool mayPull(RegistryContext& ctx, Exchange& ex, const std::string& repository,
              const oci::Digest& digest) {
   return ctx.auth
-             .authorize(ex.req.header("Authorization"), ex.req.header("Host"),
-                        repository, AccessAction::Pull)
+             .authorize(ex.req.header("Authorization"), ex.req.header("Host"), repository,
+                        AccessAction::Pull)
              .allowed &&
          ctx.gate.checkPull(repository, digest.str());
 }
 
 // The repository a blob can be mounted from: `from` when given, otherwise any repository that
 // holds it and that the client may read. nullopt: mount not possible, start an upload instead.
-std::optional<std::string> mountSource(RegistryContext& ctx, Exchange& ex, const oci::Digest& digest) {
+std::optional<std::string> mountSource(RegistryContext& ctx, Exchange& ex,
+                                       const oci::Digest& digest) {
   if (ex.hasParam("from")) {
     const std::string from = ex.param("from");
     if (!oci::isValidRepositoryPath(from)) return std::nullopt;
@@ -163,7 +164,8 @@ common::Status handleUpload(RegistryContext& ctx, Exchange& ex) {
       }
     }
     const BodySource body = ex.body();
-    auto done = ctx.uploads.complete(ex.route.name, id, *digest, &body, nullptr, ex.contentLength());
+    auto done =
+        ctx.uploads.complete(ex.route.name, id, *digest, &body, nullptr, ex.contentLength());
     ex.drainBody();
     BERTH_TRY(done);
     blobCreated(ctx, ex, *done);

@@ -13,7 +13,7 @@ namespace berth::registry {
 // One request that read or changed content.
 struct AuditEvent {
   std::string clientAddress;
-  std::string user;       // "" for anonymous
+  std::string user;  // "" for anonymous
   std::string userAgent;
   AuditOperation operation = AuditOperation::PullManifest;
   std::string repository;

@@ -47,11 +47,20 @@ common::Result<int64_t> parseSince(const std::string& text, int64_t nowMillis) {
   if (text.empty()) return invalid;
   int64_t unit = 0;
   switch (text.back()) {
-    case 's': unit = 1000; break;
-    case 'm': unit = 60 * 1000; break;
-    case 'h': unit = 3600 * 1000; break;
-    case 'd': unit = 86400 * 1000; break;
-    default: break;
+    case 's':
+      unit = 1000;
+      break;
+    case 'm':
+      unit = 60 * 1000;
+      break;
+    case 'h':
+      unit = 3600 * 1000;
+      break;
+    case 'd':
+      unit = 86400 * 1000;
+      break;
+    default:
+      break;
   }
   if (unit != 0) {
     int64_t value = 0;

@@ -11,18 +11,24 @@ using common::ErrorCode;
 
 ActionSet actionBit(AccessAction action) {
   switch (action) {
-    case AccessAction::Pull: return kPull;
-    case AccessAction::Push: return kPush;
-    case AccessAction::Delete: return kDelete;
+    case AccessAction::Pull:
+      return kPull;
+    case AccessAction::Push:
+      return kPush;
+    case AccessAction::Delete:
+      return kDelete;
   }
   return 0;
 }
 
 const char* actionName(AccessAction action) {
   switch (action) {
-    case AccessAction::Pull: return "pull";
-    case AccessAction::Push: return "push";
-    case AccessAction::Delete: return "delete";
+    case AccessAction::Pull:
+      return "pull";
+    case AccessAction::Push:
+      return "push";
+    case AccessAction::Delete:
+      return "delete";
   }
   return "";
 }
@@ -58,8 +64,8 @@ common::Result<AccessPolicy> AccessPolicy::compile(const common::RegistryAuthCon
     auto pattern = common::compileRegex(source.repository);
     if (!pattern) {
       return Error{ErrorCode::InvalidArgument, where + "invalid repository pattern '" +
-                                                   source.repository + "': " +
-                                                   pattern.error().message};
+                                                   source.repository +
+                                                   "': " + pattern.error().message};
     }
     rule.pattern = std::move(pattern).value();
     if (source.actions.empty()) {

@@ -49,9 +49,12 @@ std::string safeHost(const std::string& host) {
 // Docker clients ask for pull and push together when pushing, so the challenge does too.
 std::string challengeActions(AccessAction action) {
   switch (action) {
-    case AccessAction::Pull: return "pull";
-    case AccessAction::Push: return "pull,push";
-    case AccessAction::Delete: return "delete";
+    case AccessAction::Pull:
+      return "pull";
+    case AccessAction::Push:
+      return "pull,push";
+    case AccessAction::Delete:
+      return "delete";
   }
   return "pull";
 }
@@ -157,7 +160,8 @@ common::Result<Identity> HtpasswdAuthorizer::identify(const Credentials& credent
   Identity identity;
   identity.scheme = credentials.scheme;
   switch (credentials.scheme) {
-    case Credentials::Scheme::None: return identity;
+    case Credentials::Scheme::None:
+      return identity;
     case Credentials::Scheme::Basic:
       if (!passwords_->check(credentials.user, credentials.password, now())) {
         logger_.info("registry authentication failed", {{"user", credentials.user}});
@@ -210,8 +214,7 @@ AuthDecision HtpasswdAuthorizer::authorize(const std::string& authorization,
 }
 
 AuthDecision HtpasswdAuthorizer::decide(const Identity& identity, const std::string& host,
-                                        const std::string& repository,
-                                        AccessAction action) const {
+                                        const std::string& repository, AccessAction action) const {
   const Principal& who = identity.principal;
   if (repository.empty()) {
     // Registry-wide requests (the /v2/ ping, the catalog) need a signed-in user or a token, even

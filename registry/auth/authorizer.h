@@ -35,7 +35,7 @@ struct AuthDecision {
 // A response of the token endpoint (GET /v2/token), ready to send.
 struct TokenResponse {
   int status = 200;
-  std::string body;  // JSON
+  std::string body;       // JSON
   std::string challenge;  // WWW-Authenticate for a 401
 };
 

@@ -1,11 +1,11 @@
 #include "registry/auth/token_key.h"
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
-#include <cstdio>
-#include <cstdlib>
 
 #include <openssl/rand.h>
 

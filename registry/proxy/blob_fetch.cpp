@@ -121,4 +121,3 @@ void BlobFetches::stop() {
 }
 
 }  // namespace berth::registry
-

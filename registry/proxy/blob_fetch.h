@@ -9,9 +9,9 @@
 #include <optional>
 #include <string>
 
+#include "common/oci/digest.h"
 #include "common/result.h"
 #include "registry/storage/blob_store.h"
-#include "common/oci/digest.h"
 #include "registry/storage/driver/storage_driver.h"
 
 namespace berth::registry {

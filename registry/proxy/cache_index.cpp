@@ -32,7 +32,8 @@ common::Status ProxyCacheIndex::load() {
   return {};
 }
 
-void ProxyCacheIndex::used(const std::string& repository, const oci::Digest& digest, uint64_t size) {
+void ProxyCacheIndex::used(const std::string& repository, const oci::Digest& digest,
+                           uint64_t size) {
   (void)stores_.blobs.touch(digest);
   std::lock_guard lock(mutex_);
   lru_.use(digest.str(), repository, size, stores_.clock.unixSeconds());
@@ -64,7 +65,8 @@ void ProxyCacheIndex::evict(const std::string& keep) {
     // Exclusive, like the garbage collector's sweep: no push can link the blob meanwhile.
     std::unique_lock commit(stores_.blobs.commitLock());
     for (const auto& repo : entry->repositories) {
-      if (stores_.manifests.exists(repo, *digest)) (void)stores_.manifests.removeRevision(repo, *digest);
+      if (stores_.manifests.exists(repo, *digest))
+        (void)stores_.manifests.removeRevision(repo, *digest);
       if (stores_.blobs.linked(repo, *digest)) (void)stores_.blobs.unlink(repo, *digest);
     }
     bool removed = false;
@@ -73,9 +75,8 @@ void ProxyCacheIndex::evict(const std::string& keep) {
       removed = static_cast<bool>(stores_.driver.remove(data.substr(0, data.rfind('/'))));
       if (removed) stores_.blobRemoved(entry->size);
     }
-    stores_.logger.info("proxy cache evicted", {{"digest", victim},
-                                             {"bytes", entry->size},
-                                             {"dataRemoved", removed}});
+    stores_.logger.info("proxy cache evicted",
+                        {{"digest", victim}, {"bytes", entry->size}, {"dataRemoved", removed}});
     lru_.forget(victim);
   }
 }

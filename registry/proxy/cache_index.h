@@ -7,8 +7,8 @@
 
 #include "common/clock.h"
 #include "common/log.h"
-#include "common/result.h"
 #include "common/oci/digest.h"
+#include "common/result.h"
 #include "registry/proxy/lru.h"
 #include "registry/proxy/upstreams.h"
 

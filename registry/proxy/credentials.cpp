@@ -57,7 +57,8 @@ common::Result<std::map<std::string, UpstreamCredential>> parseDockerConfigJson(
       out[hostOfKey(key)] = std::move(cred);
     }
   } catch (const nlohmann::json::exception& e) {
-    return Error{ErrorCode::InvalidArgument, std::string("invalid docker config JSON: ") + e.what()};
+    return Error{ErrorCode::InvalidArgument,
+                 std::string("invalid docker config JSON: ") + e.what()};
   }
   return out;
 }

@@ -48,8 +48,7 @@ void TagFreshness::confirmed(const std::string& repository, const std::string& t
   confirmed_[repository + ":" + tag] = now;
 }
 
-bool TagFreshness::fresh(const std::string& repository, const std::string& tag,
-                         int64_t now) const {
+bool TagFreshness::fresh(const std::string& repository, const std::string& tag, int64_t now) const {
   auto it = confirmed_.find(repository + ":" + tag);
   return it != confirmed_.end() && now - it->second < ttl_;
 }

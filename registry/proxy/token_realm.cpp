@@ -47,8 +47,8 @@ CredentialRoute credentialRoute(const std::string& upstreamBaseUrl, bool upstrea
   if (scheme == "https") return {true, {}};
   const std::string upstreamHost = urlHost(upstreamBaseUrl);
   if (host != upstreamHost) {
-    return {false, "plain HTTP to " + host + ", another host than the upstream's (" +
-                       upstreamHost + "): credentials go to other hosts only over HTTPS"};
+    return {false, "plain HTTP to " + host + ", another host than the upstream's (" + upstreamHost +
+                       "): credentials go to other hosts only over HTTPS"};
   }
   if (!upstreamInsecure) {
     return {false, "plain HTTP to " + host +

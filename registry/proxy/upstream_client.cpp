@@ -3,8 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/base64.h"
-#include "registry/auth/challenge.h"
 #include "common/oci/manifest.h"
+#include "registry/auth/challenge.h"
 #include "registry/proxy/token_realm.h"
 #include "registry/proxy/upstreams.h"
 
@@ -188,12 +188,12 @@ common::Result<std::string> UpstreamClient::fetchToken(const std::string& header
     // still comes, private content is refused by the upstream, and nothing leaks.
     const CredentialRoute route = credentialRoute(baseUrl_, upstream_.insecure, realm);
     if (route.allowed) {
-      request.headers.emplace(
-          "Authorization", common::basicAuthorization(credential_->username, credential_->password));
+      request.headers.emplace("Authorization", common::basicAuthorization(credential_->username,
+                                                                          credential_->password));
     } else {
-      logger_.warn("upstream credentials withheld from the token realm; asking anonymously",
-                   {{"upstream", upstream_.host}, {"realm", split->first},
-                    {"reason", route.reason}});
+      logger_.warn(
+          "upstream credentials withheld from the token realm; asking anonymously",
+          {{"upstream", upstream_.host}, {"realm", split->first}, {"reason", route.reason}});
     }
   }
   auto res = client->send(request);

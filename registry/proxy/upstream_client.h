@@ -9,9 +9,9 @@
 #include <string>
 
 #include "common/config.h"
+#include "common/http/client.h"
 #include "common/log.h"
 #include "common/result.h"
-#include "common/http/client.h"
 #include "registry/proxy/credentials.h"
 #include "registry/proxy/upstream_connections.h"
 
@@ -51,9 +51,8 @@ class UpstreamClient {
   using StartHandler = std::function<bool(const UpstreamReply& reply)>;
 
   UpstreamClient(const common::ProxyUpstream& upstream, std::string remoteName,
-                 std::optional<UpstreamCredential> credential,
-                 UpstreamConnections& connections, UpstreamTokenCache& tokens,
-                 common::Logger& logger);
+                 std::optional<UpstreamCredential> credential, UpstreamConnections& connections,
+                 UpstreamTokenCache& tokens, common::Logger& logger);
 
   // HEAD or GET /v2/<remote>/manifests/<reference>, accepting every manifest type we store.
   common::Result<UpstreamReply> manifest(bool head, const std::string& reference);
@@ -67,11 +66,10 @@ class UpstreamClient {
                                      const StartHandler* start, const Sink* sink);
   // One request, with the redirects the client follows; `answeredBy` is the origin that gave
   // the reply.
-  common::Result<UpstreamReply> once(const http::Client& client, const std::string& path,
-                                     bool head, const std::string& accept,
-                                     const std::string& authorization, const StartHandler* start,
-                                     const Sink* sink, std::string* challenge,
-                                     std::string* answeredBy);
+  common::Result<UpstreamReply> once(const http::Client& client, const std::string& path, bool head,
+                                     const std::string& accept, const std::string& authorization,
+                                     const StartHandler* start, const Sink* sink,
+                                     std::string* challenge, std::string* answeredBy);
   common::Result<std::string> fetchToken(const std::string& challenge);
 
   const common::ProxyUpstream& upstream_;

@@ -12,8 +12,8 @@ std::string decodeUpstreamComponent(std::string_view component) {
     return std::string(component);
   }
   const std::string_view port = component.substr(underscore + 1);
-  const bool digits = std::all_of(port.begin(), port.end(),
-                                  [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  const bool digits = std::all_of(
+      port.begin(), port.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
   if (!digits) return std::string(component);
   return std::string(component.substr(0, underscore)) + ":" + std::string(port);
 }
@@ -23,9 +23,9 @@ UpstreamTable::UpstreamTable(const common::ProxyConfig& config) : upstreams_(con
 std::string UpstreamTable::baseUrl(const common::ProxyUpstream& upstream) {
   std::string url = upstream.url;
   if (url.empty()) {
-    url = upstream.host == "docker.io" ? "https://registry-1.docker.io"
-                                       : (upstream.insecure ? "http://" : "https://") +
-                                             upstream.host;
+    url = upstream.host == "docker.io"
+              ? "https://registry-1.docker.io"
+              : (upstream.insecure ? "http://" : "https://") + upstream.host;
   }
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;

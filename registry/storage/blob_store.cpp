@@ -30,7 +30,8 @@ bool BlobStore::linked(const std::string& repository, const oci::Digest& digest)
   return driver_.stat(paths::layerLink(repository, digest)).has_value();
 }
 
-common::Result<uint64_t> BlobStore::sizeIn(const std::string& repository, const oci::Digest& digest) {
+common::Result<uint64_t> BlobStore::sizeIn(const std::string& repository,
+                                           const oci::Digest& digest) {
   if (!linked(repository, digest)) return blobUnknown(digest);
   return size(digest);
 }

@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/result.h"
 #include "common/oci/digest.h"
+#include "common/result.h"
 #include "registry/storage/driver/storage_driver.h"
 
 namespace berth::registry {

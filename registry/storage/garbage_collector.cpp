@@ -3,8 +3,8 @@
 #include <mutex>
 #include <set>
 
-#include "registry/storage/blob_store.h"
 #include "common/oci/manifest.h"
+#include "registry/storage/blob_store.h"
 #include "registry/storage/manifest_store.h"
 #include "registry/storage/paths.h"
 #include "registry/storage/repository_walker.h"

@@ -19,7 +19,7 @@ Error manifestUnknown(std::string detail) {
 
 // Directory entries named by hex digests of one algorithm; anything else is ignored.
 std::vector<oci::Digest> digestsIn(StorageDriver& driver, const std::string& dir,
-                              const std::string& algorithm) {
+                                   const std::string& algorithm) {
   std::vector<oci::Digest> out;
   auto names = driver.list(dir);
   if (!names) return out;
@@ -82,7 +82,7 @@ common::Result<ManifestStore::Served> ManifestStore::getForServing(const std::st
 }
 
 common::Result<oci::Digest> ManifestStore::resolveTag(const std::string& repository,
-                                                 const std::string& tag) {
+                                                      const std::string& tag) {
   auto link = driver_.getContent(paths::tagLink(repository, tag), kMaxLinkBytes);
   if (!link) {
     if (link.error().code == ErrorCode::NotFound) return manifestUnknown(tag);
@@ -112,7 +112,8 @@ common::Status ManifestStore::setTag(const std::string& repository, const std::s
 }
 
 common::Result<oci::Digest> ManifestStore::createTag(const std::string& repository,
-                                                const std::string& tag, const oci::Digest& digest) {
+                                                     const std::string& tag,
+                                                     const oci::Digest& digest) {
   const std::string link = paths::tagLink(repository, tag);
   // The link can vanish between the refused write and the read (a delete, allowed while no
   // rule made the tag immutable): then the write is tried again.
@@ -130,7 +131,8 @@ common::Status ManifestStore::removeTag(const std::string& repository, const std
   return driver_.remove(paths::tagDir(repository, tag));
 }
 
-common::Status ManifestStore::removeRevision(const std::string& repository, const oci::Digest& digest) {
+common::Status ManifestStore::removeRevision(const std::string& repository,
+                                             const oci::Digest& digest) {
   BERTH_TRY_ASSIGN(std::string bytes, get(repository, digest));
   // Tags first: a tag must never point at a revision that is gone.
   BERTH_TRY_ASSIGN(auto tagged, tagsPointingAt(repository, digest));
@@ -184,7 +186,7 @@ common::Result<std::vector<oci::Digest>> ManifestStore::revisions(const std::str
 }
 
 common::Result<std::vector<oci::Digest>> ManifestStore::referrers(const std::string& repository,
-                                                             const oci::Digest& subject) {
+                                                                  const oci::Digest& subject) {
   std::vector<oci::Digest> out;
   const std::string dir = paths::referrersDir(repository, subject);
   for (const char* algorithm : kAlgorithms) {

@@ -9,10 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "common/result.h"
-#include "registry/storage/blob_store.h"
 #include "common/oci/digest.h"
 #include "common/oci/manifest.h"
+#include "common/result.h"
+#include "registry/storage/blob_store.h"
 #include "registry/storage/driver/storage_driver.h"
 
 namespace berth::registry {
@@ -37,15 +37,15 @@ class ManifestStore {
   common::Result<oci::Digest> resolveTag(const std::string& repository, const std::string& tag);
 
   // Stores the bytes and the revision link (and the referrers entry for a subject).
-  common::Status put(const std::string& repository, const oci::Digest& digest, std::string_view bytes,
-                     const oci::ManifestInfo& info);
+  common::Status put(const std::string& repository, const oci::Digest& digest,
+                     std::string_view bytes, const oci::ManifestInfo& info);
   common::Status setTag(const std::string& repository, const std::string& tag,
                         const oci::Digest& digest);
   // Points the tag at `digest` only if the tag does not exist yet, atomically across every
   // process and replica on this storage (immutable tags). Returns the digest the tag points
   // at afterwards: `digest` when this call created it (or it already pointed there).
   common::Result<oci::Digest> createTag(const std::string& repository, const std::string& tag,
-                                   const oci::Digest& digest);
+                                        const oci::Digest& digest);
   common::Status removeTag(const std::string& repository, const std::string& tag);
   // Removes the revision, the tags that point at it and its referrers entry.
   common::Status removeRevision(const std::string& repository, const oci::Digest& digest);
@@ -56,7 +56,7 @@ class ManifestStore {
                                                           const oci::Digest& digest);
   common::Result<std::vector<oci::Digest>> revisions(const std::string& repository);
   common::Result<std::vector<oci::Digest>> referrers(const std::string& repository,
-                                                const oci::Digest& subject);
+                                                     const oci::Digest& subject);
 
  private:
   StorageDriver& driver_;

@@ -55,7 +55,8 @@ std::string tagLink(const std::string& name, const std::string& tag) {
 std::string referrersDir(const std::string& name, const oci::Digest& subject) {
   return repository(name) + "/_referrers/" + subject.algorithm + "/" + subject.hex;
 }
-std::string referrerLink(const std::string& name, const oci::Digest& subject, const oci::Digest& referrer) {
+std::string referrerLink(const std::string& name, const oci::Digest& subject,
+                         const oci::Digest& referrer) {
   return referrersDir(name, subject) + "/" + referrer.algorithm + "/" + referrer.hex + "/link";
 }
 std::string uploadsDir(const std::string& name) { return repository(name) + "/_uploads"; }

@@ -23,7 +23,8 @@ std::string tagsDir(const std::string& name);
 std::string tagLink(const std::string& name, const std::string& tag);
 std::string tagDir(const std::string& name, const std::string& tag);
 std::string referrersDir(const std::string& name, const oci::Digest& subject);
-std::string referrerLink(const std::string& name, const oci::Digest& subject, const oci::Digest& referrer);
+std::string referrerLink(const std::string& name, const oci::Digest& subject,
+                         const oci::Digest& referrer);
 std::string uploadsDir(const std::string& name);
 std::string uploadData(const std::string& name, const std::string& uuid);
 std::string uploadDir(const std::string& name, const std::string& uuid);

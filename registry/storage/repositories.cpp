@@ -10,8 +10,8 @@ using common::ErrorCode;
 
 namespace {
 
-Error immutableError(const std::string& repository, const std::string& tag,
-                     const std::string& rule, const std::string& what) {
+Error immutableError(const std::string& repository, const std::string& tag, const std::string& rule,
+                     const std::string& what) {
   return Error{
       ErrorCode::Denied,
       "tag " + repository + ":" + tag + " is immutable (policy rule '" + rule + "'): " + what,
@@ -87,8 +87,7 @@ common::Status Repositories::putManifest(const std::string& repository, const oc
 }
 
 common::Result<oci::Digest> Repositories::deleteTag(const std::string& repository,
-                                                    const std::string& tag,
-                                                    const TagRules* rules) {
+                                                    const std::string& tag, const TagRules* rules) {
   std::lock_guard tagLock(lockFor(repository, tag));
   BERTH_TRY_ASSIGN(oci::Digest digest, manifests_.resolveTag(repository, tag));
   BERTH_TRY_ASSIGN(auto rule, ruleFor(rules, repository, tag));

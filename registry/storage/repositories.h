@@ -24,8 +24,8 @@ class TagRules {
 
 // What a stored manifest may reference.
 enum class References {
-  MustExist,      // a push: every blob and child manifest is already in the repository
-  FetchedLater,   // the pull-through cache: blobs come from the upstream when first read
+  MustExist,     // a push: every blob and child manifest is already in the repository
+  FetchedLater,  // the pull-through cache: blobs come from the upstream when first read
 };
 
 // The manifest and tag rules of every repository, in one place: a manifest is stored only with

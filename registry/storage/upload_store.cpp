@@ -187,8 +187,8 @@ common::Result<UploadState> UploadStore::append(const std::string& repository,
 }
 
 common::Result<oci::Digest> UploadStore::digestOfUpload(const std::string& repository,
-                                                   const std::string& id, Session& s,
-                                                   const std::string& algorithm) {
+                                                        const std::string& id, Session& s,
+                                                        const std::string& algorithm) {
   BERTH_TRY_ASSIGN(UploadState state, status(repository, id));
   if (algorithm == "sha256" && s.hashValid && s.hashed == state.size) {
     s.hashValid = false;  // finish() ends the running state
@@ -205,11 +205,9 @@ common::Result<oci::Digest> UploadStore::digestOfUpload(const std::string& repos
   return hasher.finish();
 }
 
-common::Result<CompletedUpload> UploadStore::complete(const std::string& repository,
-                                                      const std::string& id, const oci::Digest& expected,
-                                                      const BodySource* finalChunk,
-                                                      uint64_t* bytesRead,
-                                                      std::optional<uint64_t> finalChunkLength) {
+common::Result<CompletedUpload> UploadStore::complete(
+    const std::string& repository, const std::string& id, const oci::Digest& expected,
+    const BodySource* finalChunk, uint64_t* bytesRead, std::optional<uint64_t> finalChunkLength) {
   BERTH_TRY(status(repository, id));
   auto s = session(repository, id);
   std::lock_guard lock(s->mutex);

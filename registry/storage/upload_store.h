@@ -10,9 +10,9 @@
 #include <string_view>
 
 #include "common/clock.h"
+#include "common/oci/digest.h"
 #include "common/result.h"
 #include "registry/storage/blob_store.h"
-#include "common/oci/digest.h"
 #include "registry/storage/driver/storage_driver.h"
 #include "registry/storage/upload_quota.h"
 
@@ -58,8 +58,8 @@ class UploadStore {
   // it into the repository. DIGEST_INVALID on mismatch (the session is removed).
   // `finalChunkLength` is its Content-Length when known.
   common::Result<CompletedUpload> complete(const std::string& repository, const std::string& id,
-                                           const oci::Digest& expected, const BodySource* finalChunk,
-                                           uint64_t* bytesRead,
+                                           const oci::Digest& expected,
+                                           const BodySource* finalChunk, uint64_t* bytesRead,
                                            std::optional<uint64_t> finalChunkLength = {});
   common::Status cancel(const std::string& repository, const std::string& id);
   // Removes sessions idle for longer than the expiry; returns how many.
@@ -76,7 +76,7 @@ class UploadStore {
   common::Status discardTooLarge(const std::string& repository, const std::string& id,
                                  uint64_t size);
   common::Result<oci::Digest> digestOfUpload(const std::string& repository, const std::string& id,
-                                        Session& s, const std::string& algorithm);
+                                             Session& s, const std::string& algorithm);
 
   StorageDriver& driver_;
   BlobStore& blobs_;

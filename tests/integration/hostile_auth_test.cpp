@@ -68,12 +68,12 @@ class HostileAuthTest : public ::testing::Test {
     const CommandResult reader = runCommand({"htpasswd", "-Bb", htpasswd, "reader", "readonly"});
     ASSERT_EQ(reader.exitCode, 0) << reader.err;
     const std::string key = dir_->write("token.key", kTokenKey + "\n");
-    const std::string config = dir_->write(
-        "config.yaml", "registry:\n  auth:\n    htpasswd: " + htpasswd +
-                           "\n    tokenKeyFile: " + key +
-                           "\n    access:\n"
-                           "      - {account: alice, repository: '.*', actions: ['*']}\n"
-                           "      - {account: reader, repository: '.*', actions: [pull]}\n");
+    const std::string config =
+        dir_->write("config.yaml",
+                    "registry:\n  auth:\n    htpasswd: " + htpasswd + "\n    tokenKeyFile: " + key +
+                        "\n    access:\n"
+                        "      - {account: alice, repository: '.*', actions: ['*']}\n"
+                        "      - {account: reader, repository: '.*', actions: [pull]}\n");
     server_ = new BerthServer({"--config", config}, dir_->path());
   }
   static void TearDownTestSuite() {
@@ -128,9 +128,8 @@ TEST_F(HostileAuthTest, MissingUnknownAndMalformedCredentialsGet401) {
                                     {{"Authorization", "Basic " + std::string(20 * 1024, 'A')}});
   EXPECT_EQ(huge.status, 400);
   // Wrong passwords at the token endpoint get no token.
-  const HttpResponse noToken =
-      request("GET", "/v2/token?service=berth&scope=repository:team/app:pull",
-              basic("alice", "nope"));
+  const HttpResponse noToken = request(
+      "GET", "/v2/token?service=berth&scope=repository:team/app:pull", basic("alice", "nope"));
   EXPECT_EQ(noToken.status, 401);
   EXPECT_FALSE(contains(noToken.body, "\"token\""));
 }
@@ -144,19 +143,17 @@ TEST_F(HostileAuthTest, ExpiredAndForgedTokensAreRefused) {
       {"expired", craftToken(kTokenKey, "alice", "team/app", {"pull"}, now - 7200, now - 3600)},
       {"not yet valid",
        craftToken(kTokenKey, "alice", "team/app", {"pull"}, now + 3600, now + 7200)},
-      {"another key",
-       craftToken("another-key-that-is-also-at-least-32-bytes", "alice", "team/app", {"pull"},
-                  now - 5, now + 600)},
+      {"another key", craftToken("another-key-that-is-also-at-least-32-bytes", "alice", "team/app",
+                                 {"pull"}, now - 5, now + 600)},
       {"unknown user", craftToken(kTokenKey, "mallory", "team/app", {"pull"}, now - 5, now + 600)},
       {"alg none", common::base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + "." +
-                       good.substr(good.find('.') + 1, good.rfind('.') - good.find('.') - 1) +
-                       "."},
-      {"payload swapped", good.substr(0, good.find('.') + 1) +
-                              common::base64UrlEncode(
-                                  R"({"iss":"berth","sub":"alice","aud":"berth","exp":9999999999,)"
-                                  R"("iat":0,"access":[{"type":"repository","name":"team/app",)"
-                                  R"("actions":["*"]}]})") +
-                              good.substr(good.rfind('.'))},
+                       good.substr(good.find('.') + 1, good.rfind('.') - good.find('.') - 1) + "."},
+      {"payload swapped",
+       good.substr(0, good.find('.') + 1) +
+           common::base64UrlEncode(R"({"iss":"berth","sub":"alice","aud":"berth","exp":9999999999,)"
+                                   R"("iat":0,"access":[{"type":"repository","name":"team/app",)"
+                                   R"("actions":["*"]}]})") +
+           good.substr(good.rfind('.'))},
   };
   for (const auto& [what, token] : cases) {
     const HttpResponse answer = request("GET", "/v2/team/app/tags/list", bearer(token));
@@ -198,10 +195,10 @@ TEST_F(HostileAuthTest, APullOnlyUserCannotPushWithPasswordOrToken) {
   const std::string granted = token(reader, "repository:team/app:pull,push,delete");
   ASSERT_FALSE(granted.empty());
   EXPECT_EQ(request("GET", "/v2/team/app/tags/list", bearer(granted)).status, 404);
-  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
-           {"POST", "/v2/team/app/blobs/uploads/"},
-           {"PUT", "/v2/team/app/manifests/v1"},
-           {"DELETE", "/v2/team/app/manifests/v1"}}) {
+  for (const auto& [method, path] :
+       std::vector<std::pair<std::string, std::string>>{{"POST", "/v2/team/app/blobs/uploads/"},
+                                                        {"PUT", "/v2/team/app/manifests/v1"},
+                                                        {"DELETE", "/v2/team/app/manifests/v1"}}) {
     const HttpResponse answer = request(method, path, bearer(granted));
     EXPECT_EQ(answer.status, 403) << method << " " << path << ": " << answer.body;
     EXPECT_EQ(codeOf(answer), "DENIED") << method << " " << path;

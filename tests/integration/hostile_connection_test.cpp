@@ -50,7 +50,8 @@ TEST_F(HostileConnectionTest, BodyLongerThanContentLengthStoresOnlyTheDeclaredBy
   RawConnection conn(port());
   ASSERT_TRUE(conn.send("POST /v2/hostile/long/blobs/uploads/?digest=" + sha256Of(blob) +
                         " HTTP/1.1\r\nHost: b\r\nContent-Type: application/octet-stream\r\n"
-                        "Content-Length: " + std::to_string(blob.size()) + "\r\n\r\n" + blob +
+                        "Content-Length: " +
+                        std::to_string(blob.size()) + "\r\n\r\n" + blob +
                         "AND THEN SOME BYTES THAT ARE NOT A REQUEST\r\n\r\n"));
   const std::string first = conn.readResponse();
   EXPECT_EQ(statusOf(first), 201) << first;
@@ -73,7 +74,8 @@ TEST_F(HostileConnectionTest, BodyShorterThanContentLengthIsNeverCommitted) {
     RawConnection conn(port());
     ASSERT_TRUE(conn.send("POST /v2/hostile/short/blobs/uploads/?digest=" + sha256Of(whole) +
                           " HTTP/1.1\r\nHost: b\r\nContent-Type: application/octet-stream\r\n"
-                          "Content-Length: " + std::to_string(whole.size()) + "\r\n\r\n" + part));
+                          "Content-Length: " +
+                          std::to_string(whole.size()) + "\r\n\r\n" + part));
     // The server waits for the rest meanwhile and serves everyone else.
     expectOthersServed("hostile/short-others");
   }  // the client goes away with the body unfinished
@@ -87,7 +89,8 @@ TEST_F(HostileConnectionTest, BodyShorterThanContentLengthIsNeverCommitted) {
     RawConnection conn(port());
     ASSERT_TRUE(conn.send("PATCH " + location +
                           " HTTP/1.1\r\nHost: b\r\nContent-Type: application/octet-stream\r\n"
-                          "Content-Length: " + std::to_string(whole.size()) + "\r\n\r\n" + part));
+                          "Content-Length: " +
+                          std::to_string(whole.size()) + "\r\n\r\n" + part));
     conn.close();
   }
   auto done = c.request("PUT", location + "?digest=" + sha256Of(whole));
@@ -106,7 +109,8 @@ TEST_F(HostileConnectionTest, ChunkedBodyThatNeverEndsDoesNotStopOtherClients) {
   ASSERT_TRUE(endless.send("PATCH " + start.header("Location") +
                            " HTTP/1.1\r\nHost: b\r\nContent-Type: application/octet-stream\r\n"
                            "Transfer-Encoding: chunked\r\n\r\n"));
-  for (int i = 0; i < 50; ++i) ASSERT_TRUE(endless.send("400\r\n" + std::string(1024, 'x') + "\r\n"));
+  for (int i = 0; i < 50; ++i)
+    ASSERT_TRUE(endless.send("400\r\n" + std::string(1024, 'x') + "\r\n"));
   // No final chunk. Everyone else is served meanwhile, more than once.
   for (int round = 0; round < 3; ++round) {
     expectOthersServed("hostile/endless-others" + std::to_string(round));
@@ -125,8 +129,8 @@ TEST_F(HostileConnectionTest, SlowClientsSendingOneByteAtATimeDoNotStopOthers) {
   const std::string blob = "a blob sent one byte at a time";
   const std::string request = "POST /v2/hostile/slow/blobs/uploads/?digest=" + sha256Of(blob) +
                               " HTTP/1.1\r\nHost: b\r\nContent-Type: application/octet-stream\r\n"
-                              "Content-Length: " + std::to_string(blob.size()) +
-                              "\r\nConnection: close\r\n\r\n" + blob;
+                              "Content-Length: " +
+                              std::to_string(blob.size()) + "\r\nConnection: close\r\n\r\n" + blob;
   constexpr int kSlowClients = 4;
   std::atomic<int> slowDone{0};
   std::vector<std::string> answers(kSlowClients);

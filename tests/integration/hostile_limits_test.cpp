@@ -71,8 +71,8 @@ class LimitsTest : public ::testing::Test {
   void start(const std::string& limits, const std::string& extraRegistry = {}) {
     const std::string config =
         dir_.write("config.yaml", "registry:\n" + extraRegistry + "  limits:\n" + limits);
-    server_ = std::make_unique<BerthServer>(std::vector<std::string>{"--config", config},
-                                            dir_.path());
+    server_ =
+        std::make_unique<BerthServer>(std::vector<std::string>{"--config", config}, dir_.path());
   }
   int port() const { return server_->registryPort(); }
   std::string storage() const { return dir_.path() + "/storage"; }
@@ -155,9 +155,8 @@ TEST_F(LimitsTest, BlobsOverTheSizeLimitAreRefusedHoweverTheyAreSentAndLeaveNoth
   location = startSession("limits/big");
   ASSERT_FALSE(location.empty());
   const size_t half = big.size() / 2;
-  const std::string first =
-      send("PATCH", location, big.substr(0, half),
-           "Content-Range: 0-" + std::to_string(half - 1) + "\r\n");
+  const std::string first = send("PATCH", location, big.substr(0, half),
+                                 "Content-Range: 0-" + std::to_string(half - 1) + "\r\n");
   ASSERT_EQ(statusOf(first), 202) << first;
   EXPECT_FALSE(uploadFiles().empty());  // the first half is stored meanwhile
   expectTooLarge(send("PATCH", location, big.substr(half)));
@@ -210,8 +209,7 @@ TEST_F(LimitsTest, AUsersUploadSessionsAreBoundedUntilOneEnds) {
     argv.insert(argv.end(), {htpasswd, user, "secret"});
     ASSERT_EQ(runCommand(argv).exitCode, 0);
   }
-  start("    maxUploadSessionsPerUser: 2\n",
-        "  auth:\n    htpasswd: " + htpasswd + "\n");
+  start("    maxUploadSessionsPerUser: 2\n", "  auth:\n    htpasswd: " + htpasswd + "\n");
   auto basic = [](const std::string& user) {
     return "Authorization: Basic " + common::base64Encode(user + ":secret") + "\r\n";
   };
@@ -239,8 +237,7 @@ TEST_F(LimitsTest, AUsersUploadSessionsAreBoundedUntilOneEnds) {
   const std::string three = startSession("team/a", {}, basic("alice"));
   ASSERT_FALSE(three.empty());
   EXPECT_EQ(startSession("team/a", {}, basic("alice")), "");
-  const std::string done =
-      send("PUT", two + "?digest=" + sha256Of(blob), blob, basic("alice"));
+  const std::string done = send("PUT", two + "?digest=" + sha256Of(blob), blob, basic("alice"));
   ASSERT_EQ(statusOf(done), 201) << done;
   EXPECT_FALSE(startSession("team/a", {}, basic("alice")).empty());
 }
@@ -323,8 +320,8 @@ TEST(LimitsConfigTest, BadLimitsStopTheServerWithTheirPosition) {
   EXPECT_NE(r.err.find(negative + ":3:19:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(negative + ":4:12:"), std::string::npos) << r.err;
   // serve itself refuses to start on the same file.
-  r = runCommand({berthBinary(), "serve", "--config", negative, "--registry-listen",
-                  "127.0.0.1:0", "--webhook-listen", "127.0.0.1:0"});
+  r = runCommand({berthBinary(), "serve", "--config", negative, "--registry-listen", "127.0.0.1:0",
+                  "--webhook-listen", "127.0.0.1:0"});
   EXPECT_NE(r.exitCode, 0);
   EXPECT_NE(r.err.find(negative + ":3:19:"), std::string::npos) << r.err;
 }

@@ -22,8 +22,7 @@ class HostileRegistryTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new TempDir();
     // The smallest manifest limit the configuration allows, so oversized bodies stay small.
-    const std::string config =
-        dir_->write("config.yaml", "registry:\n  maxManifestBytes: 1024\n");
+    const std::string config = dir_->write("config.yaml", "registry:\n  maxManifestBytes: 1024\n");
     server_ = new BerthServer({"--config", config}, dir_->path());
   }
   static void TearDownTestSuite() {
@@ -42,8 +41,7 @@ class HostileRegistryTest : public ::testing::Test {
                                 const std::string& body = {},
                                 const std::string& extraHeaders = {}) {
     return raw(method + " " + target + " HTTP/1.1\r\nHost: berth\r\nConnection: close\r\n" +
-               extraHeaders + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
-               body);
+               extraHeaders + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
   }
   static std::string codeOf(const std::string& response) {
     const auto body = nlohmann::json::parse(bodyOf(response), nullptr, false);
@@ -147,10 +145,14 @@ TEST_F(HostileRegistryTest, InvalidNamesAndTagsAreRefusedWithTheirCodes) {
   auto c = client();
   const std::string manifest = imageManifest("c", {"l"});
   const std::vector<std::pair<std::string, std::string>> names = {
-      {"-leading-dash", "NAME_INVALID"},  {"trailing-", "NAME_INVALID"},
-      {"a//b", "NAME_INVALID"},           {"a/./b", "NAME_INVALID"},
-      {"a..b", "NAME_INVALID"},           {"a%20b", "NAME_INVALID"},
-      {std::string(300, 'a'), "NAME_INVALID"}, {"a/" + std::string(254, 'b'), "NAME_INVALID"},
+      {"-leading-dash", "NAME_INVALID"},
+      {"trailing-", "NAME_INVALID"},
+      {"a//b", "NAME_INVALID"},
+      {"a/./b", "NAME_INVALID"},
+      {"a..b", "NAME_INVALID"},
+      {"a%20b", "NAME_INVALID"},
+      {std::string(300, 'a'), "NAME_INVALID"},
+      {"a/" + std::string(254, 'b'), "NAME_INVALID"},
   };
   for (const auto& [name, code] : names) {
     const std::string response = rawRequest("GET", "/v2/" + name + "/tags/list");
@@ -159,9 +161,9 @@ TEST_F(HostileRegistryTest, InvalidNamesAndTagsAreRefusedWithTheirCodes) {
   }
   for (const std::string& tag : {std::string(".hidden"), std::string("-dash"),
                                  std::string(129, 'a'), std::string("t%20t"), std::string("t*")}) {
-    const std::string response = rawRequest("PUT", "/v2/hostile/tags/manifests/" + tag, manifest,
-                                            "Content-Type: " + std::string(kOciManifestType) +
-                                                "\r\n");
+    const std::string response =
+        rawRequest("PUT", "/v2/hostile/tags/manifests/" + tag, manifest,
+                   "Content-Type: " + std::string(kOciManifestType) + "\r\n");
     EXPECT_EQ(statusOf(response), 400) << tag << "\n" << response;
     EXPECT_EQ(codeOf(response), "TAG_INVALID") << tag;
   }
@@ -181,11 +183,11 @@ TEST_F(HostileRegistryTest, InvalidUtf8InNamesTagsAndManifestsIsRefused) {
     EXPECT_EQ(codeOf(response), "NAME_INVALID") << name << "\n" << response;
   }
   const std::string manifest = imageManifest("c", {"l"});
-  for (const std::string& tag : {std::string("v%FF"), std::string("v\xc3\x28"),
-                                 std::string("%E2%82%AC")}) {
-    const std::string response = rawRequest("PUT", "/v2/hostile/utf8/manifests/" + tag, manifest,
-                                            "Content-Type: " + std::string(kOciManifestType) +
-                                                "\r\n");
+  for (const std::string& tag :
+       {std::string("v%FF"), std::string("v\xc3\x28"), std::string("%E2%82%AC")}) {
+    const std::string response =
+        rawRequest("PUT", "/v2/hostile/utf8/manifests/" + tag, manifest,
+                   "Content-Type: " + std::string(kOciManifestType) + "\r\n");
     EXPECT_EQ(statusOf(response), 400) << tag << "\n" << response;
     EXPECT_EQ(codeOf(response), "TAG_INVALID") << tag << "\n" << response;
   }
@@ -258,17 +260,18 @@ TEST_F(HostileRegistryTest, ManifestsOverTheLimitAreRefusedHoweverTheyAreSent) {
   chunked += "0\r\n\r\n";
   const std::string response =
       raw("PUT /v2/hostile/big/manifests/v2 HTTP/1.1\r\nHost: b\r\nConnection: close\r\n"
-          "Content-Type: " + std::string(kOciManifestType) +
-          "\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked);
+          "Content-Type: " +
+          std::string(kOciManifestType) + "\r\nTransfer-Encoding: chunked\r\n\r\n" + chunked);
   EXPECT_EQ(statusOf(response), 413) << response;
   EXPECT_EQ(codeOf(response), "SIZE_INVALID") << response;
 
   // A declared length far over the limit: refused once the body is drained (not buffered; the
   // connection stays in step), while others are served.
   RawConnection conn(server_->registryPort());
-  ASSERT_TRUE(conn.send("PUT /v2/hostile/big/manifests/v3 HTTP/1.1\r\nHost: b\r\n"
-                        "Content-Type: " + std::string(kOciManifestType) +
-                        "\r\nContent-Length: 1048576\r\n\r\n"));
+  ASSERT_TRUE(
+      conn.send("PUT /v2/hostile/big/manifests/v3 HTTP/1.1\r\nHost: b\r\n"
+                "Content-Type: " +
+                std::string(kOciManifestType) + "\r\nContent-Length: 1048576\r\n\r\n"));
   for (int i = 0; i < 16; ++i) ASSERT_TRUE(conn.send(std::string(64 * 1024, ' ')));
   const std::string declared = conn.readResponse();
   EXPECT_EQ(statusOf(declared), 413) << declared;

@@ -141,8 +141,8 @@ TEST_F(HostileWebhookTest, CatastrophicPatternsAgainstLongInputsGiveTheRightAnsw
   // The same through the CLI, which evaluates with the same engine.
   const CommandResult cli =
       runCommand({berthBinary(), "policy", "test", "--policy", policyDir_->file("policy.yaml"),
-                  "--namespace", std::string(50000, 'x'), "--image",
-                  "evil.example/" + as + ":1", "--image", "evil.example/" + as + "b:1"});
+                  "--namespace", std::string(50000, 'x'), "--image", "evil.example/" + as + ":1",
+                  "--image", "evil.example/" + as + "b:1"});
   EXPECT_EQ(cli.exitCode, 0) << cli.err;
   EXPECT_TRUE(contains(cli.out, "nested-quantifiers")) << cli.out;
   EXPECT_TRUE(contains(cli.out, "allow")) << cli.out;
@@ -163,8 +163,9 @@ TEST_F(HostileWebhookTest, InvalidUtf8IsRefusedOrDeniedNeverPassedOn) {
   surrogate.replace(surrogate.find("IMAGE_PLACEHOLDER"), 17, "nginx\\ud800:1");
   EXPECT_EQ(server_->post("/validate", surrogate).status, 400);
   // Valid UTF-8 that is not a valid reference: denied by validation, never rewritten.
-  for (const std::string& image : {std::string("ngin\xc3\xa9x:1"), std::string("nginx:\xe2\x82\xac"),
-                                   std::string("docker.io/library/nginx\xef\xbb\xbf:1")}) {
+  for (const std::string& image :
+       {std::string("ngin\xc3\xa9x:1"), std::string("nginx:\xe2\x82\xac"),
+        std::string("docker.io/library/nginx\xef\xbb\xbf:1")}) {
     const json validated = respond("/validate", podReview("team-a", image));
     EXPECT_EQ(validated["allowed"], false) << image << ": " << validated.dump();
     EXPECT_TRUE(contains(validated.dump(), "not a valid image reference")) << validated.dump();

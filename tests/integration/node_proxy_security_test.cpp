@@ -51,7 +51,9 @@ class NodeProxySecurityTest : public ::testing::Test {
     std::string config =
         "registry:\n"
         "  auth:\n"
-        "    htpasswd: " + regDir_.file("htpasswd") + "\n"
+        "    htpasswd: " +
+        regDir_.file("htpasswd") +
+        "\n"
         "    access:\n"
         "      - {account: alice, repository: '.*', actions: ['*']}\n"
         "      - {account: node, repository: '.*', actions: [pull]}\n";
@@ -83,8 +85,8 @@ class NodeProxySecurityTest : public ::testing::Test {
   std::string push(const std::string& repo, const std::string& bytes) {
     HttpClient client("127.0.0.1", registry_->registryPort());
     const std::string digest = sha256Of(bytes);
-    auto r = client.request("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + digest, bytes,
-                            kAlice);
+    auto r =
+        client.request("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + digest, bytes, kAlice);
     EXPECT_EQ(r.status, 201) << r.body;
     return digest;
   }
@@ -97,8 +99,8 @@ class NodeProxySecurityTest : public ::testing::Test {
 
   bool cached(const std::string& digest) const {
     const std::string hex = digest.substr(7);
-    return std::filesystem::exists(nodeDir_.file("cache/blobs/sha256/" + hex.substr(0, 2) + "/" +
-                                                 hex + "/data"));
+    return std::filesystem::exists(
+        nodeDir_.file("cache/blobs/sha256/" + hex.substr(0, 2) + "/" + hex + "/data"));
   }
 
   // The registry's audit lines for blob GETs of `digest`.
@@ -256,9 +258,11 @@ TEST_F(NodeProxySecurityTest, AWrongNodeCredentialFailsClosedInsteadOfBorrowingT
 TEST(NodeProxyCredentialConfigTest, AnUnusableCredentialStopsServe) {
   TempDir dir;
   auto serve = [&](const std::string& registryAuth, bool checkOnly) {
-    const std::string config = dir.write(
-        "node.yaml", "nodeProxy:\n  listen: 127.0.0.1:0\n  upstreamRegistry: http://127.0.0.1:1\n"
-                     "  cacheDir: " + dir.file("cache") + "\n  registryAuth:\n" + registryAuth);
+    const std::string config =
+        dir.write("node.yaml",
+                  "nodeProxy:\n  listen: 127.0.0.1:0\n  upstreamRegistry: http://127.0.0.1:1\n"
+                  "  cacheDir: " +
+                      dir.file("cache") + "\n  registryAuth:\n" + registryAuth);
     std::vector<std::string> argv = {berthBinary(), "serve", "--config", config};
     if (checkOnly) argv.push_back("--check-config");
     return runCommand(argv);
@@ -267,8 +271,8 @@ TEST(NodeProxyCredentialConfigTest, AnUnusableCredentialStopsServe) {
     const auto missing =
         serve("    username: node\n    passwordFile: " + dir.file("absent") + "\n", checkOnly);
     EXPECT_EQ(missing.exitCode, 2) << missing.out << missing.err;
-    EXPECT_TRUE(contains(missing.err, "nodeProxy.registryAuth.passwordFile: cannot read " +
-                                          dir.file("absent")))
+    EXPECT_TRUE(contains(missing.err,
+                         "nodeProxy.registryAuth.passwordFile: cannot read " + dir.file("absent")))
         << missing.err;
 
     const auto userOnly = serve("    username: node\n", checkOnly);

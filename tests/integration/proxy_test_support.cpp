@@ -33,9 +33,10 @@ UpstreamRegistry::UpstreamRegistry(const TempDir& dir, const std::string& name,
     : dir_(dir.file(name)), port_(freePort()), auth_(!user.empty()) {
   storage_ = dir_ + "/storage";
   logFile_ = dir_ + "/registry.log";
-  std::string yaml = "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\n"
-                     "storage:\n  filesystem:\n    rootdirectory: " + storage_ +
-                     "\n  delete:\n    enabled: true\nhttp:\n  addr: " + address() + "\n";
+  std::string yaml =
+      "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: false\n"
+      "storage:\n  filesystem:\n    rootdirectory: " +
+      storage_ + "\n  delete:\n    enabled: true\nhttp:\n  addr: " + address() + "\n";
   if (auth_) {
     const std::string htpasswd = dir_ + "/htpasswd";
     dir.write(name + "/.keep", "");

@@ -7,8 +7,8 @@
 #include <openssl/sha.h>
 
 #include <filesystem>
-#include <tuple>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "common/base64.h"
 #include "tests/support/http.h"

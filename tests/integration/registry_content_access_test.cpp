@@ -56,20 +56,30 @@ class ContentOwnershipTest : public ::testing::Test {
         "config.yaml",
         "registry:\n"
         "  auth:\n"
-        "    htpasswd: " + htpasswd + "\n"
-        "    access:\n"
-        "      - {account: alice, repository: '.*', actions: ['*']}\n"
-        "      - {account: mallory, repository: '" + up_->host() + "/.*', actions: [pull]}\n"
-        "      - {account: mallory, repository: 'mallory/.*', actions: [pull, push]}\n"
-        "  audit:\n"
-        "    path: " + dir_.file("audit.log") + "\n"
-        "  proxy:\n"
-        "    upstreams:\n"
-        "      - host: " + up_->address() + "\n"
-        "        url: http://" + up_->address() + "\n"
-        "        insecure: true\n");
-    berth_ = std::make_unique<BerthServer>(std::vector<std::string>{"--config", config},
-                                           dir_.path());
+        "    htpasswd: " +
+            htpasswd +
+            "\n"
+            "    access:\n"
+            "      - {account: alice, repository: '.*', actions: ['*']}\n"
+            "      - {account: mallory, repository: '" +
+            up_->host() +
+            "/.*', actions: [pull]}\n"
+            "      - {account: mallory, repository: 'mallory/.*', actions: [pull, push]}\n"
+            "  audit:\n"
+            "    path: " +
+            dir_.file("audit.log") +
+            "\n"
+            "  proxy:\n"
+            "    upstreams:\n"
+            "      - host: " +
+            up_->address() +
+            "\n"
+            "        url: http://" +
+            up_->address() +
+            "\n"
+            "        insecure: true\n");
+    berth_ =
+        std::make_unique<BerthServer>(std::vector<std::string>{"--config", config}, dir_.path());
     client_ = std::make_unique<HttpClient>("127.0.0.1", berth_->registryPort());
     // alice's private blob, stored in the shared content-addressed store.
     secret_ = "alice's private layer";
@@ -94,24 +104,23 @@ TEST_F(ContentOwnershipTest, APrivateBlobIsNotServedThroughAProxiedRepository) {
   // The upstream does not hold the blob: asking it must not be skipped because the bytes are
   // already stored.
   for (const std::string method : {"GET", "HEAD"}) {
-    auto through = client_->request(method, "/v2/" + up_->host() + "/anything/blobs/" + digest_,
-                                    {}, mallory_);
+    auto through =
+        client_->request(method, "/v2/" + up_->host() + "/anything/blobs/" + digest_, {}, mallory_);
     EXPECT_EQ(through.status, 404) << method << " " << through.body;
     EXPECT_NE(through.body, secret_);
     auto mirror = client_->request(
         method, "/v2/anything/blobs/" + digest_ + "?ns=" + up_->address(), {}, mallory_);
     EXPECT_EQ(mirror.status, 404) << method << " " << mirror.body;
   }
-  EXPECT_EQ(errorCode(client_->get("/v2/" + up_->host() + "/anything/blobs/" + digest_,
-                                   mallory_)),
+  EXPECT_EQ(errorCode(client_->get("/v2/" + up_->host() + "/anything/blobs/" + digest_, mallory_)),
             "BLOB_UNKNOWN");
 }
 
 TEST_F(ContentOwnershipTest, WithTheUpstreamDownAStoredBlobIsStillNotServed) {
   up_->stop();
   for (const std::string method : {"GET", "HEAD"}) {
-    auto through = client_->request(method, "/v2/" + up_->host() + "/anything/blobs/" + digest_,
-                                    {}, mallory_);
+    auto through =
+        client_->request(method, "/v2/" + up_->host() + "/anything/blobs/" + digest_, {}, mallory_);
     EXPECT_EQ(through.status, 503) << method << " " << through.body;
     EXPECT_NE(through.body, secret_);
     auto mirror = client_->request(
@@ -126,8 +135,7 @@ TEST_F(ContentOwnershipTest, AMountCannotTakeABlobFromARepositoryItWasNeverFetch
   // Mount from the proxied repository the probe above named, and from wherever the blob is.
   for (const std::string& query : std::vector<std::string>{
            "?mount=" + digest_ + "&from=" + up_->host() + "/anything", "?mount=" + digest_}) {
-    auto mount = client_->request("POST", "/v2/mallory/loot/blobs/uploads/" + query, {},
-                                  mallory_);
+    auto mount = client_->request("POST", "/v2/mallory/loot/blobs/uploads/" + query, {}, mallory_);
     EXPECT_EQ(mount.status, 202) << query << ": " << mount.body;  // an upload, not a mount
     EXPECT_EQ(client_->get("/v2/mallory/loot/blobs/" + digest_, mallory_).status, 404) << query;
   }
@@ -141,12 +149,11 @@ TEST_F(ContentOwnershipTest, AMountCannotTakeABlobFromARepositoryItWasNeverFetch
 // must be refused to everyone.
 TEST(UpstreamNamesTest, PushesUnderHostShapedOrUpstreamNamesAreDenied) {
   TempDir dir;
-  const std::string config = dir.write(
-      "config.yaml",
-      "registry:\n"
-      "  proxy:\n"
-      "    upstreams:\n"
-      "      - {host: 'ghcr.io', alias: corp}\n");
+  const std::string config = dir.write("config.yaml",
+                                       "registry:\n"
+                                       "  proxy:\n"
+                                       "    upstreams:\n"
+                                       "      - {host: 'ghcr.io', alias: corp}\n");
   BerthServer berth({"--config", config, "--storage", dir.file("store")}, dir.path());
   HttpClient client("127.0.0.1", berth.registryPort());
   const std::string imageConfig = R"({"architecture":"amd64","os":"linux"})";
@@ -156,8 +163,8 @@ TEST(UpstreamNamesTest, PushesUnderHostShapedOrUpstreamNamesAreDenied) {
        {"registry.example.com/team-a/app", "registry.example.com_443/team-a/app",
         "127.0.0.1_5999/app", "localhost/app", "ghcr.io/team/app", "corp/team/app",
         "my.team/app"}) {
-    auto upload = client.request("POST", "/v2/" + repo + "/blobs/uploads/?digest=" +
-                                             sha256Of(layer), layer);
+    auto upload =
+        client.request("POST", "/v2/" + repo + "/blobs/uploads/?digest=" + sha256Of(layer), layer);
     EXPECT_EQ(upload.status, 403) << repo << ": " << upload.body;
     EXPECT_EQ(errorCode(upload), "DENIED") << repo;
     auto session = client.request("POST", "/v2/" + repo + "/blobs/uploads/");
@@ -192,9 +199,9 @@ TEST(RegistryPolicyRulesTest, PushAndPullRulesRefuseWithTheRuleAndAreAudited) {
       "      operations: [pull]\n"
       "      action: deny\n"
       "      message: sealed images are not for pulling\n");
-  BerthServer berth({"--storage", dir.file("store"), "--policy", policy, "--audit-log",
-                     dir.file("audit.log")},
-                    dir.path());
+  BerthServer berth(
+      {"--storage", dir.file("store"), "--policy", policy, "--audit-log", dir.file("audit.log")},
+      dir.path());
   HttpClient client("127.0.0.1", berth.registryPort());
 
   // push: the manifest PUT is refused with the rule's message.
@@ -211,9 +218,9 @@ TEST(RegistryPolicyRulesTest, PushAndPullRulesRefuseWithTheRuleAndAreAudited) {
 
   // pull: manifests and blobs, by tag and by digest.
   const std::string digest = pushImage(client, "sealed/app", "1", "sealed");
-  for (const std::string& path : std::vector<std::string>{
-           "/v2/sealed/app/manifests/1", "/v2/sealed/app/manifests/" + digest,
-           "/v2/sealed/app/blobs/" + sha256Of("layer of sealed")}) {
+  for (const std::string& path :
+       std::vector<std::string>{"/v2/sealed/app/manifests/1", "/v2/sealed/app/manifests/" + digest,
+                                "/v2/sealed/app/blobs/" + sha256Of("layer of sealed")}) {
     for (const std::string method : {"GET", "HEAD"}) {
       auto pulled = client.request(method, path);
       EXPECT_EQ(pulled.status, 403) << method << " " << path;
@@ -225,8 +232,9 @@ TEST(RegistryPolicyRulesTest, PushAndPullRulesRefuseWithTheRuleAndAreAudited) {
     }
   }
   // A mount reads its source: it cannot copy a sealed blob out either.
-  auto mount = client.request("POST", "/v2/other/app/blobs/uploads/?mount=" +
-                                          sha256Of("layer of sealed") + "&from=sealed/app");
+  auto mount =
+      client.request("POST", "/v2/other/app/blobs/uploads/?mount=" + sha256Of("layer of sealed") +
+                                 "&from=sealed/app");
   EXPECT_EQ(mount.status, 202) << mount.body;
 
   // The document's default is for Pods: other repositories push and pull as usual.

@@ -137,19 +137,19 @@ TEST(RegistryCrashTest, KillDuringConcurrentPushesLeavesNothingTorn) {
 
   // berth gc agrees: it walks every repository, tag and manifest without a complaint, deletes
   // only what nothing references, and every tag is still complete afterwards.
-  auto gc = runCommand({berthBinary(), "gc", "--storage", storage, "--grace-period", "0",
-                        "--upload-expiry", "0"});
+  auto gc = runCommand(
+      {berthBinary(), "gc", "--storage", storage, "--grace-period", "0", "--upload-expiry", "0"});
   ASSERT_EQ(gc.exitCode, 0) << gc.err;
   EXPECT_EQ(gc.err, "") << "gc reported problems";
   EXPECT_NE(gc.out.find("manifests: "), std::string::npos) << gc.out;
-  auto after = std::make_unique<BerthServer>(std::vector<std::string>{"--storage", storage},
-                                             dir.path());
+  auto after =
+      std::make_unique<BerthServer>(std::vector<std::string>{"--storage", storage}, dir.path());
   size_t tagsAfterGc = 0;
   verifyStore(after->registryPort(), storage, tagsAfterGc);
   EXPECT_EQ(tagsAfterGc, lastTags);
-  std::cout << "crash test: " << kKills << " kills during " << kPushers
-            << " concurrent pushers, " << pushesCompleted << " images pushed, " << tagsChecked
-            << " tag checks; gc:\n" << gc.out.substr(gc.out.find("repositories: ")) << std::flush;
+  std::cout << "crash test: " << kKills << " kills during " << kPushers << " concurrent pushers, "
+            << pushesCompleted << " images pushed, " << tagsChecked << " tag checks; gc:\n"
+            << gc.out.substr(gc.out.find("repositories: ")) << std::flush;
 }
 
 }  // namespace

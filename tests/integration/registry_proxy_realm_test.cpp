@@ -99,7 +99,8 @@ class FakeUpstream : public RecordingServer {
       : RecordingServer(address), realm_(std::move(realm)) {
     manifest_ = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",)"
                 R"("config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":)"
-                R"("sha256:)" + std::string(64, 'c') + R"(","size":2},"layers":[]})";
+                R"("sha256:)" +
+                std::string(64, 'c') + R"(","size":2},"layers":[]})";
     auto handler = [this](const httplib::Request& req, httplib::Response& res) {
       record(req);
       const std::string authorization = req.get_header_value("Authorization");
@@ -128,8 +129,8 @@ class FakeUpstream : public RecordingServer {
     record(req);
     if (req.get_header_value("Authorization").rfind("Bearer tok-", 0) == 0) return;
     res.status = 401;
-    res.set_header("WWW-Authenticate",
-                   R"(Bearer realm=")" + realm_ + R"(",service="fake",scope="repository:team/app:pull")");
+    res.set_header("WWW-Authenticate", R"(Bearer realm=")" + realm_ +
+                                           R"(",service="fake",scope="repository:team/app:pull")");
   }
   const std::string& manifest() const { return manifest_; }
 
@@ -143,13 +144,13 @@ class RegistryProxyRealmTest : public ::testing::Test {
   // Berth with `upstream` configured (credentials alice:s3cret) and the manifest pulled through.
   HttpResponse pullThrough(const FakeUpstream& upstream, bool insecure) {
     const std::string config = dir_.write(
-        "berth.yaml", "registry:\n  proxy:\n    upstreams:\n      - host: " +
-                          upstream.hostPort() + "\n        url: http://" + upstream.hostPort() +
+        "berth.yaml", "registry:\n  proxy:\n    upstreams:\n      - host: " + upstream.hostPort() +
+                          "\n        url: http://" + upstream.hostPort() +
                           "\n        insecure: " + (insecure ? "true" : "false") +
                           "\n        credentials:\n          - {username: alice, password: "
                           "s3cret}\n");
-    berth_ = std::make_unique<BerthServer>(std::vector<std::string>{"--config", config},
-                                           dir_.path());
+    berth_ =
+        std::make_unique<BerthServer>(std::vector<std::string>{"--config", config}, dir_.path());
     HttpClient client("127.0.0.1", berth_->registryPort());
     std::string repository = upstream.hostPort();
     repository.replace(repository.find(':'), 1, "_");

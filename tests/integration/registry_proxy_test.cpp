@@ -116,10 +116,10 @@ class RegistryProxyTest : public ::testing::Test {
   void startBerth(const UpstreamRegistry& up, const std::string& extra = {},
                   const std::string& upstreamExtra = {}) {
     const std::string config = dir_.write(
-        "berth.yaml", "registry:\n  proxy:\n" + extra + "    upstreams:\n      - host: " +
-                          up.address() + "\n        url: http://" + up.address() +
-                          "\n        insecure: true\n        alias: upstream-test\n" +
-                          upstreamExtra);
+        "berth.yaml",
+        "registry:\n  proxy:\n" + extra + "    upstreams:\n      - host: " + up.address() +
+            "\n        url: http://" + up.address() +
+            "\n        insecure: true\n        alias: upstream-test\n" + upstreamExtra);
     berth_ = std::make_unique<BerthServer>(
         std::vector<std::string>{"--config", config, "--audit-log", dir_.file("audit.log"),
                                  "--log-level", "debug"},
@@ -141,7 +141,8 @@ TEST_F(RegistryProxyTest, PullsByRewrittenNameAliasAndMirrorFormAndAudits) {
   seed(dir_, up, "v1", "1");
   startBerth(up);
   EXPECT_EQ(inspectDigest(ref(up, "1")), v1_);
-  run({"skopeo", "copy", "--src-tls-verify=false", ref(up, "1"), "oci:" + dir_.file("back") + ":1"});
+  run({"skopeo", "copy", "--src-tls-verify=false", ref(up, "1"),
+       "oci:" + dir_.file("back") + ":1"});
   EXPECT_EQ(layoutDigest(dir_.file("back"), "1"), v1_);
   EXPECT_EQ(inspectDigest("docker://" + berth_->registryAddress() + "/upstream-test/team/app:1"),
             v1_);
@@ -169,10 +170,12 @@ TEST_F(RegistryProxyTest, PullsByRewrittenNameAliasAndMirrorFormAndAudits) {
 TEST_F(RegistryProxyTest, UpstreamWithBasicAuth) {
   UpstreamRegistry up(dir_, "up", "alice", "s3cret");
   seed(dir_, up, "v1", "1", {"--dest-creds", "alice:s3cret"});
-  startBerth(up, "", "        credentials:\n          - {pathPrefix: team, username: alice, "
-                     "password: s3cret}\n");
+  startBerth(up, "",
+             "        credentials:\n          - {pathPrefix: team, username: alice, "
+             "password: s3cret}\n");
   EXPECT_EQ(inspectDigest(ref(up, "1")), v1_);
-  run({"skopeo", "copy", "--src-tls-verify=false", ref(up, "1"), "oci:" + dir_.file("back") + ":1"});
+  run({"skopeo", "copy", "--src-tls-verify=false", ref(up, "1"),
+       "oci:" + dir_.file("back") + ":1"});
 }
 
 TEST_F(RegistryProxyTest, ServesFromCacheWhenUpstreamIsDownAndRevalidatesAfterTtl) {
@@ -216,8 +219,8 @@ TEST_F(RegistryProxyTest, CorruptUpstreamBlobIsNeitherServedNorCached) {
     SUCCEED();
   }
   const std::string hex = layer.substr(7);
-  EXPECT_FALSE(std::filesystem::exists(dir_.file("storage/blobs/sha256/" + hex.substr(0, 2) +
-                                                 "/" + hex + "/data")));
+  EXPECT_FALSE(std::filesystem::exists(
+      dir_.file("storage/blobs/sha256/" + hex.substr(0, 2) + "/" + hex + "/data")));
   EXPECT_GE(metric(*client_, "berth_proxy_upstream_errors_total"), 1);
 }
 
@@ -275,8 +278,8 @@ TEST_F(RegistryProxyTest, EvictsLeastRecentlyUsedBeyondCacheMaxBytes) {
   run({"skopeo", "inspect", "--tls-verify=false", ref(up, "1")});
   EXPECT_NE(berth_->log().find("proxy cache evicted"), std::string::npos) << berth_->log();
   const std::string hex = layer.substr(7);
-  EXPECT_FALSE(std::filesystem::exists(dir_.file("storage/blobs/sha256/" + hex.substr(0, 2) +
-                                                 "/" + hex + "/data")));
+  EXPECT_FALSE(std::filesystem::exists(
+      dir_.file("storage/blobs/sha256/" + hex.substr(0, 2) + "/" + hex + "/data")));
   // Evicted content is fetched again on demand.
   EXPECT_EQ(sha256Of(client_->get("/v2/" + repo + "/blobs/" + layer).body), layer);
 }
@@ -288,11 +291,11 @@ TEST_F(RegistryProxyTest, NodeProxyForwardsPullsRefusesWritesAndCachesBlobs) {
   run({"skopeo", "copy", "--dest-tls-verify=false", "oci:" + dir_.file("layout") + ":v1", image});
 
   TempDir nodeDir;
-  BerthServer node({"--node-proxy-listen", "127.0.0.1:0", "--upstream-registry",
-                    "http://" + registry.registryAddress(), "--config",
-                    nodeDir.write("node.yaml", "nodeProxy:\n  cacheDir: " +
-                                                   nodeDir.file("cache") + "\n")},
-                   nodeDir.path());
+  BerthServer node(
+      {"--node-proxy-listen", "127.0.0.1:0", "--upstream-registry",
+       "http://" + registry.registryAddress(), "--config",
+       nodeDir.write("node.yaml", "nodeProxy:\n  cacheDir: " + nodeDir.file("cache") + "\n")},
+      nodeDir.path());
   EXPECT_EQ(node.log().find("\"listener\":\"registry\""), std::string::npos);
   const std::string viaNode = "docker://" + node.registryAddress() + "/team/app:1";
   EXPECT_EQ(inspectDigest(viaNode), v1_);

@@ -41,8 +41,8 @@ TEST(RegistryTlsTest, ServesTlsAndPicksUpRotatedCertificates) {
   std::filesystem::create_directories(dir.file("live"));
   std::filesystem::copy_file(first + "/tls.crt", dir.file("live/tls.crt"));
   std::filesystem::copy_file(first + "/tls.key", dir.file("live/tls.key"));
-  BerthServer server({"--tls-cert", dir.file("live/tls.crt"), "--tls-key", dir.file("live/tls.key")},
-                     dir.path());
+  BerthServer server(
+      {"--tls-cert", dir.file("live/tls.crt"), "--tls-key", dir.file("live/tls.key")}, dir.path());
   EXPECT_EQ(getOverTls(server.registryPort(), first + "/ca.crt"), 200);
   EXPECT_EQ(getOverTls(server.registryPort(), second + "/ca.crt"), -1);
   // Plain HTTP to a TLS listener is not served.
@@ -78,12 +78,12 @@ TEST(RegistryTlsTest, SkopeoPushesOverVerifiedTls) {
   ASSERT_EQ(init.exitCode, 0) << init.err;
   auto create = runCommand({"umoci", "new", "--image", layout + ":v1"});
   ASSERT_EQ(create.exitCode, 0) << create.err;
-  auto copy = runCommand({"skopeo", "copy", "--dest-cert-dir", dir.file("trust"),
-                          "oci:" + layout + ":v1",
-                          "docker://" + server.registryAddress() + "/tls/app:v1"});
+  auto copy =
+      runCommand({"skopeo", "copy", "--dest-cert-dir", dir.file("trust"), "oci:" + layout + ":v1",
+                  "docker://" + server.registryAddress() + "/tls/app:v1"});
   EXPECT_EQ(copy.exitCode, 0) << copy.err;
-  auto untrusted = runCommand({"skopeo", "inspect", "--raw",
-                               "docker://" + server.registryAddress() + "/tls/app:v1"});
+  auto untrusted = runCommand(
+      {"skopeo", "inspect", "--raw", "docker://" + server.registryAddress() + "/tls/app:v1"});
   EXPECT_NE(untrusted.exitCode, 0);
   EXPECT_NE(untrusted.err.find("certificate"), std::string::npos) << untrusted.err;
 }

@@ -228,11 +228,12 @@ nlohmann::json largeUpdate(size_t objectBytes) {
   // Few, large entries: the bytes of a big object without a JSON tree so large that parsing
   // it under the sanitizers outlasts the client's timeout.
   for (size_t i = 0; i * 16000 < objectBytes; ++i) {
-    fields.push_back({{"manager", "kubectl-" + std::to_string(i)},
-                      {"operation", "Update"},
-                      {"apiVersion", "v1"},
-                      {"fieldsType", "FieldsV1"},
-                      {"fieldsV1", {{"f:metadata", {{"f:labels", {{"f:x", std::string(16000, 'x')}}}}}}}});
+    fields.push_back(
+        {{"manager", "kubectl-" + std::to_string(i)},
+         {"operation", "Update"},
+         {"apiVersion", "v1"},
+         {"fieldsType", "FieldsV1"},
+         {"fieldsV1", {{"f:metadata", {{"f:labels", {{"f:x", std::string(16000, 'x')}}}}}}}});
   }
   request["object"]["metadata"]["managedFields"] = fields;
   request["oldObject"] = request["object"];
@@ -270,8 +271,8 @@ TEST_F(WebhookAdmissionTest, AReviewOverTheLimitIsDeniedNotAnError) {
     const auto answer = review(path, body);
     EXPECT_EQ(answer["response"]["allowed"], false) << path;
     EXPECT_EQ(answer["response"]["status"]["code"], 413) << path;
-    EXPECT_TRUE(contains(answer["response"]["status"]["message"].get<std::string>(),
-                         "maxBodyBytes"))
+    EXPECT_TRUE(
+        contains(answer["response"]["status"]["message"].get<std::string>(), "maxBodyBytes"))
         << answer["response"];
   }
   // Without a uid nothing can be answered as a review: an HTTP error that says why.
@@ -282,7 +283,8 @@ TEST_F(WebhookAdmissionTest, AReviewOverTheLimitIsDeniedNotAnError) {
   // (the answer arrives though the body is never sent).
   const HttpsAnswer huge = server_->rawExchange(
       "POST /mutate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-      "Content-Length: " + std::to_string(17 * 1024 * 1024) + "\r\n\r\n");
+      "Content-Length: " +
+      std::to_string(17 * 1024 * 1024) + "\r\n\r\n");
   EXPECT_EQ(huge.status, 413);
   EXPECT_TRUE(contains(huge.body, "maxBodyBytes")) << huge.body;
 }

@@ -69,10 +69,10 @@ class WebhookNameAttackTest : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string policy = dir_.write("policy.yaml", kPolicy);
-    const std::string config = dir_.write(
-        "config.yaml", "webhook:\n  registryUrl: " + registry_.url() +
-                           "\nregistry:\n  proxy:\n    upstreams:\n"
-                           "      - {host: docker.io}\n      - {host: ghcr.io}\n");
+    const std::string config =
+        dir_.write("config.yaml", "webhook:\n  registryUrl: " + registry_.url() +
+                                      "\nregistry:\n  proxy:\n    upstreams:\n"
+                                      "      - {host: docker.io}\n      - {host: ghcr.io}\n");
     server_ = std::make_unique<WebhookServer>(
         std::vector<std::string>{"--config", config, "--policy", policy});
   }
@@ -120,8 +120,7 @@ TEST_F(WebhookNameAttackTest, AHostShapedNameUnderTheTargetDoesNotPassAsThatHost
   const auto laundered =
       review("/validate", "localhost:5005/registry.example.com/team-a/app:1", "prod");
   EXPECT_EQ(laundered["allowed"], false) << laundered;
-  EXPECT_NE(message(laundered).find("only team-a images in prod"), std::string::npos)
-      << laundered;
+  EXPECT_NE(message(laundered).find("only team-a images in prod"), std::string::npos) << laundered;
 }
 
 TEST_F(WebhookNameAttackTest, APinAsksOnlyTheImagesRealSource) {
@@ -133,8 +132,7 @@ TEST_F(WebhookNameAttackTest, APinAsksOnlyTheImagesRealSource) {
   // Not an upstream: a same-named repository of Berth's own must not answer for it.
   const auto external = review("/mutate", "registry.example.com/pinned/app:1");
   EXPECT_EQ(external["allowed"], false) << external;
-  EXPECT_NE(message(external).find("not a pull-through upstream"), std::string::npos)
-      << external;
+  EXPECT_NE(message(external).find("not a pull-through upstream"), std::string::npos) << external;
   EXPECT_EQ(registry_.asked().size(), 1u);
 }
 

@@ -34,8 +34,8 @@ HttpResponse HttpClient::request(const std::string& method, const std::string& p
   }
   auto result = client_->send(req);
   if (!result) {
-    throw std::runtime_error("HTTP " + method + " " + path + " failed: " +
-                             httplib::to_string(result.error()));
+    throw std::runtime_error("HTTP " + method + " " + path +
+                             " failed: " + httplib::to_string(result.error()));
   }
   HttpResponse out;
   out.status = result->status;

@@ -119,8 +119,8 @@ BerthServer::BerthServer(std::vector<std::string> extraArgs, const std::string& 
   logFile_ = workDir + "/berth-server.log";
   const std::string readyFile = workDir + "/berth-ready.json";
   std::filesystem::remove(readyFile);
-  std::vector<std::string> argv = {berthBinary(), "serve", "--webhook-listen", "127.0.0.1:0",
-                                   "--ready-file", readyFile};
+  std::vector<std::string> argv = {berthBinary(), "serve",        "--webhook-listen",
+                                   "127.0.0.1:0", "--ready-file", readyFile};
   // Defaults unless the caller chose: a fresh storage directory, any free registry port.
   auto given = [&](const std::string& flag) {
     return std::find(extraArgs.begin(), extraArgs.end(), flag) != extraArgs.end();

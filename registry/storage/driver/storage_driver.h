@@ -11,8 +11,8 @@
 
 namespace berth::registry {
 
-// Paths are driver-relative, "/"-separated and start with "/"; only registry/storage/paths.cpp builds
-// them, from validated names and digests. An absent file is ErrorCode::NotFound.
+// Paths are driver-relative, "/"-separated and start with "/"; only registry/storage/paths.cpp
+// builds them, from validated names and digests. An absent file is ErrorCode::NotFound.
 struct FileInfo {
   uint64_t size = 0;
   bool isDirectory = false;

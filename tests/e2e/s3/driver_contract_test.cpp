@@ -1,5 +1,5 @@
-// The StorageDriver contract (tests/unit/registry/storage/driver/driver_contract.h) and the S3 specifics
-// that a fake cannot prove, on a real S3 server: radosgw started by driver_test.sh, which
+// The StorageDriver contract (tests/unit/registry/storage/driver/driver_contract.h) and the S3
+// specifics that a fake cannot prove, on a real S3 server: radosgw started by driver_test.sh, which
 // exports S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY and S3_REGION. Without them every test
 // is skipped.
 
@@ -9,8 +9,8 @@
 #include <random>
 
 #include "registry/storage/driver/s3/client.h"
-#include "registry/storage/driver/s3/s3_driver.h"
 #include "registry/storage/driver/s3/objects.h"
+#include "registry/storage/driver/s3/s3_driver.h"
 #include "tests/unit/registry/storage/driver/driver_contract.h"
 
 namespace berth::registry {
@@ -44,9 +44,9 @@ const common::SystemClock kClock;
 std::unique_ptr<s3::Client> clientFor(const common::S3StorageConfig& config) {
   s3::ClientOptions options;
   options.timeoutSeconds = 30;
-  return std::make_unique<s3::Client>(*s3::Endpoint::fromConfig(config),
-                                      s3::Credentials{env("S3_ACCESS_KEY"), env("S3_SECRET_KEY"), ""},
-                                      options, kClock);
+  return std::make_unique<s3::Client>(
+      *s3::Endpoint::fromConfig(config),
+      s3::Credentials{env("S3_ACCESS_KEY"), env("S3_SECRET_KEY"), ""}, options, kClock);
 }
 
 // Creates the bucket (BucketAlreadyOwnedByYou when it exists is fine).
@@ -78,15 +78,17 @@ class RgwEnvironment final : public DriverEnvironment {
   std::string prefix_;
 };
 
-INSTANTIATE_TEST_SUITE_P(
-    Rgw, StorageDriverContract,
-    ::testing::Values(DriverCase{"Radosgw",
-                                 []() -> std::unique_ptr<DriverEnvironment> {
-                                   if (!haveServer()) return nullptr;  // skipped
-                                   ensureBucket();
-                                   return std::make_unique<RgwEnvironment>();
-                                 }}),
-    [](const ::testing::TestParamInfo<DriverCase>& driver) { return driver.param.name; });
+INSTANTIATE_TEST_SUITE_P(Rgw, StorageDriverContract,
+                         ::testing::Values(DriverCase{"Radosgw",
+                                                      []() -> std::unique_ptr<DriverEnvironment> {
+                                                        if (!haveServer())
+                                                          return nullptr;  // skipped
+                                                        ensureBucket();
+                                                        return std::make_unique<RgwEnvironment>();
+                                                      }}),
+                         [](const ::testing::TestParamInfo<DriverCase>& driver) {
+                           return driver.param.name;
+                         });
 
 class RgwTest : public ::testing::Test {
  protected:
@@ -135,8 +137,8 @@ TEST_F(RgwTest, TouchRenewsLastModifiedOnTheServer) {
   // Fresh objects are left alone; a copy onto itself must still be accepted by the server.
   auto client = clientFor(serverConfig());
   s3::Objects objects(*client);
-  ASSERT_TRUE(objects.copy(environment_->prefix() + "blob", environment_->prefix() + "blob", 1,
-                           true));
+  ASSERT_TRUE(
+      objects.copy(environment_->prefix() + "blob", environment_->prefix() + "blob", 1, true));
   EXPECT_TRUE(driver_->touch("/blob"));
   EXPECT_EQ(driver_->getContent("/blob", 10).value_or(""), "x");
   EXPECT_GE(driver_->stat("/blob")->modifiedUnixSeconds, before->modifiedUnixSeconds);

@@ -120,7 +120,6 @@ TEST(DigestResolverTest, DefaultsToThisProcesssRegistry) {
   EXPECT_EQ(registryUrlFor(webhook, registry), "https://registry.berth.svc:5000");
 }
 
-
 TEST(DigestResolverTest, LooksUpUnderTheWebhooksOwnCredentialOnly) {
   FakeRegistry registry;
   RegistryDigestResolver anonymous(registry.url(), false);

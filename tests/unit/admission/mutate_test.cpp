@@ -211,12 +211,13 @@ metadata: {name: pin-all}
 spec:
   rules:
     - {name: pin, action: require-digest, pin: true, onPinFailure: deny}
-)", "pin-all.yaml", test::mirrorOptions());
+)",
+                                       "pin-all.yaml", test::mirrorOptions());
   ASSERT_TRUE(pinAll) << pinAll.error().message;
   auto request = fixtureRequest("pod-create.json");
   auto pinned = [&](const std::string& image) {
-    request.object["spec"]["containers"] = nlohmann::json::array(
-        {nlohmann::json{{"name", "app"}, {"image", image}}});
+    request.object["spec"]["containers"] =
+        nlohmann::json::array({nlohmann::json{{"name", "app"}, {"image", image}}});
     request.object["spec"].erase("initContainers");
     resolver_.asked.clear();
     return run(request, **pinAll);

@@ -12,8 +12,8 @@ Args makeArgs() {
 
 TEST(ArgsTest, ParsesEveryForm) {
   Args args = makeArgs();
-  ASSERT_TRUE(args.parse({"--name", "a", "--verbose", "--tag=x", "--tag", "y", "pos", "--",
-                          "--not-a-flag"}));
+  ASSERT_TRUE(args.parse(
+      {"--name", "a", "--verbose", "--tag=x", "--tag", "y", "pos", "--", "--not-a-flag"}));
   EXPECT_EQ(args.get("name"), "a");
   EXPECT_TRUE(args.has("verbose"));
   EXPECT_EQ(args.all("tag"), (std::vector<std::string>{"x", "y"}));

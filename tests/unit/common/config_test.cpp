@@ -144,17 +144,20 @@ TEST(ConfigTest, BadLimitsAreReportedWithPositions) {
                                 "limits.yaml");
   ASSERT_FALSE(config);
   const std::string& e = config.error().message;
-  expectContains(e, "limits.yaml:4:23: registry.limits: 'maxManifestBytes' is also set as "
-                    "registry.maxManifestBytes; keep one of the two");
+  expectContains(e,
+                 "limits.yaml:4:23: registry.limits: 'maxManifestBytes' is also set as "
+                 "registry.maxManifestBytes; keep one of the two");
   expectContains(e, "limits.yaml:5:19: registry.limits: 'maxBlobBytes' must be between 0 and");
-  expectContains(e, "limits.yaml:6:31: registry.limits: 'maxUploadSessionsPerUser' must be between");
+  expectContains(e,
+                 "limits.yaml:6:31: registry.limits: 'maxUploadSessionsPerUser' must be between");
   expectContains(e, "limits.yaml:7:24: registry.limits: 'requestsPerSecond' must be an integer");
   expectContains(e, "limits.yaml:8:12: registry.limits: 'burst' must be between 1 and");
   expectContains(e, "limits.yaml:9:5: registry.limits: unknown key 'maxSessions'");
 }
 
 TEST(ConfigTest, ReadTimeoutsAreDurationsWithinBounds) {
-  auto config = parseConfigText("registry: {readTimeout: 2m}\nwebhook: {readTimeout: 5s}\n", "t.yaml");
+  auto config =
+      parseConfigText("registry: {readTimeout: 2m}\nwebhook: {readTimeout: 5s}\n", "t.yaml");
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->registry.readTimeoutSeconds, 120);
   EXPECT_EQ(config->webhook.readTimeoutSeconds, 5);
@@ -163,8 +166,8 @@ TEST(ConfigTest, ReadTimeoutsAreDurationsWithinBounds) {
   EXPECT_EQ(defaults->registry.readTimeoutSeconds, 30);
   EXPECT_EQ(defaults->webhook.readTimeoutSeconds, 30);
 
-  auto bad = parseConfigText("registry:\n  readTimeout: 0s\nwebhook:\n  readTimeout: 2h\n",
-                             "bad.yaml");
+  auto bad =
+      parseConfigText("registry:\n  readTimeout: 0s\nwebhook:\n  readTimeout: 2h\n", "bad.yaml");
   ASSERT_FALSE(bad);
   expectContains(bad.error().message,
                  "bad.yaml:2:16: registry: 'readTimeout' must be between 1s and 1h");

@@ -17,8 +17,9 @@ TEST(MetricsTest, RendersPrometheusText) {
   h.observe(0.5);
   h.observe(5);
   const std::string text = metrics.render();
-  EXPECT_NE(text.find("# TYPE requests_total counter\nrequests_total{op=\"pull\",code=\"200\"} 3\n"),
-            std::string::npos)
+  EXPECT_NE(
+      text.find("# TYPE requests_total counter\nrequests_total{op=\"pull\",code=\"200\"} 3\n"),
+      std::string::npos)
       << text;
   EXPECT_NE(text.find("stored_bytes 42\n"), std::string::npos);
   EXPECT_NE(text.find("latency_seconds_bucket{le=\"0.10000000000000001\"} 1\n"), std::string::npos)

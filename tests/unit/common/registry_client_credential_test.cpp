@@ -60,8 +60,8 @@ TEST(RegistryClientCredentialTest, HalfACredentialIsAnErrorWithItsPosition) {
 }
 
 TEST(RegistryClientCredentialTest, AColonInTheUserNameIsRefused) {
-  auto config = parseConfigText(
-      nodeProxyWith("    username: 'node:a'\n    passwordFile: /p\n"), "node.yaml");
+  auto config =
+      parseConfigText(nodeProxyWith("    username: 'node:a'\n    passwordFile: /p\n"), "node.yaml");
   ASSERT_FALSE(config);
   expectContains(config.error().message, "must not contain ':'");
 }

@@ -167,8 +167,7 @@ TEST(HttpClientTest, AClosedPortIsARefusedConnection) {
   ASSERT_FALSE(response);
   EXPECT_EQ(response.error().code, common::ErrorCode::Unavailable);
   EXPECT_TRUE(mentions(response.error(), Failure::Refused)) << response.error().message;
-  EXPECT_NE(response.error().message.find("127.0.0.1:" + std::to_string(port)),
-            std::string::npos);
+  EXPECT_NE(response.error().message.find("127.0.0.1:" + std::to_string(port)), std::string::npos);
   EXPECT_NE(response.error().message.find("httplib Connection"), std::string::npos);
 }
 
@@ -354,9 +353,8 @@ TEST(HttpClientTest, AProvidedBodyIsSentWithItsLength) {
 
 TEST(HttpClientTest, AProviderThatGivesUpStopsTheRequest) {
   FakeServer fake;
-  fake.server().Put("/part", [](const httplib::Request&, httplib::Response& res) {
-    res.status = 204;
-  });
+  fake.server().Put("/part",
+                    [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
   fake.start();
   Client client = clientFor(fake);
   Request request;
@@ -406,8 +404,9 @@ TEST(HttpClientTest, RefusesRequestsThatCouldSmuggleLines) {
 }
 
 TEST(HttpClientTest, RefusesBaseUrlsThatAreNotOrigins) {
-  for (const char* bad : {"ftp://h", "h:80", "http://", "http://h:0", "http://h:65536",
-                          "http://h:x", "http://h:", "http://h/path", "http://[::1", "http://a b"}) {
+  for (const char* bad :
+       {"ftp://h", "h:80", "http://", "http://h:0", "http://h:65536", "http://h:x",
+        "http://h:", "http://h/path", "http://[::1", "http://a b"}) {
     auto client = Client::create(bad);
     ASSERT_FALSE(client) << bad;
     EXPECT_EQ(client.error().code, common::ErrorCode::InvalidArgument);
@@ -418,16 +417,16 @@ TEST(HttpClientTest, RefusesBaseUrlsThatAreNotOrigins) {
 }
 
 TEST(HttpClientErrorTest, OnlyBadRequestsAndOversizeAnswersAreNotUnavailable) {
-  for (Failure f : {Failure::Unresolved, Failure::Refused, Failure::TimedOut,
-                    Failure::TlsHandshake, Failure::TlsUntrusted, Failure::TlsSetup,
-                    Failure::Broken, Failure::Stopped, Failure::TooManyRedirects}) {
+  for (Failure f : {Failure::Unresolved, Failure::Refused, Failure::TimedOut, Failure::TlsHandshake,
+                    Failure::TlsUntrusted, Failure::TlsSetup, Failure::Broken, Failure::Stopped,
+                    Failure::TooManyRedirects}) {
     EXPECT_EQ(failureCode(f), common::ErrorCode::Unavailable) << failureText(f);
   }
   EXPECT_EQ(failureCode(Failure::InvalidRequest), common::ErrorCode::InvalidArgument);
   EXPECT_EQ(failureCode(Failure::TooLarge), common::ErrorCode::PayloadTooLarge);
   const auto error = failureError(Failure::Refused, "h:1", "httplib Connection", "GET /");
-  EXPECT_EQ(error.message, "h:1: " + std::string(failureText(Failure::Refused)) +
-                               " (httplib Connection)");
+  EXPECT_EQ(error.message,
+            "h:1: " + std::string(failureText(Failure::Refused)) + " (httplib Connection)");
   EXPECT_EQ(error.detail, "GET /");
 }
 

@@ -6,8 +6,8 @@ namespace berth::http {
 namespace {
 
 TEST(HeadersTest, TokensSplitEveryValueTrimAndLowerCase) {
-  Headers headers{{"Connection", "keep-alive, Close"}, {"connection", " Upgrade\t"},
-                  {"Other", "x"}};
+  Headers headers{
+      {"Connection", "keep-alive, Close"}, {"connection", " Upgrade\t"}, {"Other", "x"}};
   EXPECT_EQ(headerTokens(headers, "CONNECTION"),
             (std::vector<std::string>{"keep-alive", "close", "upgrade"}));
   EXPECT_EQ(headerTokens(headers, "Transfer-Encoding"), std::vector<std::string>{});

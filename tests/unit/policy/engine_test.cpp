@@ -29,8 +29,8 @@ PolicySnapshot compile(const std::string& yaml, LoadOptions options = mirrorOpti
 
 // One policy document with the given spec body (indented under "spec:").
 std::string policyDoc(const std::string& name, const std::string& spec) {
-  return "apiVersion: berth.dev/v1\nkind: ImagePolicy\nmetadata: {name: " + name +
-         "}\nspec:\n" + spec + "\n---\n";
+  return "apiVersion: berth.dev/v1\nkind: ImagePolicy\nmetadata: {name: " + name + "}\nspec:\n" +
+         spec + "\n---\n";
 }
 
 Decision judge(const PolicySnapshot& policy, const std::string& image,
@@ -205,7 +205,8 @@ TEST(EngineTest, EnforcedDenyInAnyPolicyWinsOverAllowAndRewriteInOthers) {
 }
 
 TEST(EngineTest, DefaultDenyWithMessage) {
-  auto policy = compile(policyDoc("allowlist", R"(  default: {action: deny, message: only corp images}
+  auto policy =
+      compile(policyDoc("allowlist", R"(  default: {action: deny, message: only corp images}
   rules:
     - {name: corp, match: {images: ['corp\.io/.*']}, action: allow})"));
   Decision d = judge(policy, "nginx:1");
@@ -217,11 +218,12 @@ TEST(EngineTest, DefaultDenyWithMessage) {
 }
 
 TEST(EngineTest, NamespaceScopeOfPolicyAndRule) {
-  auto policy = compile(policyDoc("prod", R"(  namespaces: {include: ['prod-.*'], exclude: ['prod-sandbox']}
+  auto policy =
+      compile(policyDoc("prod", R"(  namespaces: {include: ['prod-.*'], exclude: ['prod-sandbox']}
   default: {action: deny, message: prod is strict}
   rules:
     - {name: corp, match: {images: ['corp\.io/.*']}, action: allow})") +
-                        policyDoc("latest", R"(  rules:
+              policyDoc("latest", R"(  rules:
     - name: no-latest
       match: {images: ['.*:latest'], namespaces: {exclude: ['dev-.*']}}
       action: deny
@@ -293,9 +295,8 @@ TEST(EngineTest, OperationsRestrictWhereRulesApply) {
 TEST(EngineTest, ThousandsOfRulesUseTheIndexAndKeepOrder) {
   std::string rules = "  rules:\n";
   for (int i = 0; i < 2000; ++i) {
-    rules += "    - {name: r" + std::to_string(i) + ", match: {images: ['team" +
-             std::to_string(i) + "\\.io/.*']}, action: " + (i % 2 ? "deny, message: m" : "allow") +
-             "}\n";
+    rules += "    - {name: r" + std::to_string(i) + ", match: {images: ['team" + std::to_string(i) +
+             "\\.io/.*']}, action: " + (i % 2 ? "deny, message: m" : "allow") + "}\n";
   }
   rules += "    - {name: catch-all, action: deny, message: last}\n";
   auto policy = compile(policyDoc("big", rules));
@@ -351,15 +352,15 @@ TEST(EngineNameAttackTest, OddlySpelledHostsMeetTheRulesForTheirCanonicalName) {
   auto policy = compile(policyDoc("deny", R"(  rules:
     - {name: no-evil, match: {images: ['ghcr\.io/evil/.*']}, action: deny, message: banned}
     - {name: hub, match: {images: ['docker\.io/.*']}, action: rewrite})"));
-  for (const std::string image :
-       {"ghcr.io/evil/miner:1", "GHCR.IO/evil/miner:1", "ghcr.io:443/evil/miner:1",
-        "Ghcr.Io:443/evil/miner:1"}) {
+  for (const std::string image : {"ghcr.io/evil/miner:1", "GHCR.IO/evil/miner:1",
+                                  "ghcr.io:443/evil/miner:1", "Ghcr.Io:443/evil/miner:1"}) {
     const Decision d = judge(policy, image);
     EXPECT_EQ(d.verdict, Verdict::Deny) << image;
     EXPECT_EQ(d.image, "ghcr.io/evil/miner:1") << image;
   }
-  for (const std::string image : {"index.docker.io/library/nginx:1",
-                                  "registry-1.docker.io/library/nginx:1", "DOCKER.IO:443/nginx:1"}) {
+  for (const std::string image :
+       {"index.docker.io/library/nginx:1", "registry-1.docker.io/library/nginx:1",
+        "DOCKER.IO:443/nginx:1"}) {
     const Decision d = judge(policy, image);
     EXPECT_EQ(d.verdict, Verdict::Rewrite) << image;
     EXPECT_EQ(d.rewritten, "localhost:5005/docker.io/library/nginx:1") << image;

@@ -48,8 +48,7 @@ TEST(ExamplePoliciesTest, EveryFileLoadsOnItsOwn) {
 
 TEST(ExamplePoliciesTest, MirrorPublicRegistries) {
   auto p = load(kExamples + "/10-mirror-public-registries.yaml");
-  EXPECT_EQ(judge(p, "nginx:1.25", "web").rewritten,
-            "localhost:5005/docker.io/library/nginx:1.25");
+  EXPECT_EQ(judge(p, "nginx:1.25", "web").rewritten, "localhost:5005/docker.io/library/nginx:1.25");
   EXPECT_EQ(judge(p, "ghcr.io/org/app:1", "web").rewritten, "localhost:5005/ghcr.io/org/app:1");
   EXPECT_EQ(judge(p, "quay.io/org/app:1", "web").rewritten, "localhost:5005/quay.io/org/app:1");
   EXPECT_FALSE(judge(p, "registry.k8s.io/pause:3.9", "web").rewritten);

@@ -28,8 +28,9 @@ void expectContains(const std::string& text, const std::string& part) {
 
 TEST(PolicyLoaderTest, UnknownKeyNamesFileLineColumnRuleAndKey) {
   const std::string error = loadError("unknown-key.yaml");
-  expectContains(error, fixture("unknown-key.yaml") + ":8:7: policy 'typo' rule 'deny-all': "
-                                                       "unknown key 'mesage'");
+  expectContains(error, fixture("unknown-key.yaml") +
+                            ":8:7: policy 'typo' rule 'deny-all': "
+                            "unknown key 'mesage'");
 }
 
 TEST(PolicyLoaderTest, BadPatternCarriesRe2Message) {
@@ -58,7 +59,8 @@ TEST(PolicyLoaderTest, InvalidYamlGivesLineAndColumn) {
 
 TEST(PolicyLoaderTest, WrongApiVersionAndKind) {
   const std::string error = loadError("wrong-kind.yaml");
-  expectContains(error, "wrong-kind.yaml:1:13: policy document: unsupported apiVersion 'berth.dev/v2'");
+  expectContains(error,
+                 "wrong-kind.yaml:1:13: policy document: unsupported apiVersion 'berth.dev/v2'");
   expectContains(error, "unsupported kind 'ClusterPolicy'");
 }
 

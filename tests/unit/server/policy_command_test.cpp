@@ -37,7 +37,8 @@ TEST(PolicyCheckCommandTest, EveryErrorIsPrintedAndExitIsOne) {
   auto r = berth({"policy", "check", fixture("unknown-key.yaml"), fixture("misplaced-fields.yaml"),
                   kExamples});
   EXPECT_EQ(r.exitCode, 1);
-  expectContains(r.err, "unknown-key.yaml:8:7: policy 'typo' rule 'deny-all': unknown key 'mesage'");
+  expectContains(r.err,
+                 "unknown-key.yaml:8:7: policy 'typo' rule 'deny-all': unknown key 'mesage'");
   expectContains(r.err, "misplaced-fields.yaml:5:9");
   expectContains(r.err, "duplicate rule name 'no-message'");
   expectContains(r.out, kExamples + ": ok");
@@ -88,8 +89,8 @@ TEST(PolicyTestCommandTest, PushOperationReportsImmutableTags) {
 }
 
 TEST(PolicyTestCommandTest, TextOutputNamesRuleAndReason) {
-  auto r = berth({"policy", "test", "--policy", kExamples, "--namespace", "prod-eu", "--image",
-                  "nginx:1.25"});
+  auto r = berth(
+      {"policy", "test", "--policy", kExamples, "--namespace", "prod-eu", "--image", "nginx:1.25"});
   ASSERT_EQ(r.exitCode, 0) << r.err;
   expectContains(r.out, "docker.io/library/nginx:1.25: deny (default of policy prod-allowlist");
 }
@@ -97,8 +98,8 @@ TEST(PolicyTestCommandTest, TextOutputNamesRuleAndReason) {
 // Under the rewrite target only a named upstream is judged as that upstream's image.
 TEST(PolicyTestCommandTest, UpstreamsDecideWhatUnderTheTargetIsMirrored) {
   const std::string image = "localhost:5005/registry.example.com/team-a/api:3";
-  auto local = berth({"policy", "test", "--policy", kExamples, "--namespace", "prod-eu",
-                      "--image", image});
+  auto local =
+      berth({"policy", "test", "--policy", kExamples, "--namespace", "prod-eu", "--image", image});
   EXPECT_EQ(local.exitCode, 0) << local.err;
   EXPECT_NE(local.out.find(": deny"), std::string::npos) << local.out;
   auto mirrored = berth({"policy", "test", "--policy", kExamples, "--namespace", "prod-eu",
@@ -116,20 +117,27 @@ TEST(PolicyTestCommandTest, ErrorPaths) {
   const std::vector<Case> cases = {
       {{"policy", "test", "--image", "nginx"}, 2, "--policy is required"},
       {{"policy", "test", "--policy", kExamples}, 2, "give at least one --image"},
-      {{"policy", "test", "--policy", kExamples, "--image", "nginx", "--operation", "run"}, 2,
+      {{"policy", "test", "--policy", kExamples, "--image", "nginx", "--operation", "run"},
+       2,
        "unknown operation 'run'"},
-      {{"policy", "test", "--policy", kExamples, "--image", "nginx", "--output", "xml"}, 2,
+      {{"policy", "test", "--policy", kExamples, "--image", "nginx", "--output", "xml"},
+       2,
        "unknown output 'xml'"},
       {{"policy", "test", "--policy", kExamples, "--image"}, 2, "--image needs a value"},
-      {{"policy", "test", "--policy", kExamples, "--policy", kExamples, "--image", "x"}, 2,
+      {{"policy", "test", "--policy", kExamples, "--policy", kExamples, "--image", "x"},
+       2,
        "--policy given more than once"},
-      {{"policy", "test", "--policy", kExamples, "--image", "x", "stray"}, 2,
+      {{"policy", "test", "--policy", kExamples, "--image", "x", "stray"},
+       2,
        "unexpected argument 'stray'"},
-      {{"policy", "test", "--policy", fixture("bad-pattern.yaml"), "--image", "nginx"}, 1,
+      {{"policy", "test", "--policy", fixture("bad-pattern.yaml"), "--image", "nginx"},
+       1,
        "invalid pattern"},
-      {{"policy", "test", "--policy", kExamples, "--image", "Not/Valid"}, 1,
+      {{"policy", "test", "--policy", kExamples, "--image", "Not/Valid"},
+       1,
        "repository name must be lowercase"},
-      {{"policy", "test", "--policy", kExamples, "--image", "../x:1", "--operation", "push"}, 1,
+      {{"policy", "test", "--policy", kExamples, "--image", "../x:1", "--operation", "push"},
+       1,
        "invalid repository name '../x'"},
       {{"policy", "frobnicate"}, 2, "unknown subcommand 'frobnicate'"},
       {{"policy"}, 2, "Usage: berth policy check"},
@@ -143,9 +151,11 @@ TEST(PolicyTestCommandTest, ErrorPaths) {
 }
 
 TEST(PolicyTestCommandTest, HelpOnEverySubcommand) {
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"--help"}, {"policy", "--help"}, {"policy", "check", "--help"},
-           {"policy", "test", "--help"}, {"serve", "--help"}}) {
+  for (const auto& args : std::vector<std::vector<std::string>>{{"--help"},
+                                                                {"policy", "--help"},
+                                                                {"policy", "check", "--help"},
+                                                                {"policy", "test", "--help"},
+                                                                {"serve", "--help"}}) {
     auto r = berth(args);
     EXPECT_EQ(r.exitCode, 0) << args.back();
     expectContains(r.out, "Usage: berth");

@@ -129,7 +129,8 @@ TEST(ServeCommandTest, CheckConfigRefusesWhatServeWouldRefuse) {
       runCommand({"htpasswd", "-nbB", "alice", "wonderland"}).out;  // "alice:$2y$...\n"
   ASSERT_EQ(bcrypt.rfind("alice:$2", 0), 0u) << "htpasswd (apache2-utils) is required";
   const std::string good = dir.write("good.htpasswd", bcrypt);
-  const std::string apr1 = dir.write("apr1.htpasswd", "alice:$apr1$abcdefgh$0123456789abcdefghijkl\n");
+  const std::string apr1 =
+      dir.write("apr1.htpasswd", "alice:$apr1$abcdefgh$0123456789abcdefghijkl\n");
   struct Case {
     std::string name;
     std::string registryYaml;  // under "registry:"
@@ -154,9 +155,9 @@ TEST(ServeCommandTest, CheckConfigRefusesWhatServeWouldRefuse) {
        "anonymousPull needs registry.auth.htpasswd"},
   };
   for (const auto& c : cases) {
-    const std::string config = dir.write(
-        "berth.yaml", "registry:\n  listen: 127.0.0.1:0\n  storage: " + dir.file("s") + "\n" +
-                          c.registryYaml);
+    const std::string config =
+        dir.write("berth.yaml", "registry:\n  listen: 127.0.0.1:0\n  storage: " + dir.file("s") +
+                                    "\n" + c.registryYaml);
     auto checked = runCommand({berthBinary(), "serve", "--config", config, "--check-config"});
     EXPECT_NE(checked.exitCode, 0) << c.name << "\n" << checked.out;
     expectContains(checked.err, c.expected);
@@ -166,9 +167,9 @@ TEST(ServeCommandTest, CheckConfigRefusesWhatServeWouldRefuse) {
     expectContains(served.err, c.expected);
   }
   // The good file passes both ways.
-  const std::string config = dir.write(
-      "berth.yaml", "registry:\n  listen: 127.0.0.1:0\n  storage: " + dir.file("s") +
-                        "\n  auth:\n    htpasswd: " + good + "\n");
+  const std::string config =
+      dir.write("berth.yaml", "registry:\n  listen: 127.0.0.1:0\n  storage: " + dir.file("s") +
+                                  "\n  auth:\n    htpasswd: " + good + "\n");
   auto checked = runCommand({berthBinary(), "serve", "--config", config, "--check-config"});
   EXPECT_EQ(checked.exitCode, 0) << checked.err;
 }
@@ -191,10 +192,10 @@ TEST(ServeCommandTest, RunScriptStartsBerthWithTheExamplePolicies) {
   testing::TempDir dir;
   const std::string ready = dir.file("ready.json");
   const std::string storage = dir.file("storage");
-  testing::ChildProcess run({"/usr/bin/env", "BERTH_BIN=" + berthBinary(),
-                             testing::sourcePath("run.sh"), "--registry-listen", "127.0.0.1:0",
-                             "--storage", storage, "--ready-file", ready},
-                            dir.file("run.log"));
+  testing::ChildProcess run(
+      {"/usr/bin/env", "BERTH_BIN=" + berthBinary(), testing::sourcePath("run.sh"),
+       "--registry-listen", "127.0.0.1:0", "--storage", storage, "--ready-file", ready},
+      dir.file("run.log"));
   for (int i = 0; i < 400 && !std::filesystem::exists(ready) && run.running(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }

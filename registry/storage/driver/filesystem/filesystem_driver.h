@@ -39,8 +39,7 @@ class FilesystemDriver final : public StorageDriver {
   common::Status makeParents(const std::string& fullPath);
   // A complete temporary file beside `fullPath` holding `content` (synced as the durability
   // says); returns its name.
-  common::Result<std::string> writeTemporary(const std::string& fullPath,
-                                             std::string_view content);
+  common::Result<std::string> writeTemporary(const std::string& fullPath, std::string_view content);
 
   std::string root_;
   Durability durability_;

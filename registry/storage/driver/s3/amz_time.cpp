@@ -33,9 +33,9 @@ std::string amzDate(int64_t unixSeconds) {
 std::optional<int64_t> parseIso8601(const std::string& text) {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!digits(text, 0, 4, year) || text.size() < 20 || text[4] != '-' ||
-      !digits(text, 5, 2, month) || text[7] != '-' || !digits(text, 8, 2, day) ||
-      text[10] != 'T' || !digits(text, 11, 2, hour) || text[13] != ':' ||
-      !digits(text, 14, 2, minute) || text[16] != ':' || !digits(text, 17, 2, second)) {
+      !digits(text, 5, 2, month) || text[7] != '-' || !digits(text, 8, 2, day) || text[10] != 'T' ||
+      !digits(text, 11, 2, hour) || text[13] != ':' || !digits(text, 14, 2, minute) ||
+      text[16] != ':' || !digits(text, 17, 2, second)) {
     return std::nullopt;
   }
   size_t at = 19;
@@ -51,9 +51,8 @@ std::optional<int64_t> parseHttpDate(const std::string& text) {
   static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                             "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   // "Wed, 12 Oct 2009 17:50:00 GMT": fixed width, 29 characters.
-  if (text.size() != 29 || text[3] != ',' || text[4] != ' ' || text[7] != ' ' ||
-      text[11] != ' ' || text[16] != ' ' || text[19] != ':' || text[22] != ':' ||
-      text.compare(25, 4, " GMT") != 0) {
+  if (text.size() != 29 || text[3] != ',' || text[4] != ' ' || text[7] != ' ' || text[11] != ' ' ||
+      text[16] != ' ' || text[19] != ':' || text[22] != ':' || text.compare(25, 4, " GMT") != 0) {
     return std::nullopt;
   }
   int day = 0, year = 0, hour = 0, minute = 0, second = 0, month = 0;

@@ -174,9 +174,8 @@ common::Result<Response> Client::Impl::once(const Request& request,
                                             const std::string& payloadHash) {
   if (!http) return http.error();
   const std::string date = amzDate(clock.unixSeconds());
-  NameValues headers = {{"Host", endpoint.hostHeader()},
-                        {"x-amz-date", date},
-                        {"x-amz-content-sha256", payloadHash}};
+  NameValues headers = {
+      {"Host", endpoint.hostHeader()}, {"x-amz-date", date}, {"x-amz-content-sha256", payloadHash}};
   if (!credentials.sessionToken.empty()) {
     headers.emplace_back("x-amz-security-token", credentials.sessionToken);
   }
@@ -217,14 +216,15 @@ common::Result<Response> Client::Impl::once(const Request& request,
   response.status = answer.status;
   response.body = std::move(answer.body);
   for (const auto& [name, value] : answer.headers) response.headers[lower(name)] = value;
-  if (request.errorMayFollow200 && response.ok()) response.embeddedError = parseError(response.body);
+  if (request.errorMayFollow200 && response.ok())
+    response.embeddedError = parseError(response.body);
   return response;
 }
 
 Client::Client(Endpoint endpoint, Credentials credentials, ClientOptions options,
                const common::Clock& clock)
-    : impl_(std::make_unique<Impl>(std::move(endpoint), std::move(credentials),
-                                   std::move(options), clock)) {}
+    : impl_(std::make_unique<Impl>(std::move(endpoint), std::move(credentials), std::move(options),
+                                   clock)) {}
 
 Client::~Client() = default;
 

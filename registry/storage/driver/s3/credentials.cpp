@@ -28,8 +28,7 @@ EnvironmentLookup processEnvironment() {
   };
 }
 
-common::Result<Credentials> parseCredentialsFile(std::string_view text,
-                                                 const std::string& source) {
+common::Result<Credentials> parseCredentialsFile(std::string_view text, const std::string& source) {
   Credentials out;
   bool inDefault = true;
   size_t lineNumber = 0;
@@ -56,9 +55,12 @@ common::Result<Credentials> parseCredentialsFile(std::string_view text,
     if (!inDefault) continue;
     const std::string key = trim(std::string_view(line).substr(0, equals));
     const std::string value = trim(std::string_view(line).substr(equals + 1));
-    if (key == "aws_access_key_id") out.accessKey = value;
-    else if (key == "aws_secret_access_key") out.secretKey = value;
-    else if (key == "aws_session_token") out.sessionToken = value;
+    if (key == "aws_access_key_id")
+      out.accessKey = value;
+    else if (key == "aws_secret_access_key")
+      out.secretKey = value;
+    else if (key == "aws_session_token")
+      out.sessionToken = value;
   }
   if (out.accessKey.empty() || out.secretKey.empty()) {
     return Error{ErrorCode::InvalidArgument,

@@ -21,9 +21,10 @@ constexpr size_t kDeleteBatch = 1000;
 constexpr uint64_t kCopyPartBytes = 512ULL << 20;
 
 Error failure(const Request& request, const Response& response) {
-  const ErrorInfo info = response.error().value_or(ErrorInfo{"HTTP" + std::to_string(response.status), ""});
-  const bool missing = response.status == 404 || info.code == "NoSuchKey" ||
-                       info.code == "NoSuchUpload";
+  const ErrorInfo info =
+      response.error().value_or(ErrorInfo{"HTTP" + std::to_string(response.status), ""});
+  const bool missing =
+      response.status == 404 || info.code == "NoSuchKey" || info.code == "NoSuchUpload";
   std::string detail = "S3 " + request.method + " " + request.key + ": " +
                        std::to_string(response.status) + " " + info.code;
   if (!info.message.empty()) detail += ": " + info.message;
@@ -91,7 +92,8 @@ common::Result<RangeRead> Objects::getRange(const std::string& key, uint64_t off
     // The range starts at or after the end: the object exists and nothing is left to read.
     const std::string range = response.header("content-range");  // "bytes */SIZE"
     const size_t slash = range.rfind('/');
-    if (slash == std::string_view::npos || !parseNumber(std::string_view(range).substr(slash + 1), out.objectSize)) {
+    if (slash == std::string_view::npos ||
+        !parseNumber(std::string_view(range).substr(slash + 1), out.objectSize)) {
       out.objectSize = offset;
     }
     return out;
@@ -108,7 +110,8 @@ common::Result<RangeRead> Objects::getRange(const std::string& key, uint64_t off
   const std::string range = response.header("content-range");  // "bytes A-B/SIZE"
   const size_t slash = range.rfind('/');
   if (response.status != 206 || slash == std::string_view::npos ||
-      !parseNumber(std::string_view(range).substr(slash + 1), out.objectSize) || response.body.size() > length) {
+      !parseNumber(std::string_view(range).substr(slash + 1), out.objectSize) ||
+      response.body.size() > length) {
     return Error{ErrorCode::Internal, "storage failure",
                  "S3 GET " + key + ": unexpected answer to a range request (" +
                      std::to_string(response.status) + ")"};
@@ -118,7 +121,7 @@ common::Result<RangeRead> Objects::getRange(const std::string& key, uint64_t off
 }
 
 common::Result<Objects::RangeInto> Objects::getRangeInto(const std::string& key, uint64_t offset,
-                                                          uint64_t length, char* destination) {
+                                                         uint64_t length, char* destination) {
   Request request{"GET", key, {}, {}, {}};
   request.headers.emplace_back(
       "Range", "bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1));
@@ -176,7 +179,7 @@ common::Status Objects::put(const std::string& key, std::string_view body) {
 }
 
 common::Result<Objects::PutIfAbsent> Objects::putIfAbsent(const std::string& key,
-                                                           std::string_view body) {
+                                                          std::string_view body) {
   Request request{"PUT", key, {}, {{"If-None-Match", "*"}}, body};
   BERTH_TRY_ASSIGN(Response response, client_.send(request));
   if (response.ok()) return PutIfAbsent::Created;
@@ -249,7 +252,8 @@ common::Result<ListPage> Objects::list(const std::string& prefix, bool delimited
                                        const std::string& continuationToken) {
   Request request{"GET", "", {{"list-type", "2"}, {"prefix", prefix}}, {}, {}};
   if (delimited) request.query.emplace_back("delimiter", "/");
-  if (!continuationToken.empty()) request.query.emplace_back("continuation-token", continuationToken);
+  if (!continuationToken.empty())
+    request.query.emplace_back("continuation-token", continuationToken);
   BERTH_TRY_ASSIGN(Response response, send(request));
   return parseListObjects(response.body);
 }
@@ -273,9 +277,11 @@ common::Result<std::string> Objects::createMultipart(const std::string& key) {
 common::Result<std::string> Objects::copyPart(const std::string& key, const std::string& uploadId,
                                               size_t number, const std::string& source,
                                               uint64_t first, uint64_t last) {
-  Request request{"PUT", key,
+  Request request{"PUT",
+                  key,
                   {{"partNumber", std::to_string(number)}, {"uploadId", uploadId}},
-                  {{"x-amz-copy-source", copySource(source)}}, {}};
+                  {{"x-amz-copy-source", copySource(source)}},
+                  {}};
   if (last >= first) {
     request.headers.emplace_back("x-amz-copy-source-range",
                                  "bytes=" + std::to_string(first) + "-" + std::to_string(last));

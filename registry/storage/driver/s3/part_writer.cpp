@@ -22,7 +22,8 @@ common::Result<std::unique_ptr<StorageWriter>> PartWriter::open(Objects& objects
   if (!existing.empty() && existing.back().size < Objects::kMinPartBytes) {
     // Reopen the small last part: it is rewritten grown, or left as it is if nothing comes.
     const Part& tail = existing.back();
-    BERTH_TRY_ASSIGN(RangeRead got, objects.getRange(tail.key, 0, std::max<uint64_t>(tail.size, 1)));
+    BERTH_TRY_ASSIGN(RangeRead got,
+                     objects.getRange(tail.key, 0, std::max<uint64_t>(tail.size, 1)));
     if (got.bytes.size() != tail.size) {
       return Error{ErrorCode::Internal, "storage failure",
                    tail.key + " changed while an append opened it"};

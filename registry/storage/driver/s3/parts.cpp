@@ -19,7 +19,8 @@ std::string partKey(const std::string& fileKey, uint64_t offset) {
 }
 
 std::optional<uint64_t> partOffset(std::string_view name) {
-  if (name.size() != kPartMarker.size() + kOffsetDigits || name.substr(0, kPartMarker.size()) != kPartMarker) {
+  if (name.size() != kPartMarker.size() + kOffsetDigits ||
+      name.substr(0, kPartMarker.size()) != kPartMarker) {
     return std::nullopt;
   }
   uint64_t value = 0;

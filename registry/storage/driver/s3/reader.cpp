@@ -27,8 +27,9 @@ common::Status S3Reader::fill() {
   for (auto& piece : pieces_) {
     if (position_ - start < piece.size) {  // pieces before were skipped whole
       const uint64_t offset = position_ - start;
-      const uint64_t length =
-          piece.size == Piece::kUnknownSize ? nextWindow_ : std::min(nextWindow_, piece.size - offset);
+      const uint64_t length = piece.size == Piece::kUnknownSize
+                                  ? nextWindow_
+                                  : std::min(nextWindow_, piece.size - offset);
       BERTH_TRY_ASSIGN(auto got, objects_.getRangeInto(piece.key, offset, length, window_.data()));
       const bool learnt = piece.size == Piece::kUnknownSize;
       piece.size = got.objectSize;

@@ -17,8 +17,8 @@ bool RetryPolicy::retryable(int status, std::string_view errorCode) {
 
 std::chrono::milliseconds RetryPolicy::delay(int attempt, double unitRandom) const {
   const int doublings = std::clamp(attempt - 1, 0, 30);
-  const long long full = std::min<long long>(maxDelay.count(),
-                                             baseDelay.count() * (1LL << std::min(doublings, 20)));
+  const long long full =
+      std::min<long long>(maxDelay.count(), baseDelay.count() * (1LL << std::min(doublings, 20)));
   const double jitter = std::clamp(unitRandom, 0.0, 1.0);
   return std::chrono::milliseconds(full / 2 + static_cast<long long>((full - full / 2) * jitter));
 }

@@ -53,9 +53,9 @@ common::Status S3Driver::check() {
   // A listing proves the bucket exists and that these credentials may read it.
   auto page = objects_.list(prefix_, true, "");
   if (!page) {
-    return Error{ErrorCode::Unavailable,
-                 "cannot list bucket " + client_->endpoint().bucket + " at " +
-                     client_->endpoint().baseUrl() + ": " + page.error().detail};
+    return Error{ErrorCode::Unavailable, "cannot list bucket " + client_->endpoint().bucket +
+                                             " at " + client_->endpoint().baseUrl() + ": " +
+                                             page.error().detail};
   }
   return checkConditionalWrites();
 }
@@ -69,9 +69,9 @@ common::Status S3Driver::checkConditionalWrites() {
   auto second = first ? putIfAbsent(probe, "2") : first;
   (void)objects_.remove(key(probe));
   if (!second) {
-    return Error{ErrorCode::Unavailable,
-                 "cannot write to bucket " + client_->endpoint().bucket + " at " +
-                     client_->endpoint().baseUrl() + ": " + second.error().detail};
+    return Error{ErrorCode::Unavailable, "cannot write to bucket " + client_->endpoint().bucket +
+                                             " at " + client_->endpoint().baseUrl() + ": " +
+                                             second.error().detail};
   }
   if (*first != CreateOutcome::Created || *second != CreateOutcome::Exists) {
     return Error{ErrorCode::Unavailable,
@@ -93,7 +93,7 @@ common::Status S3Driver::putContent(const std::string& path, std::string_view co
 }
 
 common::Result<CreateOutcome> S3Driver::putIfAbsent(const std::string& path,
-                                                     std::string_view content) {
+                                                    std::string_view content) {
   BERTH_TRY_ASSIGN(auto outcome, objects_.putIfAbsent(key(path), content));
   return outcome == s3::Objects::PutIfAbsent::Created ? CreateOutcome::Created
                                                       : CreateOutcome::Exists;
@@ -224,7 +224,8 @@ common::Status S3Driver::touch(const std::string& path) {
     k = parts.back().key;
     info = s3::ObjectInfo{parts.back().size, parts.back().modifiedUnixSeconds};
   }
-  if (client_->clock().unixSeconds() - info->modifiedUnixSeconds < kTouchResolutionSeconds) return {};
+  if (client_->clock().unixSeconds() - info->modifiedUnixSeconds < kTouchResolutionSeconds)
+    return {};
   return objects_.copy(k, k, info->size, true);
 }
 

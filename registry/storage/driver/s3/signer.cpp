@@ -1,11 +1,10 @@
 #include "registry/storage/driver/s3/signer.h"
 
-
 #include <algorithm>
 #include <map>
 
-#include "common/oci/digest.h"
 #include "common/hmac.h"
+#include "common/oci/digest.h"
 
 namespace berth::registry::s3 {
 

@@ -33,7 +33,7 @@ struct SigningRequest {
   std::string method;
   std::string canonicalUri;
   NameValues query;
-  NameValues headers;  // host and x-amz-date included; any case
+  NameValues headers;       // host and x-amz-date included; any case
   std::string payloadHash;  // sha256Hex(body) or kUnsignedPayload
 };
 

@@ -125,19 +125,24 @@ class Parser {
     }
     const std::string_view body = in_.substr(pos_ + 1, semicolon - pos_ - 1);
     pos_ = semicolon + 1;
-    if (body == "lt") out.push_back('<');
-    else if (body == "gt") out.push_back('>');
-    else if (body == "amp") out.push_back('&');
-    else if (body == "quot") out.push_back('"');
-    else if (body == "apos") out.push_back('\'');
+    if (body == "lt")
+      out.push_back('<');
+    else if (body == "gt")
+      out.push_back('>');
+    else if (body == "amp")
+      out.push_back('&');
+    else if (body == "quot")
+      out.push_back('"');
+    else if (body == "apos")
+      out.push_back('\'');
     else if (body.size() > 1 && body[0] == '#') {
       const bool hex = body[1] == 'x' || body[1] == 'X';
       const std::string_view digits = body.substr(hex ? 2 : 1);
       uint32_t cp = 0;
       auto [end, ec] =
           std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
-      if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() ||
-          cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || cp == 0 ||
+          cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
         return malformed("bad character reference");
       }
       appendUtf8(cp, out);
@@ -245,12 +250,23 @@ std::string xmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out.push_back(c);
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -309,7 +325,8 @@ common::Result<std::vector<DeleteFailure>> parseDeleteResult(std::string_view do
   BERTH_TRY_ASSIGN(XmlElement root, parseRoot(document, "DeleteResult"));
   std::vector<DeleteFailure> out;
   for (const XmlElement* error : root.childrenNamed("Error")) {
-    out.push_back({error->childText("Key"), {error->childText("Code"), error->childText("Message")}});
+    out.push_back(
+        {error->childText("Key"), {error->childText("Code"), error->childText("Message")}});
   }
   return out;
 }

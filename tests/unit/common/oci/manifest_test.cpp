@@ -68,8 +68,10 @@ TEST(ManifestTest, RejectsContentTypeThatContradictsMediaType) {
 }
 
 TEST(ManifestTest, StoredMediaTypeIsInferred) {
-  EXPECT_EQ(oci::storedManifestMediaType(fixture("docker_manifest.json")), oci::media::kDockerManifest);
-  EXPECT_EQ(oci::storedManifestMediaType(R"({"schemaVersion":2,"manifests":[]})"), oci::media::kOciIndex);
+  EXPECT_EQ(oci::storedManifestMediaType(fixture("docker_manifest.json")),
+            oci::media::kDockerManifest);
+  EXPECT_EQ(oci::storedManifestMediaType(R"({"schemaVersion":2,"manifests":[]})"),
+            oci::media::kOciIndex);
   EXPECT_EQ(oci::baseMediaType(" application/json; charset=utf-8"), "application/json");
 }
 

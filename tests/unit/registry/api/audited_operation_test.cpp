@@ -10,17 +10,27 @@ Route route(RouteKind kind, bool digest = false) {
 }
 
 TEST(AuditedOperationTest, NamesEveryRequestThatMovesContent) {
-  EXPECT_EQ(auditedOperation(route(RouteKind::Manifest), "GET", false, false), AuditOperation::PullManifest);
-  EXPECT_EQ(auditedOperation(route(RouteKind::Manifest), "PUT", false, false), AuditOperation::PushManifest);
-  EXPECT_EQ(auditedOperation(route(RouteKind::Manifest), "DELETE", false, false), AuditOperation::DeleteTag);
-  EXPECT_EQ(auditedOperation(route(RouteKind::Manifest, true), "DELETE", false, false), AuditOperation::DeleteManifest);
-  EXPECT_EQ(auditedOperation(route(RouteKind::Blob, true), "GET", false, false), AuditOperation::PullBlob);
-  EXPECT_EQ(auditedOperation(route(RouteKind::Blob, true), "DELETE", false, false), AuditOperation::DeleteBlob);
-  EXPECT_EQ(auditedOperation(route(RouteKind::UploadStart), "POST", false, true), AuditOperation::PushBlob);
-  EXPECT_EQ(auditedOperation(route(RouteKind::UploadStart), "POST", true, false), AuditOperation::MountBlob);
+  EXPECT_EQ(auditedOperation(route(RouteKind::Manifest), "GET", false, false),
+            AuditOperation::PullManifest);
+  EXPECT_EQ(auditedOperation(route(RouteKind::Manifest), "PUT", false, false),
+            AuditOperation::PushManifest);
+  EXPECT_EQ(auditedOperation(route(RouteKind::Manifest), "DELETE", false, false),
+            AuditOperation::DeleteTag);
+  EXPECT_EQ(auditedOperation(route(RouteKind::Manifest, true), "DELETE", false, false),
+            AuditOperation::DeleteManifest);
+  EXPECT_EQ(auditedOperation(route(RouteKind::Blob, true), "GET", false, false),
+            AuditOperation::PullBlob);
+  EXPECT_EQ(auditedOperation(route(RouteKind::Blob, true), "DELETE", false, false),
+            AuditOperation::DeleteBlob);
+  EXPECT_EQ(auditedOperation(route(RouteKind::UploadStart), "POST", false, true),
+            AuditOperation::PushBlob);
+  EXPECT_EQ(auditedOperation(route(RouteKind::UploadStart), "POST", true, false),
+            AuditOperation::MountBlob);
   // The spec's mount request may also name the digest: it is a mount.
-  EXPECT_EQ(auditedOperation(route(RouteKind::UploadStart), "POST", true, true), AuditOperation::MountBlob);
-  EXPECT_EQ(auditedOperation(route(RouteKind::Upload), "PUT", false, true), AuditOperation::PushBlob);
+  EXPECT_EQ(auditedOperation(route(RouteKind::UploadStart), "POST", true, true),
+            AuditOperation::MountBlob);
+  EXPECT_EQ(auditedOperation(route(RouteKind::Upload), "PUT", false, true),
+            AuditOperation::PushBlob);
 }
 
 TEST(AuditedOperationTest, LeavesOutRequestsThatMoveNoContent) {
@@ -32,7 +42,8 @@ TEST(AuditedOperationTest, LeavesOutRequestsThatMoveNoContent) {
   EXPECT_EQ(auditedOperation(route(RouteKind::Upload), "DELETE", false, false), std::nullopt);
   for (RouteKind kind : {RouteKind::Base, RouteKind::Catalog, RouteKind::Token, RouteKind::Tags,
                          RouteKind::Referrers}) {
-    EXPECT_EQ(auditedOperation(route(kind), "GET", false, false), std::nullopt) << routeKindName(kind);
+    EXPECT_EQ(auditedOperation(route(kind), "GET", false, false), std::nullopt)
+        << routeKindName(kind);
   }
 }
 

@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "registry/audit/line.h"
 #include "registry/audit/audit_log.h"
+#include "registry/audit/line.h"
 #include "tests/support/temp_dir.h"
 
 namespace berth::registry {

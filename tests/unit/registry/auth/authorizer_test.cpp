@@ -2,9 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/base64.h"
 #include "common/log.h"
 #include "registry/auth/authorizer.h"
-#include "common/base64.h"
 #include "registry/auth/challenge.h"
 #include "registry/auth/token_signer.h"
 #include "tests/unit/registry/auth/test_support.h"
@@ -190,9 +190,8 @@ TEST_F(AuthorizerTest, IssuesTokensGrantingTheIntersection) {
 
   const std::string token = body["token"];
   const size_t first = token.find('.') + 1;
-  const auto claims =
-      nlohmann::json::parse(
-          *common::base64UrlDecode(token.substr(first, token.rfind('.') - first)));
+  const auto claims = nlohmann::json::parse(
+      *common::base64UrlDecode(token.substr(first, token.rfind('.') - first)));
   EXPECT_EQ(claims["sub"], "reader");
   EXPECT_EQ(claims["aud"], "berth-test");
   EXPECT_EQ(claims["iss"], "berth");

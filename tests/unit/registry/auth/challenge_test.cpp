@@ -105,9 +105,9 @@ TEST(ChallengeFormatTest, DropsControlCharactersThatCouldSplitTheHeader) {
 // fuzz/auth_challenge_fuzzer: a quoted-pair may escape HTAB, SP, VCHAR and obs-text (RFC 9110),
 // never a control character; "\\<CR><LF>" in an upstream realm must not reach a token request.
 TEST(WwwAuthenticateTest, QuotedPairsDoNotSmuggleControlCharacters) {
-  for (const std::string& header : {std::string("Bearer realm=\"https://a/t\\\r\\\nHost: evil\""),
-                                   std::string("Bearer realm=\"x\\\0y\"", 19),
-                                   std::string("Bearer realm=\"x\\\x7f\"")}) {
+  for (const std::string& header :
+       {std::string("Bearer realm=\"https://a/t\\\r\\\nHost: evil\""),
+        std::string("Bearer realm=\"x\\\0y\"", 19), std::string("Bearer realm=\"x\\\x7f\"")}) {
     auto parsed = parseWwwAuthenticate(header);
     ASSERT_FALSE(parsed) << header;
     EXPECT_NE(parsed.error().message.find("control character"), std::string::npos);

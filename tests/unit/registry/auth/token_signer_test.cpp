@@ -49,9 +49,8 @@ TEST(TokenSignerTest, HeaderAndClaimsAreStandardJwt) {
   EXPECT_EQ(header["alg"], "HS256");
   EXPECT_EQ(header["typ"], "JWT");
   const size_t first = token.find('.') + 1;
-  const auto payload =
-      nlohmann::json::parse(
-          *common::base64UrlDecode(token.substr(first, token.rfind('.') - first)));
+  const auto payload = nlohmann::json::parse(
+      *common::base64UrlDecode(token.substr(first, token.rfind('.') - first)));
   for (const char* claim : {"iss", "sub", "aud", "exp", "nbf", "iat", "jti", "access"}) {
     EXPECT_TRUE(payload.contains(claim)) << claim;
   }

@@ -6,8 +6,7 @@ namespace berth::registry {
 namespace {
 
 TEST(CredentialRouteTest, HttpsRealmsGetTheCredentialsOnAnyHost) {
-  EXPECT_TRUE(credentialRoute("https://registry-1.docker.io", false,
-                              "https://auth.docker.io/token")
+  EXPECT_TRUE(credentialRoute("https://registry-1.docker.io", false, "https://auth.docker.io/token")
                   .allowed);
   EXPECT_TRUE(credentialRoute("https://ghcr.io", false, "https://ghcr.io/token").allowed);
   EXPECT_TRUE(credentialRoute("http://10.0.0.5:5000", true, "https://auth.example/t").allowed);

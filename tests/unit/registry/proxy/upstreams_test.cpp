@@ -10,7 +10,8 @@ namespace {
 common::ProxyConfig twoUpstreams() {
   common::ProxyConfig config;
   config.upstreams.push_back({"docker.io", "", false, "", {}});
-  config.upstreams.push_back({"127.0.0.1:5001", "http://127.0.0.1:5001", true, "upstream-test", {}});
+  config.upstreams.push_back(
+      {"127.0.0.1:5001", "http://127.0.0.1:5001", true, "upstream-test", {}});
   return config;
 }
 
@@ -110,9 +111,10 @@ nodeProxy:
   EXPECT_TRUE(config->nodeProxy.enabled());
   EXPECT_TRUE(common::validateConfig(*config).empty());
 
-  auto unknown = common::parseConfigText("registry:\n  proxy:\n    upstreams:\n      - host: a\n"
-                                         "        colour: red\n",
-                                         "bad.yaml");
+  auto unknown = common::parseConfigText(
+      "registry:\n  proxy:\n    upstreams:\n      - host: a\n"
+      "        colour: red\n",
+      "bad.yaml");
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.error().message.find("bad.yaml:5"), std::string::npos)
       << unknown.error().message;

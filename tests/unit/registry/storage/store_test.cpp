@@ -103,8 +103,8 @@ TEST_F(StoreTest, DigestMismatchStoresNothing) {
 TEST_F(StoreTest, Sha512UploadsAreVerified) {
   auto session = uploads_.start("a");
   const BodySource body = bodyOf("sha512 content");
-  auto done =
-      uploads_.complete("a", session->id, oci::digestOf("sha512 content", "sha512"), &body, nullptr);
+  auto done = uploads_.complete("a", session->id, oci::digestOf("sha512 content", "sha512"), &body,
+                                nullptr);
   ASSERT_TRUE(done) << done.error().message;
   EXPECT_EQ(done->digest.algorithm, "sha512");
 }

@@ -118,8 +118,9 @@ TEST_F(QuotaStoreTest, CompleteCancelAndExpiryEachFreeTheSlot) {
   ASSERT_TRUE(first);
   EXPECT_EQ(uploads_.start("r", "user alice").error().code, ErrorCode::TooManyRequests);
   const std::string bytes = "small blob";
-  ASSERT_TRUE(uploads_.complete("r", first->id, oci::digestOf(bytes), nullptr, nullptr).error().code ==
-              ErrorCode::DigestInvalid);  // a failed completion ends the session too
+  ASSERT_TRUE(
+      uploads_.complete("r", first->id, oci::digestOf(bytes), nullptr, nullptr).error().code ==
+      ErrorCode::DigestInvalid);  // a failed completion ends the session too
   auto second = uploads_.start("r", "user alice");
   ASSERT_TRUE(second);
   ASSERT_TRUE(uploads_.cancel("r", second->id));
@@ -166,10 +167,10 @@ TEST_F(QuotaStoreTest, ABlobOverTheLimitIsDiscardedHoweverItArrives) {
   // Undeclared, across chunks: the second chunk crosses the limit.
   auto chunked = uploads_.start("r", "user alice");  // the refusal freed the slot
   ASSERT_TRUE(chunked);
-  ASSERT_TRUE(uploads_.append("r", chunked->id, std::nullopt, std::nullopt, bodyOf(big.substr(0, 10)),
-                              nullptr));
-  auto crossing =
-      uploads_.append("r", chunked->id, std::nullopt, std::nullopt, bodyOf(big.substr(10)), nullptr);
+  ASSERT_TRUE(uploads_.append("r", chunked->id, std::nullopt, std::nullopt,
+                              bodyOf(big.substr(0, 10)), nullptr));
+  auto crossing = uploads_.append("r", chunked->id, std::nullopt, std::nullopt,
+                                  bodyOf(big.substr(10)), nullptr);
   ASSERT_FALSE(crossing);
   EXPECT_EQ(crossing.error().code, ErrorCode::PayloadTooLarge);
   EXPECT_FALSE(sessionOnDisk("r", chunked->id));
@@ -189,7 +190,8 @@ TEST_F(QuotaStoreTest, ABlobOverTheLimitIsDiscardedHoweverItArrives) {
   auto exact = uploads_.start("r", "user alice");
   ASSERT_TRUE(exact);
   const BodySource sixteen = bodyOf(big.substr(0, 16));
-  EXPECT_TRUE(uploads_.complete("r", exact->id, oci::digestOf(big.substr(0, 16)), &sixteen, nullptr));
+  EXPECT_TRUE(
+      uploads_.complete("r", exact->id, oci::digestOf(big.substr(0, 16)), &sixteen, nullptr));
 }
 
 }  // namespace

@@ -260,8 +260,7 @@ TEST_P(StorageDriverContract, PutIfAbsentCreatesOnceAndNeverReplaces) {
   EXPECT_EQ(driver_->putIfAbsent(path, "sha256:first").value_or(CreateOutcome::Created),
             CreateOutcome::Exists);
   // It is a file like any other: listed once, removable, creatable again after removal.
-  EXPECT_EQ(driver_->list("/repositories/app/_manifests/tags").value_or(
-                std::vector<std::string>{}),
+  EXPECT_EQ(driver_->list("/repositories/app/_manifests/tags").value_or(std::vector<std::string>{}),
             std::vector<std::string>{"v1"});
   ASSERT_TRUE(driver_->remove("/repositories/app/_manifests/tags/v1"));
   EXPECT_EQ(other->putIfAbsent(path, "sha256:third").value_or(CreateOutcome::Exists),
@@ -296,8 +295,7 @@ TEST_P(StorageDriverContract, ConcurrentPutIfAbsentHasExactlyOneWinner) {
     for (int i = 0; i < kWriters; ++i) {
       ASSERT_NE(outcomes[i], 2) << "writer " << i << " failed in round " << round;
       if (outcomes[i] == 0) {
-        EXPECT_EQ(winner, -1) << "writers " << winner << " and " << i << " both created "
-                              << path;
+        EXPECT_EQ(winner, -1) << "writers " << winner << " and " << i << " both created " << path;
         winner = i;
       }
     }

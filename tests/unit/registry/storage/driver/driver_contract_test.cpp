@@ -64,9 +64,9 @@ class FakeS3Environment final : public DriverEnvironment {
 
 INSTANTIATE_TEST_SUITE_P(
     Drivers, StorageDriverContract,
-    ::testing::Values(
-        DriverCase{"Filesystem", [] { return std::make_unique<FilesystemEnvironment>(); }},
-        DriverCase{"S3OnFake", [] { return std::make_unique<FakeS3Environment>(); }}),
+    ::testing::Values(DriverCase{"Filesystem",
+                                 [] { return std::make_unique<FilesystemEnvironment>(); }},
+                      DriverCase{"S3OnFake", [] { return std::make_unique<FakeS3Environment>(); }}),
     [](const ::testing::TestParamInfo<DriverCase>& driver) { return driver.param.name; });
 
 class S3DriverTest : public ::testing::Test {

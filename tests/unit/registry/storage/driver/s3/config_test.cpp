@@ -59,8 +59,8 @@ registry:
 }
 
 TEST(S3ConfigTest, DefaultsFollowTheEndpoint) {
-  auto custom = common::parseConfigText("registry:\n  s3: {bucket: b-1, endpoint: 'http://h:1'}\n",
-                                        "a.yaml");
+  auto custom =
+      common::parseConfigText("registry:\n  s3: {bucket: b-1, endpoint: 'http://h:1'}\n", "a.yaml");
   ASSERT_TRUE(custom);
   EXPECT_TRUE(custom->registry.s3.pathStyle);
   auto aws = common::parseConfigText("registry:\n  s3: {bucket: b-1}\n", "b.yaml");
@@ -72,16 +72,16 @@ TEST(S3ConfigTest, DefaultsFollowTheEndpoint) {
 }
 
 TEST(S3ConfigTest, StrictParsingNamesFileLineAndColumn) {
-  auto unknown = common::parseConfigText("registry:\n  s3:\n    bucket: b\n    bukket: c\n",
-                                         "u.yaml");
+  auto unknown =
+      common::parseConfigText("registry:\n  s3:\n    bucket: b\n    bukket: c\n", "u.yaml");
   ASSERT_FALSE(unknown);
   expectContains(unknown.error().message, "u.yaml:4:");
   expectContains(unknown.error().message, "bukket");
   auto noBucket = common::parseConfigText("registry:\n  s3:\n    region: x\n", "n.yaml");
   ASSERT_FALSE(noBucket);
   expectContains(noBucket.error().message, "bucket");
-  auto smallPart = common::parseConfigText("registry:\n  s3: {bucket: b, partSize: 1024}\n",
-                                           "p.yaml");
+  auto smallPart =
+      common::parseConfigText("registry:\n  s3: {bucket: b, partSize: 1024}\n", "p.yaml");
   ASSERT_FALSE(smallPart);
   expectContains(smallPart.error().message, "p.yaml:2:");
   EXPECT_FALSE(common::parseConfigText("registry:\n  s3: {bucket: b, pathStyle: maybe}\n", "x"));
@@ -110,7 +110,8 @@ TEST(S3CredentialsTest, ConfigThenFileThenEnvironment) {
                                      "# mounted Secret\n[other]\naws_access_key_id = NO\n"
                                      "[default]\naws_access_key_id = FILEKEY\n"
                                      "aws_secret_access_key = FILESECRET\naws_session_token=T\n");
-  auto env = environment({{"AWS_ACCESS_KEY_ID", "ENVKEY"}, {"AWS_SECRET_ACCESS_KEY", "ENVSECRET"},
+  auto env = environment({{"AWS_ACCESS_KEY_ID", "ENVKEY"},
+                          {"AWS_SECRET_ACCESS_KEY", "ENVSECRET"},
                           {"AWS_SESSION_TOKEN", "ENVTOKEN"}});
   common::S3StorageConfig config;
   config.accessKey = "CFGKEY";

@@ -168,14 +168,16 @@ class FakeS3 {
 
   void dispatch(const httplib::Request& req, httplib::Response& res) {
     const std::string root = "/" + bucket_;
-    if (req.path != root && req.path.rfind(root + "/", 0) != 0) return error(res, 404, "NoSuchBucket");
+    if (req.path != root && req.path.rfind(root + "/", 0) != 0)
+      return error(res, 404, "NoSuchBucket");
     if (!req.has_header("Authorization") || !req.has_header("x-amz-date")) {
       return error(res, 403, "AccessDenied");
     }
     if (req.get_header_value("x-amz-content-sha256") != sha256Hex(req.body)) {
       return error(res, 400, "XAmzContentSHA256Mismatch");
     }
-    const std::string key = req.path.size() > root.size() + 1 ? req.path.substr(root.size() + 1) : "";
+    const std::string key =
+        req.path.size() > root.size() + 1 ? req.path.substr(root.size() + 1) : "";
     if (key.empty()) {
       if (req.method == "GET" && req.get_param_value("list-type") == "2") return list(req, res);
       if (req.method == "POST" && req.has_param("delete")) return removeMany(req, res);
@@ -235,7 +237,8 @@ class FakeS3 {
   }
 
   std::string sourceKey(const httplib::Request& req) {
-    std::string source = httplib::detail::decode_url(req.get_header_value("x-amz-copy-source"), false);
+    std::string source =
+        httplib::detail::decode_url(req.get_header_value("x-amz-copy-source"), false);
     const std::string root = "/" + bucket_ + "/";
     return source.rfind(root, 0) == 0 ? source.substr(root.size()) : std::string();
   }
@@ -248,9 +251,9 @@ class FakeS3 {
       return error(res, 400, "InvalidRequest");
     }
     objects_[key] = make(it->second.bytes);
-    res.set_content("<CopyObjectResult><ETag>" + xmlEscape(objects_[key].etag) +
-                        "</ETag></CopyObjectResult>",
-                    "application/xml");
+    res.set_content(
+        "<CopyObjectResult><ETag>" + xmlEscape(objects_[key].etag) + "</ETag></CopyObjectResult>",
+        "application/xml");
   }
 
   void copyPart(const std::string&, const httplib::Request& req, httplib::Response& res) {
@@ -275,7 +278,8 @@ class FakeS3 {
 
   void complete(const std::string& key, const httplib::Request& req, httplib::Response& res) {
     auto upload = uploads_.find(req.get_param_value("uploadId"));
-    if (upload == uploads_.end() || upload->second.key != key) return error(res, 404, "NoSuchUpload");
+    if (upload == uploads_.end() || upload->second.key != key)
+      return error(res, 404, "NoSuchUpload");
     auto body = parseXml(req.body);
     if (!body) return error(res, 400, "MalformedXML");
     std::string bytes;
@@ -301,7 +305,8 @@ class FakeS3 {
     if (!req.has_header("Content-MD5")) return error(res, 400, "InvalidRequest");
     auto body = parseXml(req.body);
     if (!body) return error(res, 400, "MalformedXML");
-    for (const auto* object : body->childrenNamed("Object")) objects_.erase(object->childText("Key"));
+    for (const auto* object : body->childrenNamed("Object"))
+      objects_.erase(object->childText("Key"));
     res.set_content("<DeleteResult></DeleteResult>", "application/xml");
   }
 
@@ -341,10 +346,12 @@ class FakeS3 {
                     std::to_string(it->second.bytes.size()) + "</Size></Contents>";
       }
     }
-    std::string out = "<?xml version=\"1.0\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>" +
-                      bucket_ + "</Name><Prefix>" + xmlEscape(prefix) + "</Prefix><KeyCount>" +
-                      std::to_string(count) + "</KeyCount><IsTruncated>" +
-                      (truncated ? "true" : "false") + "</IsTruncated>";
+    std::string out =
+        "<?xml version=\"1.0\"?>\n<ListBucketResult "
+        "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>" +
+        bucket_ + "</Name><Prefix>" + xmlEscape(prefix) + "</Prefix><KeyCount>" +
+        std::to_string(count) + "</KeyCount><IsTruncated>" + (truncated ? "true" : "false") +
+        "</IsTruncated>";
     if (truncated) out += "<NextContinuationToken>" + xmlEscape(last) + "</NextContinuationToken>";
     res.set_content(out + contents + prefixes + "</ListBucketResult>", "application/xml");
   }

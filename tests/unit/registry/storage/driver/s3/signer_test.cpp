@@ -21,17 +21,18 @@ TEST(S3SignerTest, MatchesTheAwsGetObjectExample) {
                      {"x-amz-content-sha256", kEmptySha256},
                      {"x-amz-date", "20130524T000000Z"}};
   request.payloadHash = kEmptySha256;
-  EXPECT_EQ(canonicalRequest(request),
-            "GET\n/test.txt\n\nhost:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\n"
-            "x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
-            "x-amz-date:20130524T000000Z\n\nhost;range;x-amz-content-sha256;x-amz-date\n"
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(
+      canonicalRequest(request),
+      "GET\n/test.txt\n\nhost:examplebucket.s3.amazonaws.com\nrange:bytes=0-9\n"
+      "x-amz-content-sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
+      "x-amz-date:20130524T000000Z\n\nhost;range;x-amz-content-sha256;x-amz-date\n"
+      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   const std::string scope = credentialScope("20130524", "us-east-1", "s3");
   EXPECT_EQ(stringToSign("20130524T000000Z", scope, canonicalRequest(request)),
             "AWS4-HMAC-SHA256\n20130524T000000Z\n20130524/us-east-1/s3/aws4_request\n"
             "7344ae5b7ee6c3e7e6b0fe0640412a37625d1fbfff95c48bbb2dc43964946972");
-  const Credentials credentials{"AKIAIOSFODNN7EXAMPLE",
-                                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""};
+  const Credentials credentials{"AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                                ""};
   EXPECT_EQ(authorization(request, credentials, "20130524T000000Z", "us-east-1"),
             "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request,"
             "SignedHeaders=host;range;x-amz-content-sha256;x-amz-date,"
@@ -88,10 +89,11 @@ TEST(S3SignerTest, UriEncodingFollowsTheSigV4Rules) {
 
 TEST(S3SignerTest, CanonicalQuerySortsEncodedNamesAndKeepsEmptyValues) {
   EXPECT_EQ(canonicalQueryString({{"uploads", ""}}), "uploads=");
-  EXPECT_EQ(canonicalQueryString({{"prefix", "a/b c"},
-                                  {"list-type", "2"},
-                                  {"delimiter", "/"},
-                                  {"continuation-token", "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM="}}),
+  EXPECT_EQ(canonicalQueryString(
+                {{"prefix", "a/b c"},
+                 {"list-type", "2"},
+                 {"delimiter", "/"},
+                 {"continuation-token", "1ueGcxLPRx1Tr/XYExHnhbYLgveDs2J/wm36Hy4vbOwM="}}),
             "continuation-token=1ueGcxLPRx1Tr%2FXYExHnhbYLgveDs2J%2Fwm36Hy4vbOwM%3D&delimiter=%2F&"
             "list-type=2&prefix=a%2Fb%20c");
   EXPECT_EQ(canonicalQueryString({}), "");
@@ -100,13 +102,12 @@ TEST(S3SignerTest, CanonicalQuerySortsEncodedNamesAndKeepsEmptyValues) {
 TEST(S3SignerTest, HeadersAreLowercasedTrimmedAndJoined) {
   // Built in one go: member-wise assignment of short strings trips GCC 12's
   // -Wmaybe-uninitialized at -O3 (a false positive).
-  const SigningRequest request{"PUT",
-                               "/k",
-                               {},
-                               {{"X-Amz-Meta-A", "  two   spaces  "},
-                                {"x-amz-meta-a", "second"},
-                                {"Host", "h"}},
-                               kUnsignedPayload};
+  const SigningRequest request{
+      "PUT",
+      "/k",
+      {},
+      {{"X-Amz-Meta-A", "  two   spaces  "}, {"x-amz-meta-a", "second"}, {"Host", "h"}},
+      kUnsignedPayload};
   EXPECT_EQ(canonicalRequest(request),
             "PUT\n/k\n\nhost:h\nx-amz-meta-a:two spaces,second\n\nhost;x-amz-meta-a\n"
             "UNSIGNED-PAYLOAD");

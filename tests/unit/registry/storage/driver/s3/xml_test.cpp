@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "registry/storage/driver/s3/parts.h"
 #include "registry/storage/driver/s3/amz_time.h"
+#include "registry/storage/driver/s3/parts.h"
 
 namespace berth::registry::s3 {
 namespace {
@@ -72,9 +72,9 @@ TEST(S3XmlTest, ParsesErrorsAndResults) {
                           "<ETag>\"9b2cf535f27731c974343645a3985328\"</ETag></CopyPartResult>")
                 .value_or(""),
             "\"9b2cf535f27731c974343645a3985328\"");
-  EXPECT_EQ(parseCopyETag("<CopyObjectResult><ETag>&quot;e&quot;</ETag></CopyObjectResult>")
-                .value_or(""),
-            "\"e\"");
+  EXPECT_EQ(
+      parseCopyETag("<CopyObjectResult><ETag>&quot;e&quot;</ETag></CopyObjectResult>").value_or(""),
+      "\"e\"");
   EXPECT_FALSE(parseCopyETag("<Error><Code>InternalError</Code></Error>"));
 
   auto deleted = parseDeleteResult(
@@ -98,7 +98,7 @@ TEST(S3XmlTest, DecodesEntitiesCdataAndSkipsCommentsAndAttributes) {
 }
 
 TEST(S3XmlTest, RefusesHostileAndBrokenDocuments) {
-  const std::string deep = std::string(100, '<') ;
+  const std::string deep = std::string(100, '<');
   std::string nested;
   for (int i = 0; i < 100; ++i) nested += "<a>";
   for (int i = 0; i < 100; ++i) nested += "</a>";
@@ -133,12 +133,15 @@ TEST(S3XmlTest, RefusesHostileAndBrokenDocuments) {
     EXPECT_FALSE(parseXml(bad)) << bad.substr(0, 60);
   }
   // Broken answers are errors of the typed parsers, never empty successes.
-  EXPECT_FALSE(parseListObjects("<ListBucketResult><Contents><Key>k</Key></Contents>"
-                                "</ListBucketResult>"));
-  EXPECT_FALSE(parseListObjects("<ListBucketResult><Contents><Key>k</Key><Size>-1</Size>"
-                                "</Contents></ListBucketResult>"));
-  EXPECT_FALSE(parseListObjects("<ListBucketResult><IsTruncated>true</IsTruncated>"
-                                "</ListBucketResult>"));
+  EXPECT_FALSE(
+      parseListObjects("<ListBucketResult><Contents><Key>k</Key></Contents>"
+                       "</ListBucketResult>"));
+  EXPECT_FALSE(
+      parseListObjects("<ListBucketResult><Contents><Key>k</Key><Size>-1</Size>"
+                       "</Contents></ListBucketResult>"));
+  EXPECT_FALSE(
+      parseListObjects("<ListBucketResult><IsTruncated>true</IsTruncated>"
+                       "</ListBucketResult>"));
   EXPECT_FALSE(parseListObjects("<Error><Code>AccessDenied</Code></Error>"));
   EXPECT_FALSE(parseListObjects("<ListBucketResult><CommonPrefixes/></ListBucketResult>"));
 }
