@@ -18,6 +18,7 @@ COPY common/ common/
 COPY policy/ policy/
 COPY webhook-certs/ webhook-certs/
 COPY registry/ registry/
+COPY node/ node/
 COPY admission/ admission/
 COPY server/ server/
 RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DBERTH_BUILD_TESTS=OFF -DBERTH_BUILD_BENCH=OFF \
