@@ -26,7 +26,6 @@ using common::ErrorCode;
 namespace {
 
 constexpr const char* kV2Pattern = R"(/v2(/.*)?)";
-constexpr size_t kReadBuffer = 1 << 20;
 constexpr size_t kMaxForwardedBody = 16 << 20;
 // The cache is a Berth store of its own: blobs by digest, and upload sessions of this one
 // repository while a blob streams in.
@@ -80,11 +79,6 @@ Error refusalFor(int status) {
       return Error{ErrorCode::Unavailable, "registry answered HTTP " + std::to_string(status)};
   }
 }
-
-struct Download {
-  std::shared_ptr<BlobFetch> fetch;
-  std::vector<char> buffer;
-};
 
 http::ClientOptions registryClientOptions(const common::NodeProxyConfig& config) {
   http::ClientOptions options;
@@ -396,18 +390,8 @@ void NodeProxyService::Impl::sendBlob(const http::ServerRequest& req, http::Serv
     res.setContent("", "application/octet-stream");
     return;
   }
-  auto download = std::make_shared<Download>(Download{std::move(fetch), {}});
-  res.setContentProvider(
-      length, "application/octet-stream",
-      [this, download](uint64_t offset, uint64_t len, http::DataSink& sink) {
-        if (download->buffer.empty()) download->buffer.resize(kReadBuffer);
-        size_t got = 0;
-        if (!download->fetch->read(*driver, *blobs, offset, download->buffer.data(),
-                                   std::min(len, download->buffer.size()), &got)) {
-          return false;
-        }
-        return sink.write(download->buffer.data(), got);
-      });
+  res.setContentProvider(length, "application/octet-stream",
+                         streamFetch(std::move(fetch), *driver, *blobs));
 }
 
 NodeProxyService::NodeProxyService(const common::NodeProxyConfig& config, common::Logger& logger,

@@ -22,8 +22,6 @@ using common::ErrorCode;
 
 namespace {
 
-constexpr size_t kReadBuffer = 1 << 20;
-
 // The Prometheus series of the pull-through cache.
 struct ProxyMetrics {
   explicit ProxyMetrics(common::Metrics& m)
@@ -72,11 +70,6 @@ struct Requester {
 Requester requesterOf(const Exchange& ex) {
   return Requester{ex.req.remoteAddr, ex.principal.account, ex.route.name, ex.route.reference};
 }
-
-struct Download {
-  std::shared_ptr<BlobFetch> fetch;
-  std::vector<char> buffer;
-};
 
 }  // namespace
 
@@ -359,20 +352,8 @@ common::Status ProxyService::Impl::serveBlob(Exchange& ex, const UpstreamTarget&
     return {};
   }
   ex.bytesOut = length;
-  auto download = std::make_shared<Download>(Download{fetch, {}});
-  StorageDriver* driver = &ctx.driver;
-  BlobStore* blobs = &ctx.blobs;
-  ex.res.setContentProvider(
-      length, "application/octet-stream",
-      [download, driver, blobs](size_t offset, size_t len, http::DataSink& sink) {
-        if (download->buffer.empty()) download->buffer.resize(kReadBuffer);
-        size_t got = 0;
-        if (!download->fetch->read(*driver, *blobs, offset, download->buffer.data(),
-                                   std::min(len, download->buffer.size()), &got)) {
-          return false;
-        }
-        return sink.write(download->buffer.data(), got);
-      });
+  ex.res.setContentProvider(length, "application/octet-stream",
+                            streamFetch(fetch, ctx.driver, ctx.blobs));
   return {};
 }
 

@@ -1,7 +1,9 @@
 #include "registry/proxy/blob_fetch.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
+#include <vector>
 
 namespace berth::registry {
 
@@ -118,6 +120,22 @@ void BlobFetches::stop() {
   stopping_ = true;
   for (auto& [digest, fetch] : inFlight_) fetch->abortWaiters();
   idle_.wait(lock, [&] { return running_ == 0; });
+}
+
+http::ContentProvider streamFetch(std::shared_ptr<BlobFetch> fetch, StorageDriver& driver,
+                                  BlobStore& blobs) {
+  constexpr size_t kReadBuffer = 1 << 20;
+  auto buffer = std::make_shared<std::vector<char>>();
+  return [fetch = std::move(fetch), buffer, &driver, &blobs](uint64_t offset, uint64_t length,
+                                                             http::DataSink& sink) {
+    if (buffer->empty()) buffer->resize(kReadBuffer);
+    size_t got = 0;
+    if (!fetch->read(driver, blobs, offset, buffer->data(),
+                     std::min<uint64_t>(length, buffer->size()), &got)) {
+      return false;
+    }
+    return sink.write(buffer->data(), got);
+  };
 }
 
 }  // namespace berth::registry

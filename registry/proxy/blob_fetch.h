@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "common/http/server_response.h"
 #include "common/oci/digest.h"
 #include "common/result.h"
 #include "registry/storage/blob_store.h"
@@ -77,5 +78,10 @@ class BlobFetches {
   size_t running_ = 0;
   bool stopping_ = false;
 };
+
+// A response body that streams `fetch` as its bytes arrive, through one 1 MiB buffer allocated
+// on first use (the pull-through cache and the node endpoint serve blobs this way).
+http::ContentProvider streamFetch(std::shared_ptr<BlobFetch> fetch, StorageDriver& driver,
+                                  BlobStore& blobs);
 
 }  // namespace berth::registry
