@@ -356,6 +356,9 @@ def main():
     parser.add_argument("--out", required=True)
     parser.add_argument("--command", default="bench/run.sh")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("--baseline", help="an earlier berth binary, measured in the same rounds")
+    parser.add_argument("--baseline-label", default="before",
+                        help="what the baseline is (a commit), for the report")
     args = parser.parse_args()
 
     load_before = uptime_text()
@@ -374,7 +377,7 @@ def main():
     report(args, results)
 
 
-def start_berth(args, work, name, durability):
+def start_berth(args, work, name, durability, binary=None):
     port = free_port()
     storage = os.path.join(work, name, "storage")
     os.makedirs(storage)
@@ -385,7 +388,7 @@ def start_berth(args, work, name, durability):
         f.write(f"logLevel: info\nregistry:\n  listen: 127.0.0.1:{port}\n"
                 f"  storage: {storage}\n  durability: {durability}\n"
                 f"  limits: {{requestsPerSecond: 10000000, burst: 100000000}}\n")
-    server = Server(name, [args.berth, "serve", "--config", config],
+    server = Server(name, [binary or args.berth, "serve", "--config", config],
                     f"http://127.0.0.1:{port}/readyz", os.path.join(work, name, "log"))
     return Registry(server, port)
 
@@ -452,10 +455,16 @@ def run(args, work, servers):
     servers.append(dist.server)
     nginx, nginx_port, www = start_nginx(work)
     servers.append(nginx)
+    registries = {"berth-fsync": berth, "berth-none": berth_none, "docker-registry": dist}
+    baseline = None
+    if args.baseline:
+        # The earlier binary runs beside the others with Berth's default durability (fsync).
+        baseline = start_berth(args, work, "baseline", "fsync", args.baseline)
+        servers.append(baseline.server)
+        registries["baseline"] = baseline
     for s in servers:
         res["ready_ms"][s.name] = s.ready_ms
         res["idle_rss"][s.name] = s.idle_rss_kib / 1024
-    registries = {"berth-fsync": berth, "berth-none": berth_none, "docker-registry": dist}
 
     # Pushes: a fresh random blob per round and kind, pushed to each registry in turn.
     blob_dir = os.path.join(work, "client")
@@ -509,6 +518,8 @@ def run(args, work, servers):
         "docker-registry": (dist.server, f"{dist.base}/v2/{REPO}/blobs/{pull_digest}"),
         "nginx": (nginx, f"http://127.0.0.1:{nginx_port}/blob"),
     }
+    if baseline:
+        pull_targets["baseline"] = (baseline.server, f"{baseline.base}/v2/{REPO}/blobs/{pull_digest}")
     for clients in (1, 8):
         for name, (server, url) in pull_targets.items():  # warm the page cache once
             curl_pull([url])
@@ -530,6 +541,8 @@ def run(args, work, servers):
         "tags list": (f"/v2/{REPO}/tags/list", [], None),
     }
     rate_targets = {"berth": berth, "docker-registry": dist}
+    if baseline:
+        rate_targets["baseline"] = baseline
     for rnd in range(max(1, args.rounds - 1)):
         for endpoint, (path, headers, script) in endpoints.items():
             order = list(rate_targets.items())
@@ -544,14 +557,16 @@ def run(args, work, servers):
                       f"errors {r['errors']}", flush=True)
 
     res["peak_rss"] = {s.name: s.status_kib("VmHWM") / 1024 for s in servers}
-    res["webhook"] = webhook(args, work)
+    res["webhook"] = webhook(args, work, args.berth, "webhook")
+    if baseline:
+        res["baseline_webhook"] = webhook(args, work, args.baseline, "baseline-webhook")
     res["policy"] = subprocess.run([args.policy_bench, "--benchmark_min_time=0.2"],
                                    capture_output=True, text=True).stdout
     return res
 
 
-def webhook(args, work):
-    root = os.path.join(work, "webhook")
+def webhook(args, work, binary, name):
+    root = os.path.join(work, name)
     os.makedirs(root)
     certs = os.path.join(root, "certs")
     subprocess.run([args.berth, "certs", "generate", "--service", "berth-webhook", "--namespace",
@@ -565,7 +580,7 @@ def webhook(args, work):
                        check=True)
         port = free_port()
         storage = os.path.join(root, f"storage-{rules}")
-        server = start_webhook_server(args, root, rules, port, certs, policy, storage)
+        server = start_webhook_server(binary, root, rules, port, certs, policy, storage)
         try:
             before = server.cpu_seconds()
             text = subprocess.run([args.webhook_load, "--port", str(port), "--ca",
@@ -583,14 +598,14 @@ def webhook(args, work):
             "p99": float(re.search(r"p99 ([\d.e+-]+)", text).group(1)),
             "cpu_us": cpu / max(1, reviews) * 1e6,
         }
-        print(f"webhook {rules} rules: {out[rules]}", flush=True)
+        print(f"{name} {rules} rules: {out[rules]}", flush=True)
     return out
 
 
-def start_webhook_server(args, root, rules, port, certs, policy, storage):
+def start_webhook_server(binary, root, rules, port, certs, policy, storage):
     # Readiness is the webhook's own port answering; it serves HTTPS, so probe with curl.
     log = open(os.path.join(root, f"log-{rules}"), "wb")
-    proc = subprocess.Popen([args.berth, "serve", "--registry-listen", "127.0.0.1:0", "--storage",
+    proc = subprocess.Popen([binary, "serve", "--registry-listen", "127.0.0.1:0", "--storage",
                              storage, "--webhook-listen", f"127.0.0.1:{port}",
                              "--webhook-tls-cert", f"{certs}/tls.crt", "--webhook-tls-key",
                              f"{certs}/tls.key", "--policy", policy, "--log-level", "info"],
@@ -610,6 +625,47 @@ def start_webhook_server(args, root, rules, port, certs, policy, storage):
 
 def median_pair(values):
     return (statistics.median(v[0] for v in values), statistics.median(v[1] for v in values))
+
+
+def compare_baseline(args, res, add, checks):
+    """The same figures for an earlier Berth, measured in the same rounds (durability fsync)."""
+    label = args.baseline_label
+    add(f"## This Berth against {label}\n")
+    add(f"Both binaries ran in the same rounds, one after the other, with durability fsync. "
+        f"A figure more than 10% worse than {label} fails the target below.\n")
+    add(f"| figure | {label} | this | this / {label} |")
+    add("|---|---|---|---|")
+    rows = []  # (name, before, after, is a throughput: must not fall)
+    for kind in ("monolithic", "chunked"):
+        rows.append((f"push {kind} MiB/s", median_pair(res["push"][(kind, "baseline")])[0],
+                     median_pair(res["push"][(kind, "berth-fsync")])[0], True))
+    for clients in (1, 8):
+        rows.append((f"pull x{clients} client(s) MiB/s",
+                     median_pair(res["pull"][(clients, "baseline")])[0],
+                     median_pair(res["pull"][(clients, "berth")])[0], True))
+    for endpoint in ("manifest GET", "blob HEAD (0 B)", "tags list"):
+        before = res["rate"][(endpoint, "baseline")]
+        after = res["rate"][(endpoint, "berth")]
+        for key, unit, throughput in (("rps", "req/s", True), ("p99", "p99 ms", False),
+                                      ("cpu_us", "server CPU µs/request", False)):
+            rows.append((f"{endpoint} {unit}", statistics.median(r[key] for r in before),
+                         statistics.median(r[key] for r in after), throughput))
+    for rules in (1, 1000):
+        rows.append((f"webhook {rules} rule(s) reviews/s", res["baseline_webhook"][rules]["rps"],
+                     res["webhook"][rules]["rps"], True))
+        rows.append((f"webhook {rules} rule(s) p99 ms", res["baseline_webhook"][rules]["p99"],
+                     res["webhook"][rules]["p99"], False))
+    rows.append(("peak RSS MiB", res["peak_rss"]["baseline"], res["peak_rss"]["berth-fsync"],
+                 False))
+    rows.append(("idle RSS MiB", res["idle_rss"]["baseline"], res["idle_rss"]["berth-fsync"],
+                 False))
+    for name, before, after, throughput in rows:
+        add(f"| {name} | {fmt(before, 2)} | {fmt(after, 2)} | "
+            f"{after / before if before else float('nan'):.2f}x |")
+        if throughput:
+            checks.append((f"{name} not below 0.9x {label}", after >= 0.9 * before,
+                           f"{after / before:.2f}x"))
+    add("")
 
 
 def report(args, res):
@@ -693,6 +749,8 @@ def report(args, res):
     checks.append(("start to ready < 100 ms", ready["berth-fsync"] < 100,
                    f"{ready['berth-fsync']:.1f} ms"))
 
+    if "baseline_webhook" in res:
+        compare_baseline(args, res, add, checks)
     add("## Admission webhook (bench/webhook_load, 8 HTTPS keep-alive clients, log level info)\n")
     add("| rules | reviews/s | p50 ms | p99 ms | server CPU µs/review | errors |")
     add("|---|---|---|---|---|---|")

@@ -4,6 +4,7 @@
 #
 #   bench/run.sh                       # 3 rounds, 256 MiB blobs, wrk 10 s per endpoint
 #   bench/run.sh --rounds 1 --wrk-seconds 3 --blob-mib 64 --out /tmp/quick.md
+#   bench/run.sh --baseline-commit 118f63d     # also an earlier commit, in the same rounds
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,11 +29,39 @@ if [[ ! -f "$build/CMakeCache.txt" ]]; then
 fi
 cmake --build "$build" --target berth webhook_load policy_bench -j "$(nproc)" >/dev/null
 
+# --baseline-commit REV: that commit's berth, built in its own worktree and build directory
+# (kept in build-bench-REV for the next run), joins every round beside this one.
+command="bench/run.sh${*:+ $*}"
+args=()
+label=""
+while (($#)); do
+  if [[ "$1" == --baseline-commit ]]; then
+    label=$(git -C "$repo" rev-parse --short "$2")
+    shift 2
+  else
+    args+=("$1")
+    shift
+  fi
+done
+if [[ -n "$label" ]]; then
+  tree="$repo/build-bench-$label/src"
+  if [[ ! -d "$tree" ]]; then
+    mkdir -p "$repo/build-bench-$label"
+    git -C "$repo" archive "$label" | tar -x -C "$repo/build-bench-$label" --one-top-level=src
+  fi
+  if [[ ! -f "$repo/build-bench-$label/build/CMakeCache.txt" ]]; then
+    cmake -S "$tree" -B "$repo/build-bench-$label/build" -DCMAKE_BUILD_TYPE=Release \
+      -DBERTH_BUILD_TESTS=OFF >/dev/null
+  fi
+  cmake --build "$repo/build-bench-$label/build" --target berth -j "$(nproc)" >/dev/null
+  args+=(--baseline "$repo/build-bench-$label/build/berth" --baseline-label "$label")
+fi
+
 exec python3 "$repo/bench/registry_bench.py" \
   --repo "$repo" \
   --berth "$build/berth" \
   --webhook-load "$build/bench/webhook_load" \
   --policy-bench "$build/bench/policy_bench" \
   --out "$repo/bench/RESULTS.md" \
-  --command "bench/run.sh${*:+ $*}" \
-  "$@"
+  --command "$command" \
+  "${args[@]}"

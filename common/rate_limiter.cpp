@@ -6,16 +6,15 @@
 #include <cmath>
 #include <cstring>
 
-namespace berth::registry {
+namespace berth::common {
 
-RateLimiter::RateLimiter(RateLimiterOptions options) : options_(std::move(options)) {
+RateLimiter::RateLimiter(RateLimiterOptions options, const Clock& clock)
+    : options_(options), clock_(clock) {
   options_.burst = std::max(options_.burst, 1.0);
   options_.maxClients = std::max<size_t>(options_.maxClients, 1);
 }
 
-std::chrono::steady_clock::time_point RateLimiter::now() const {
-  return options_.clock ? options_.clock() : std::chrono::steady_clock::now();
-}
+std::chrono::steady_clock::time_point RateLimiter::now() const { return clock_.monotonic(); }
 
 void RateLimiter::refill(Bucket& bucket, std::chrono::steady_clock::time_point at) const {
   const double elapsed = std::chrono::duration<double>(at - bucket.updated).count();
@@ -79,4 +78,4 @@ std::string clientAddressKey(const std::string& address) {
   return std::string(text) + "/64";
 }
 
-}  // namespace berth::registry
+}  // namespace berth::common

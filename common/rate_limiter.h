@@ -3,13 +3,14 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <list>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
-namespace berth::registry {
+#include "common/clock.h"
+
+namespace berth::common {
 
 // The answer for one request: admitted, or refused with the whole seconds after which the
 // client's next request would be admitted (the Retry-After header).
@@ -25,15 +26,14 @@ struct RateLimiterOptions {
   // starts with a full bucket, which is what an idle client would have anyway. Bounds memory
   // against a sender of many addresses.
   size_t maxClients = 16384;
-  // Empty: the steady clock. Tests set it to refill buckets without sleeping.
-  std::function<std::chrono::steady_clock::time_point()> clock;
 };
 
 // A token bucket per client: each request takes a token; tokens refill at requestsPerSecond up
 // to burst. Buckets that have refilled completely carry no state worth keeping and are dropped.
 class RateLimiter {
  public:
-  explicit RateLimiter(RateLimiterOptions options);
+  // Buckets refill on `clock`'s monotonic time.
+  RateLimiter(RateLimiterOptions options, const Clock& clock);
 
   bool enabled() const { return options_.requestsPerSecond > 0; }
   RateDecision admit(const std::string& client);
@@ -51,6 +51,7 @@ class RateLimiter {
   void evict(std::chrono::steady_clock::time_point at);
 
   RateLimiterOptions options_;
+  const Clock& clock_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Bucket> buckets_;
   std::list<std::string> recency_;  // most recently used first
@@ -62,4 +63,4 @@ class RateLimiter {
 // is no address is used as it is.
 std::string clientAddressKey(const std::string& address);
 
-}  // namespace berth::registry
+}  // namespace berth::common

@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <shared_mutex>
 
 #include "common/http/client.h"
@@ -14,7 +13,6 @@
 #include "registry/proxy/lru.h"
 #include "registry/proxy/upstream_client.h"
 #include "registry/storage/blob_store.h"
-#include "registry/storage/driver/filesystem/filesystem_driver.h"
 #include "registry/storage/paths.h"
 #include "registry/storage/upload_store.h"
 
@@ -80,24 +78,10 @@ Error refusalFor(int status) {
   }
 }
 
-http::ClientOptions registryClientOptions(const common::NodeProxyConfig& config) {
-  http::ClientOptions options;
-  options.connectTimeout = std::chrono::seconds(10);
-  options.readTimeout = std::chrono::seconds(60);
-  options.writeTimeout = std::chrono::seconds(5);  // requests without bodies
-  options.tls.caFile = config.caFile;
-  options.tls.insecureSkipVerify = config.insecure;
-  // No connection is parked between requests (one per request, as before the shared client):
-  // the client does not retry a request on a parked connection the registry has just closed
-  // (its keep-alive timeout, a rollout), so parking one would turn those into failed pulls.
-  options.maxIdleConnections = 0;
-  return options;
-}
-
 }  // namespace
 
 struct NodeProxyService::Impl {
-  Impl(const common::NodeProxyConfig& c, common::Logger& l, common::Metrics& m,
+  Impl(const common::NodeProxyConfig& c, NodeProxyParts p, common::Logger& l, common::Metrics& m,
        const common::Clock& k)
       : config(c),
         logger(l),
@@ -109,7 +93,14 @@ struct NodeProxyService::Impl {
                                  "Failed requests to the registry.")),
         upstreamBytes(m.counter("berth_node_proxy_upstream_bytes_total",
                                 "Blob bytes received from the registry.")),
-        requests(m.counter("berth_node_proxy_requests_total", "Requests forwarded.")) {}
+        requests(m.counter("berth_node_proxy_requests_total", "Requests forwarded.")),
+        basePath(std::move(p.basePath)),
+        authorization(std::move(p.authorization)),
+        registry(p.registry),
+        driver(p.cache),
+        blobs(p.blobs),
+        uploads(p.uploads),
+        anonymousPulls(p.anonymousPulls) {}
 
   const common::NodeProxyConfig& config;
   common::Logger& logger;
@@ -119,14 +110,13 @@ struct NodeProxyService::Impl {
   common::Counter& upstreamErrors;
   common::Counter& upstreamBytes;
   common::Counter& requests;
-  std::string basePath;  // a path prefix of the registry URL, usually ""
-  // The registry's kept-alive connections, shared by every request; set by open().
-  std::unique_ptr<http::Client> registry;
-  std::unique_ptr<FilesystemDriver> driver;
-  std::unique_ptr<BlobStore> blobs;
-  std::unique_ptr<UploadStore> uploads;
-  std::unique_ptr<AnonymousPullRecords> anonymousPulls;
-  std::string authorization;  // the node's own Basic credential; "" when none is configured
+  const std::string basePath;       // a path prefix of the registry URL, usually ""
+  const std::string authorization;  // the node's own credential; "" when none is configured
+  http::Client& registry;
+  StorageDriver& driver;
+  BlobStore& blobs;
+  UploadStore& uploads;
+  AnonymousPullRecords& anonymousPulls;
   std::mutex lruMutex;
   ProxyLru lru;
   BlobFetches fetches;
@@ -192,7 +182,7 @@ common::Result<http::Response> NodeProxyService::Impl::head(const std::string& t
   request.method = "HEAD";
   request.target = target;
   request.headers = std::move(headers);
-  return registry->send(request);
+  return registry.send(request);
 }
 
 void NodeProxyService::Impl::copyHeaders(const http::Response& from,
@@ -208,10 +198,10 @@ void NodeProxyService::Impl::used(const oci::Digest& digest, uint64_t size) {
   for (const auto& victim :
        lru.victims(static_cast<uint64_t>(config.cacheMaxBytes), digest.str())) {
     if (auto d = oci::Digest::parse(victim)) {
-      std::unique_lock commit(blobs->commitLock());
+      std::unique_lock commit(blobs.commitLock());
       const std::string data = paths::blobData(*d);
-      (void)driver->remove(data.substr(0, data.rfind('/')));
-      (void)anonymousPulls->forget(*d);
+      (void)driver.remove(data.substr(0, data.rfind('/')));
+      (void)anonymousPulls.forget(*d);
     }
     lru.forget(victim);
   }
@@ -225,7 +215,7 @@ void NodeProxyService::Impl::forward(const http::ServerRequest& req, http::Serve
   request.target = targetOf(req, true);
   request.headers = forwardHeaders(req);
   request.maxBodyBytes = kMaxForwardedBody;
-  auto upstream = registry->send(request);
+  auto upstream = registry.send(request);
   if (!upstream) {
     upstreamErrors.inc();
     logger.warn("node proxy: registry unreachable",
@@ -246,7 +236,7 @@ void NodeProxyService::Impl::forward(const http::ServerRequest& req, http::Serve
 
 void NodeProxyService::Impl::runFetch(BlobFetch& fetch, const std::string& path,
                                       const http::Headers& headers) {
-  auto upload = uploads->start(kCacheRepository);
+  auto upload = uploads.start(kCacheRepository);
   if (!upload) return fetch.finished(std::move(upload).error());
   const std::string id = upload->id;
   common::Status transfer;
@@ -268,7 +258,7 @@ void NodeProxyService::Impl::runFetch(BlobFetch& fetch, const std::string& path,
       fetch.wrote(size);
       return true;
     };
-    auto result = registry->send(request);
+    auto result = registry.send(request);
     if (!result || status != 200) {
       // A refused status stops the transfer at its headers: name the status then.
       const bool refused = status != 0 && status != 200;
@@ -280,9 +270,9 @@ void NodeProxyService::Impl::runFetch(BlobFetch& fetch, const std::string& path,
     return true;
   };
   uint64_t bytes = 0;
-  auto appended = uploads->append(kCacheRepository, id, std::nullopt, std::nullopt, body, &bytes);
+  auto appended = uploads.append(kCacheRepository, id, std::nullopt, std::nullopt, body, &bytes);
   if (!transfer || !appended) {
-    (void)uploads->cancel(kCacheRepository, id);
+    (void)uploads.cancel(kCacheRepository, id);
     upstreamErrors.inc();
     // A 401 here means the node's own credential (nodeProxy.registryAuth) is wrong.
     logger.warn("node proxy: blob fetch failed",
@@ -291,7 +281,7 @@ void NodeProxyService::Impl::runFetch(BlobFetch& fetch, const std::string& path,
                                      : appended.error().message}});
     return fetch.finished(!transfer ? transfer : common::Status(std::move(appended).error()));
   }
-  auto completed = uploads->complete(kCacheRepository, id, fetch.digest(), nullptr, &bytes);
+  auto completed = uploads.complete(kCacheRepository, id, fetch.digest(), nullptr, &bytes);
   if (!completed) {
     upstreamErrors.inc();
     logger.warn("node proxy: blob failed verification", {{"digest", fetch.digest().str()}});
@@ -317,7 +307,7 @@ void NodeProxyService::Impl::serveBlob(const http::ServerRequest& req, http::Ser
     res.status = check->status;
     return;
   }
-  if (auto cached = blobs->size(blob.digest)) {
+  if (auto cached = blobs.size(blob.digest)) {
     hits.inc();
     return sendBlob(req, res, blob.digest, cachedFetch(blob.digest, *cached), *cached);
   }
@@ -336,8 +326,8 @@ void NodeProxyService::Impl::serveWhileUnreachable(const http::ServerRequest& re
                                                    http::ServerResponse& res,
                                                    const BlobRequest& blob) {
   upstreamErrors.inc();
-  auto cached = blobs->size(blob.digest);
-  if (!cached || !anonymousPulls->allowed(blob.repository, blob.digest)) {
+  auto cached = blobs.size(blob.digest);
+  if (!cached || !anonymousPulls.allowed(blob.repository, blob.digest)) {
     return sendError(res, Error{ErrorCode::Unavailable, "registry unreachable",
                                 "only blobs the registry serves anonymously are served from "
                                 "the node cache while it cannot be asked"});
@@ -360,7 +350,7 @@ void NodeProxyService::Impl::learnAnonymous(const http::ServerRequest& req, cons
     if (!probe) return;
     anonymous = probe->status == 200;
   }
-  if (auto learnt = anonymousPulls->learn(blob.repository, blob.digest, anonymous); !learnt) {
+  if (auto learnt = anonymousPulls.learn(blob.repository, blob.digest, anonymous); !learnt) {
     logger.warn("node proxy: cannot record anonymous pull",
                 {{"digest", blob.digest.str()}, {"error", learnt.error().message}});
   }
@@ -391,53 +381,27 @@ void NodeProxyService::Impl::sendBlob(const http::ServerRequest& req, http::Serv
     return;
   }
   res.setContentProvider(length, "application/octet-stream",
-                         streamFetch(std::move(fetch), *driver, *blobs));
+                         streamFetch(std::move(fetch), driver, blobs));
 }
 
-NodeProxyService::NodeProxyService(const common::NodeProxyConfig& config, common::Logger& logger,
-                                   common::Metrics& metrics, const common::Clock& clock)
-    : impl_(std::make_unique<Impl>(config, logger, metrics, clock)) {}
+NodeProxyService::NodeProxyService(const common::NodeProxyConfig& config, NodeProxyParts parts,
+                                   common::Logger& logger, common::Metrics& metrics,
+                                   const common::Clock& clock)
+    : impl_(std::make_unique<Impl>(config, std::move(parts), logger, metrics, clock)) {}
 
 NodeProxyService::~NodeProxyService() { stop(); }
 
-common::Status NodeProxyService::open() {
+void NodeProxyService::indexCache() {
   auto& s = *impl_;
-  auto split = splitUrl(s.config.upstreamRegistry);
-  if (!split) {
-    return Error{ErrorCode::InvalidArgument,
-                 "nodeProxy.upstreamRegistry is not a URL: " + s.config.upstreamRegistry};
-  }
-  auto registry = http::Client::create(split->first, registryClientOptions(s.config));
-  if (!registry) {
-    return Error{ErrorCode::InvalidArgument,
-                 "nodeProxy.upstreamRegistry is not a URL: " + s.config.upstreamRegistry,
-                 registry.error().message};
-  }
-  s.registry = std::make_unique<http::Client>(std::move(*registry));
-  s.basePath = split->second == "/" ? "" : split->second;
-  while (!s.basePath.empty() && s.basePath.back() == '/') s.basePath.pop_back();
-  std::error_code ec;
-  std::filesystem::create_directories(s.config.cacheDir, ec);
-  if (ec) {
-    return Error{ErrorCode::Unavailable,
-                 "cannot create node cache directory " + s.config.cacheDir + ": " + ec.message()};
-  }
-  // The cache can be refetched, so it is not fsynced.
-  s.driver = std::make_unique<FilesystemDriver>(s.config.cacheDir, parseDurability("none"));
-  s.blobs = std::make_unique<BlobStore>(*s.driver);
-  s.uploads = std::make_unique<UploadStore>(*s.driver, *s.blobs, s.clock, 3600);
-  s.anonymousPulls = std::make_unique<AnonymousPullRecords>(*s.driver);
-  BERTH_TRY_ASSIGN(s.authorization, common::registryClientAuthorization(s.config.registryAuth,
-                                                                        "nodeProxy.registryAuth"));
-  (void)s.driver->remove(paths::repository(kCacheRepository));  // sessions of a previous run
-  if (auto prefixes = s.driver->list(paths::blobAlgorithmDir("sha256"))) {
+  (void)s.driver.remove(paths::repository(kCacheRepository));  // sessions of a previous run
+  if (auto prefixes = s.driver.list(paths::blobAlgorithmDir("sha256"))) {
     for (const auto& prefix : *prefixes) {
-      auto hexes = s.driver->list(paths::blobAlgorithmDir("sha256") + "/" + prefix);
+      auto hexes = s.driver.list(paths::blobAlgorithmDir("sha256") + "/" + prefix);
       if (!hexes) continue;
       for (const auto& hex : *hexes) {
         auto digest = oci::Digest::parse("sha256:" + hex);
         if (!digest) continue;
-        if (auto info = s.driver->stat(paths::blobData(*digest))) {
+        if (auto info = s.driver.stat(paths::blobData(*digest))) {
           s.lru.use(digest->str(), "", info->size, info->modifiedUnixSeconds);
         }
       }
@@ -447,7 +411,6 @@ common::Status NodeProxyService::open() {
                                             {"bytes", s.lru.totalBytes()},
                                             {"registry", s.config.upstreamRegistry},
                                             {"registryUser", s.config.registryAuth.username}});
-  return {};
 }
 
 void NodeProxyService::registerRoutes(http::Router& router) {

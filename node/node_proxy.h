@@ -1,18 +1,36 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/metrics.h"
-#include "common/result.h"
 
 namespace berth::http {
+class Client;
 class Router;
-}
+}  // namespace berth::http
 
 namespace berth::registry {
+
+class AnonymousPullRecords;
+class BlobStore;
+class StorageDriver;
+class UploadStore;
+
+// What the node endpoint works with; server/node_proxy_assembly builds them from the
+// nodeProxy config and keeps them.
+struct NodeProxyParts {
+  http::Client& registry;     // the registry Service: kept-alive connections every request shares
+  std::string basePath;       // a path prefix of the registry URL, usually ""
+  std::string authorization;  // the node's own credential for blob fetches; "" when none
+  StorageDriver& cache;       // the node cache directory
+  BlobStore& blobs;
+  UploadStore& uploads;
+  AnonymousPullRecords& anonymousPulls;
+};
 
 // The node-local pull-only endpoint a DaemonSet runs on every node (host network, loopback):
 // containerd and CRI-O pull plain HTTP from localhost with no node configuration, and this
@@ -24,14 +42,14 @@ namespace berth::registry {
 // Writes are refused with UNSUPPORTED.
 class NodeProxyService {
  public:
-  NodeProxyService(const common::NodeProxyConfig& config, common::Logger& logger,
-                   common::Metrics& metrics, const common::Clock& clock);
+  NodeProxyService(const common::NodeProxyConfig& config, NodeProxyParts parts,
+                   common::Logger& logger, common::Metrics& metrics, const common::Clock& clock);
   ~NodeProxyService();
   NodeProxyService(const NodeProxyService&) = delete;
   NodeProxyService& operator=(const NodeProxyService&) = delete;
 
-  // Creates the cache directory and indexes what it holds.
-  common::Status open();
+  // Drops upload sessions an earlier run left and indexes the blobs the cache holds.
+  void indexCache();
   void registerRoutes(http::Router& router);
   void stop();
 

@@ -16,6 +16,8 @@
 #include "policy/watcher.h"
 #include "registry/api/registry_service.h"
 #include "server/listener.h"
+#include "server/node_proxy_assembly.h"
+#include "server/registry_assembly.h"
 
 namespace berth::server {
 namespace {
@@ -57,11 +59,11 @@ struct App::Impl {
   common::SystemClock clock;  // the process's one clock, passed down
   std::atomic<bool> ready{false};
   std::unique_ptr<policy::PolicyWatcher> policy;
-  std::unique_ptr<registry::RegistryService> registry;
+  std::unique_ptr<RegistryAssembly> registry;
   std::unique_ptr<admission::WebhookService> webhook;
   std::unique_ptr<Listener> registryListener;
   std::unique_ptr<Listener> webhookListener;
-  std::unique_ptr<registry::NodeProxyService> nodeProxy;
+  std::unique_ptr<NodeProxyAssembly> nodeProxy;
   std::unique_ptr<Listener> nodeProxyListener;
   common::RegistryConfig selfRegistry;  // the registry as the webhook reaches it
   int registryPort = 0;
@@ -74,16 +76,14 @@ struct App::Impl {
 // Node-proxy mode runs only the pull-only endpoint: no registry listener (its port must stay
 // free on the host network), no webhook, no policy.
 common::Status App::Impl::startNodeProxy() {
-  nodeProxy =
-      std::make_unique<registry::NodeProxyService>(config.nodeProxy, logger, metrics, clock);
-  BERTH_TRY(nodeProxy->open());
+  BERTH_TRY_ASSIGN(nodeProxy, NodeProxyAssembly::open(config.nodeProxy, logger, metrics, clock));
   nodeProxyListener = std::make_unique<Listener>(
       Listener::Options{
           "node-proxy", config.nodeProxy.listen, {}, defaultThreads(config.nodeProxy.threads, 64)},
       logger);
   BERTH_TRY(nodeProxyListener->prepare());
   addOperationalRoutes(nodeProxyListener->router(), ready, metrics);
-  nodeProxy->registerRoutes(nodeProxyListener->router());
+  nodeProxy->service().registerRoutes(nodeProxyListener->router());
   BERTH_TRY_ASSIGN(nodeProxyPort, nodeProxyListener->bind());
   BERTH_TRY(nodeProxyListener->startServing());
   logger.info("listening", {{"listener", "node-proxy"},
@@ -103,7 +103,7 @@ common::Status App::check() {
   auto& s = *impl_;
   if (s.config.nodeProxy.enabled()) return {};
   BERTH_TRY(policy::loadPolicyPath(s.config.policy.path, policy::loadOptionsFor(s.config)));
-  return registry::RegistryService::validate(s.config.registry, s.logger);
+  return RegistryAssembly::validate(s.config.registry, s.logger);
 }
 
 common::Status App::start() {
@@ -117,16 +117,15 @@ common::Status App::start() {
         std::chrono::seconds(std::max<int64_t>(1, s.config.policy.reloadIntervalSeconds)));
   }
 
-  s.registry = std::make_unique<registry::RegistryService>(s.config.registry, *s.policy, s.logger,
-                                                           s.metrics, s.clock);
-  BERTH_TRY(s.registry->open());
+  BERTH_TRY_ASSIGN(s.registry, RegistryAssembly::open(s.config.registry, *s.policy, s.logger,
+                                                      s.metrics, s.clock));
   Listener::Options registryOptions{"registry", s.config.registry.listen, s.config.registry.tls,
                                     defaultThreads(s.config.registry.threads, 64)};
   registryOptions.readTimeoutSeconds = s.config.registry.readTimeoutSeconds;
   s.registryListener = std::make_unique<Listener>(std::move(registryOptions), s.logger);
   BERTH_TRY(s.registryListener->prepare());
   addOperationalRoutes(s.registryListener->router(), s.ready, s.metrics);
-  s.registry->registerRoutes(s.registryListener->router());
+  s.registry->service().registerRoutes(s.registryListener->router());
   BERTH_TRY_ASSIGN(s.registryPort, s.registryListener->bind());
 
   if (s.config.webhook.tls.enabled()) {

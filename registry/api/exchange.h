@@ -26,7 +26,7 @@
 
 namespace berth::registry {
 
-// Everything a handler may use; owned by RegistryService.
+// Everything a handler may use; server/registry_assembly builds and owns each part.
 struct RegistryContext {
   const common::RegistryConfig& config;
   common::Logger& logger;

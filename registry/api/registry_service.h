@@ -2,39 +2,33 @@
 
 #include <memory>
 
-#include "common/clock.h"
-#include "common/config.h"
-#include "common/log.h"
-#include "common/metrics.h"
-#include "common/result.h"
-#include "policy/policy.h"
-
+namespace berth::common {
+class RateLimiter;
+}
 namespace berth::http {
 class Router;
 }
 
 namespace berth::registry {
 
-// The OCI Distribution registry: owns the store, auth and audit log; the server owns it and
-// mounts its routes on the registry listener.
+class AuditLog;
+class ProxyService;
+struct RegistryContext;
+
+// The OCI Distribution API on /v2: admits (rate limit), authorizes, asks the policy, then hands
+// each request to its handler or to the pull-through cache, and counts and audits it. It owns
+// nothing: server/ builds the stores, auth, audit log and cache it is given, and keeps them.
 class RegistryService {
  public:
-  RegistryService(const common::RegistryConfig& config, policy::PolicySource& policy,
-                  common::Logger& logger, common::Metrics& metrics, const common::Clock& clock);
+  // `proxy` is null when no upstream is configured.
+  RegistryService(RegistryContext& context, common::RateLimiter& rateLimiter, AuditLog& audit,
+                  ProxyService* proxy);
   ~RegistryService();
   RegistryService(const RegistryService&) = delete;
   RegistryService& operator=(const RegistryService&) = delete;
 
-  // What open() checks before it touches storage or files it would write: the htpasswd file and
-  // its hashes, the access rules, the token key and the upstreams' docker config. `berth serve
-  // --check-config` runs exactly this, so a config it passes does not fail to start on these.
-  static common::Status validate(const common::RegistryConfig& config, common::Logger& logger);
-  // Opens storage, auth and the audit log; an error here stops the server from starting.
-  common::Status open();
   // Mounts /v2/... (one catch-all route, dispatched by our own router).
   void registerRoutes(http::Router& router);
-  // Stops background work (online GC, upload expiry).
-  void stop();
 
  private:
   struct Impl;

@@ -97,11 +97,12 @@ struct Identity {
 class HtpasswdAuthorizer final : public Authorizer {
  public:
   HtpasswdAuthorizer(const common::RegistryAuthConfig& config, common::Logger& logger,
-                     AuthorizerOptions options, AccessPolicy policy,
+                     const common::Clock& clock, AuthorizerOptions options, AccessPolicy policy,
                      std::unique_ptr<PasswordChecker> passwords, std::string key)
       : config_(config),
         logger_(logger),
-        options_(std::move(options)),
+        clock_(clock),
+        options_(options),
         policy_(std::move(policy)),
         passwords_(std::move(passwords)),
         signer_(std::move(key)) {}
@@ -113,9 +114,7 @@ class HtpasswdAuthorizer final : public Authorizer {
                            const std::multimap<std::string, std::string>& query) override;
 
  private:
-  TimePoint now() const {
-    return options_.clock ? options_.clock() : std::chrono::system_clock::now();
-  }
+  TimePoint now() const { return clock_.now(); }
   std::string challenge(const std::string& host, const std::string& repository, AccessAction action,
                         const std::string& error) const;
   AuthDecision deny(int status, std::string message, std::string challengeValue) const;
@@ -127,6 +126,7 @@ class HtpasswdAuthorizer final : public Authorizer {
 
   const common::RegistryAuthConfig config_;
   common::Logger& logger_;
+  const common::Clock& clock_;
   const AuthorizerOptions options_;
   const AccessPolicy policy_;
   std::unique_ptr<PasswordChecker> passwords_;
@@ -323,7 +323,8 @@ TokenResponse HtpasswdAuthorizer::issueToken(const std::string& authorization,
 }  // namespace
 
 common::Result<std::unique_ptr<Authorizer>> Authorizer::create(
-    const common::RegistryAuthConfig& config, common::Logger& logger, AuthorizerOptions options) {
+    const common::RegistryAuthConfig& config, common::Logger& logger, const common::Clock& clock,
+    AuthorizerOptions options) {
   if (config.htpasswdFile.empty()) return std::unique_ptr<Authorizer>(new OpenAuthorizer());
   if (config.tokenTtlSeconds <= 0) {
     return Error{ErrorCode::InvalidArgument, "registry.auth.tokenTtl must be positive"};
@@ -339,7 +340,7 @@ common::Result<std::unique_ptr<Authorizer>> Authorizer::create(
     BERTH_TRY_ASSIGN(key, loadTokenKey(config.tokenKeyFile));
   }
   return std::unique_ptr<Authorizer>(
-      new HtpasswdAuthorizer(config, logger, std::move(options), std::move(policy),
+      new HtpasswdAuthorizer(config, logger, clock, options, std::move(policy),
                              std::make_unique<PasswordChecker>(std::move(file)), std::move(key)));
 }
 

@@ -1,12 +1,12 @@
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/result.h"
@@ -39,11 +39,9 @@ struct TokenResponse {
   std::string challenge;  // WWW-Authenticate for a 401
 };
 
-// How the server runs, beyond the config: what the token realm URL needs and a clock seam.
+// How the server runs, beyond the config: what the token realm URL needs.
 struct AuthorizerOptions {
   bool tls = false;  // the realm is "https://HOST/v2/token" when the registry listens with TLS
-  // Empty: the system clock. Tests set it to expire tokens and cache entries without sleeping.
-  std::function<std::chrono::system_clock::time_point()> clock;
 };
 
 // Registry authentication and authorisation: anonymous when no htpasswd file is configured;
@@ -53,9 +51,9 @@ class Authorizer {
  public:
   // Reads the htpasswd file and token key and compiles the access rules; errors are startup
   // misconfiguration. The token realm is "http(s)://HOST/v2/token", HOST from each request.
-  // `logger` must outlive the Authorizer.
+  // `logger` and `clock` (token lifetimes, password cache expiry) must outlive the Authorizer.
   static common::Result<std::unique_ptr<Authorizer>> create(
-      const common::RegistryAuthConfig& config, common::Logger& logger,
+      const common::RegistryAuthConfig& config, common::Logger& logger, const common::Clock& clock,
       AuthorizerOptions options = {});
   virtual ~Authorizer() = default;
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/base64.h"
+#include "common/http/client_url.h"
 #include "common/oci/manifest.h"
 #include "registry/auth/challenge.h"
 #include "registry/proxy/token_realm.h"
@@ -159,7 +160,7 @@ common::Result<std::string> UpstreamClient::fetchToken(const std::string& header
   BERTH_TRY_ASSIGN(auto challenges, parseWwwAuthenticate(header));
   const AuthChallenge& bearer = challenges.front();
   const std::string realm = bearer.param("realm");
-  auto split = splitUrl(realm);
+  auto split = http::splitUrl(realm);
   if (!split) return Error{ErrorCode::Unavailable, "upstream token realm is not a URL", realm};
   std::string scope = bearer.param("scope");
   if (scope.empty()) scope = "repository:" + remoteName_ + ":pull";

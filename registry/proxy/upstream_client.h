@@ -81,6 +81,4 @@ class UpstreamClient {
   std::string baseUrl_;
 };
 
-using http::splitUrl;
-
 }  // namespace berth::registry

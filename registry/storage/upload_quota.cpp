@@ -79,7 +79,7 @@ common::Status UploadQuota::checkBlobSize(uint64_t size) {
 
 std::string uploadOwner(const std::string& account, const std::string& clientAddress) {
   if (!account.empty()) return "user " + account;
-  return "address " + clientAddressKey(clientAddress);
+  return "address " + common::clientAddressKey(clientAddress);
 }
 
 size_t UploadQuota::openSessions() const {

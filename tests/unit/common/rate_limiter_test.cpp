@@ -2,21 +2,16 @@
 
 #include <gtest/gtest.h>
 
-namespace berth::registry {
+#include "tests/support/manual_clock.h"
+
+namespace berth::common {
 namespace {
 
 using namespace std::chrono_literals;
-
-// A clock the test moves by hand.
-struct FakeClock {
-  std::chrono::steady_clock::time_point now{};
-  std::function<std::chrono::steady_clock::time_point()> fn() {
-    return [this] { return now; };
-  }
-};
+using FakeClock = testing::ManualClock;
 
 RateLimiter limiter(FakeClock& clock, double rate, double burst, size_t maxClients = 16384) {
-  return RateLimiter(RateLimiterOptions{rate, burst, maxClients, clock.fn()});
+  return RateLimiter(RateLimiterOptions{rate, burst, maxClients}, clock);
 }
 
 TEST(RateLimiterTest, ABurstIsAdmittedAndTheNextRequestIsRefused) {
@@ -28,7 +23,7 @@ TEST(RateLimiterTest, ABurstIsAdmittedAndTheNextRequestIsRefused) {
   EXPECT_EQ(refused.retryAfterSeconds, 1);
   // Refusals take no token: still refused at the same instant, admitted once one refilled.
   EXPECT_FALSE(l.admit("10.0.0.1").allowed);
-  clock.now += 100ms;
+  clock.advance(100ms);
   EXPECT_TRUE(l.admit("10.0.0.1").allowed);
   EXPECT_FALSE(l.admit("10.0.0.1").allowed);
 }
@@ -48,7 +43,7 @@ TEST(RateLimiterTest, RefillStopsAtTheBurst) {
   FakeClock clock;
   auto l = limiter(clock, 2, 3);
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(l.admit("c").allowed);
-  clock.now += 1h;  // far more than needed: the bucket holds 3, not 7200
+  clock.advance(1h);  // far more than needed: the bucket holds 3, not 7200
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(l.admit("c").allowed) << i;
   EXPECT_FALSE(l.admit("c").allowed);
 }
@@ -58,11 +53,11 @@ TEST(RateLimiterTest, RetryAfterIsTheWholeSecondsUntilTheNextToken) {
   auto slow = limiter(clock, 0.1, 1);  // one token every 10 s
   ASSERT_TRUE(slow.admit("c").allowed);
   EXPECT_EQ(slow.admit("c").retryAfterSeconds, 10);
-  clock.now += 2500ms;  // 7.5 s left: rounded up
+  clock.advance(2500ms);  // 7.5 s left: rounded up
   EXPECT_EQ(slow.admit("c").retryAfterSeconds, 8);
-  clock.now += 7400ms;  // 0.1 s left: still at least one second
+  clock.advance(7400ms);  // 0.1 s left: still at least one second
   EXPECT_EQ(slow.admit("c").retryAfterSeconds, 1);
-  clock.now += 100ms;
+  clock.advance(100ms);
   EXPECT_TRUE(slow.admit("c").allowed);
 }
 
@@ -84,7 +79,7 @@ TEST(RateLimiterTest, IdleClientsAreForgottenOnceTheirBucketsAreFull) {
   auto l = limiter(clock, 10, 10, 1000);
   for (int i = 0; i < 50; ++i) l.admit("10.2.0." + std::to_string(i));
   EXPECT_EQ(l.trackedClients(), 50u);
-  clock.now += 1s;  // every bucket has refilled to its burst
+  clock.advance(1s);  // every bucket has refilled to its burst
   l.admit("10.3.0.1");
   EXPECT_EQ(l.trackedClients(), 1u);
 }
@@ -107,4 +102,4 @@ TEST(ClientAddressKeyTest, IPv6AddressesShareTheirSlash64) {
 }
 
 }  // namespace
-}  // namespace berth::registry
+}  // namespace berth::common

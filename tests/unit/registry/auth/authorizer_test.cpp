@@ -7,6 +7,7 @@
 #include "registry/auth/authorizer.h"
 #include "registry/auth/challenge.h"
 #include "registry/auth/token_signer.h"
+#include "tests/support/manual_clock.h"
 #include "tests/unit/registry/auth/test_support.h"
 
 namespace berth::registry {
@@ -14,7 +15,6 @@ namespace {
 
 using berth::testing::TempDir;
 using testing::addHtpasswdUser;
-using Clock = std::chrono::system_clock;
 using Query = std::multimap<std::string, std::string>;
 
 const std::string kHost = "registry.example:5000";
@@ -34,8 +34,7 @@ class AuthorizerTest : public ::testing::Test {
   }
 
   std::unique_ptr<Authorizer> make(AuthorizerOptions options = {}) {
-    if (!options.clock) options.clock = [this] { return now_; };
-    auto created = Authorizer::create(config_, logger_, std::move(options));
+    auto created = Authorizer::create(config_, logger_, clock_, options);
     EXPECT_TRUE(created) << created.error().message;
     return created ? std::move(created).value() : nullptr;
   }
@@ -55,11 +54,11 @@ class AuthorizerTest : public ::testing::Test {
   std::string htpasswd_ = dir_.file("htpasswd");
   common::RegistryAuthConfig config_;
   common::Logger logger_{common::LogLevel::Error, stderr};
-  Clock::time_point now_ = Clock::now();
+  berth::testing::ManualClock clock_{common::SystemClock().unixSeconds()};
 };
 
 TEST_F(AuthorizerTest, WithoutHtpasswdEverythingIsAllowed) {
-  auto created = Authorizer::create(common::RegistryAuthConfig{}, logger_);
+  auto created = Authorizer::create(common::RegistryAuthConfig{}, logger_, clock_);
   ASSERT_TRUE(created);
   Authorizer& auth = **created;
   EXPECT_FALSE(auth.enabled());
@@ -71,17 +70,17 @@ TEST_F(AuthorizerTest, WithoutHtpasswdEverythingIsAllowed) {
 
 TEST_F(AuthorizerTest, CreateFailsOnMisconfiguration) {
   config_.htpasswdFile = dir_.file("missing");
-  EXPECT_FALSE(Authorizer::create(config_, logger_));
+  EXPECT_FALSE(Authorizer::create(config_, logger_, clock_));
   config_.htpasswdFile = htpasswd_;
   config_.tokenKeyFile = dir_.write("short.key", "short");
-  EXPECT_FALSE(Authorizer::create(config_, logger_));
+  EXPECT_FALSE(Authorizer::create(config_, logger_, clock_));
   config_.tokenKeyFile.clear();  // a random key is fine
-  EXPECT_TRUE(Authorizer::create(config_, logger_));
+  EXPECT_TRUE(Authorizer::create(config_, logger_, clock_));
   config_.access = {{"alice", "(", {"pull"}}};
-  EXPECT_FALSE(Authorizer::create(config_, logger_));
+  EXPECT_FALSE(Authorizer::create(config_, logger_, clock_));
   config_.access.clear();
   config_.tokenTtlSeconds = 0;
-  EXPECT_FALSE(Authorizer::create(config_, logger_));
+  EXPECT_FALSE(Authorizer::create(config_, logger_, clock_));
 }
 
 TEST_F(AuthorizerTest, BasicAuthWorksOnEveryRequest) {
@@ -108,7 +107,7 @@ TEST_F(AuthorizerTest, MissingCredentialsGetABearerChallenge) {
 }
 
 TEST_F(AuthorizerTest, RegistryWideChallengeHasNoScopeAndTlsUsesHttps) {
-  auto auth = make({.tls = true, .clock = {}});
+  auto auth = make({.tls = true});
   const AuthDecision decision = auth->authorize("", kHost, "", AccessAction::Pull);
   EXPECT_EQ(decision.status, 401);
   EXPECT_EQ(decision.challenge,
@@ -238,12 +237,12 @@ TEST_F(AuthorizerTest, ExpiredTamperedAndForeignTokensAre401InvalidToken) {
   auto auth = make();
   const std::string token = bearer(*auth, basic("alice", "wonderland"), {"repository:a:pull"});
 
-  now_ += std::chrono::seconds(301);
+  clock_.advance(std::chrono::seconds(301));
   const AuthDecision expired = auth->authorize(token, kHost, "a", AccessAction::Pull);
   EXPECT_EQ(expired.status, 401);
   EXPECT_EQ(expired.message, "token expired");
   EXPECT_NE(expired.challenge.find(R"(error="invalid_token")"), std::string::npos);
-  now_ -= std::chrono::seconds(301);
+  clock_.advance(-std::chrono::seconds(301));
 
   // The signature's first character: its last one carries padding bits that base64url decoding
   // may drop, so flipping it can leave the signature as it was (the test failed 1 run in ~30).
@@ -256,7 +255,7 @@ TEST_F(AuthorizerTest, ExpiredTamperedAndForeignTokensAre401InvalidToken) {
   // Same key, another service: the audience does not match.
   common::RegistryAuthConfig otherConfig = config_;
   otherConfig.realm = "elsewhere";
-  auto other = Authorizer::create(otherConfig, logger_);
+  auto other = Authorizer::create(otherConfig, logger_, clock_);
   ASSERT_TRUE(other);
   const TokenResponse foreign =
       (*other)->issueToken(basic("alice", "wonderland"), {{"scope", "repository:a:pull"}});

@@ -70,16 +70,6 @@ TEST(ProxyUpstreamsTest, BaseUrlDefaults) {
   EXPECT_EQ(UpstreamTable::baseUrl({"h:1", "http://h:1/", true, "", {}}), "http://h:1");
 }
 
-TEST(ProxyUpstreamsTest, SplitsUrls) {
-  auto split = splitUrl("https://auth.docker.io/token?x=1");
-  ASSERT_TRUE(split);
-  EXPECT_EQ(split->first, "https://auth.docker.io");
-  EXPECT_EQ(split->second, "/token?x=1");
-  EXPECT_EQ(splitUrl("http://h:5")->second, "/");
-  EXPECT_FALSE(splitUrl("ftp://h/x"));
-  EXPECT_FALSE(splitUrl("h/x"));
-}
-
 TEST(ProxyConfigTest, ParsesTheProxySectionStrictly) {
   auto config = common::parseConfigText(R"(registry:
   proxy:
