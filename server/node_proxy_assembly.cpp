@@ -62,9 +62,8 @@ common::Result<std::unique_ptr<NodeProxyAssembly>> NodeProxyAssembly::open(
   }
   std::string basePath = split->second == "/" ? "" : split->second;
   while (!basePath.empty() && basePath.back() == '/') basePath.pop_back();
-  BERTH_TRY_ASSIGN(std::string authorization,
-                   common::registryClientAuthorization(config.registryAuth,
-                                                       "nodeProxy.registryAuth"));
+  BERTH_TRY_ASSIGN(std::string authorization, common::registryClientAuthorization(
+                                                  config.registryAuth, "nodeProxy.registryAuth"));
   std::error_code ec;
   std::filesystem::create_directories(config.cacheDir, ec);
   if (ec) {

@@ -133,8 +133,8 @@ common::Result<std::unique_ptr<RegistryAssembly>> RegistryAssembly::open(
       *p->driver, *p->blobs, *p->uploads, maintenance, logger, clock,
       [gauges](const StoreUsage& measured) { gauges->setStored(measured.bytes, measured.blobs); });
   p->maintenance->start();
-  p->service = std::make_unique<RegistryService>(*p->context, p->rateLimiter, *p->audit,
-                                                 p->proxy.get());
+  p->service =
+      std::make_unique<RegistryService>(*p->context, p->rateLimiter, *p->audit, p->proxy.get());
   return std::unique_ptr<RegistryAssembly>(new RegistryAssembly(std::move(p)));
 }
 

@@ -19,8 +19,8 @@ StoreMaintenance::StoreMaintenance(StorageDriver& driver, BlobStore& blobs, Uplo
       expiryTick_(std::clamp<int64_t>(options.uploadExpirySeconds / 2, 1,
                                       std::max<int64_t>(1, options.maxExpiryTickSeconds))),
       nextExpiry_(clock.unixSeconds() + expiryTick_),
-      nextGc_(options.gcIntervalSeconds > 0 ? clock.unixSeconds() + options.gcIntervalSeconds
-                                            : 0) {}
+      nextGc_(options.gcIntervalSeconds > 0 ? clock.unixSeconds() + options.gcIntervalSeconds : 0) {
+}
 
 StoreMaintenance::~StoreMaintenance() { stop(); }
 

@@ -86,7 +86,6 @@ TEST_F(StoreMaintenanceTest, OnlineGcRemovesUnreferencedBlobsPastTheIntervalAndM
   EXPECT_FALSE(blobs_.size(digest));
   ASSERT_TRUE(measured_);
   EXPECT_EQ(measured_->blobs, 0u);
-
 }
 
 TEST_F(StoreMaintenanceTest, WithoutAnIntervalThereIsNoOnlineGc) {
