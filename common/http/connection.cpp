@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -187,6 +188,23 @@ bool Connection::writeAll(std::string_view data, std::chrono::milliseconds timeo
     if (r.status != IoStatus::WantRead && r.status != IoStatus::WantWrite) return false;
     bool timedOut = false;
     if (!wait(r.status, timeout, &timedOut)) return false;
+  }
+  return true;
+}
+
+bool Connection::sendFile(int file, size_t size, std::chrono::milliseconds timeout) {
+  if (ssl_ != nullptr) return false;
+  while (size > 0) {
+    const ssize_t n = ::sendfile(fd_, file, nullptr, size);
+    if (n > 0) {
+      size -= static_cast<size_t>(n);
+      continue;
+    }
+    if (n == 0) return false;  // the file is shorter than promised
+    if (errno == EINTR) continue;
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return false;
+    bool timedOut = false;
+    if (!wait(IoStatus::WantWrite, timeout, &timedOut)) return false;
   }
   return true;
 }

@@ -63,6 +63,10 @@ class Connection {
   IoResult fill(std::chrono::milliseconds timeout);
   // Sends every byte, each wait for the socket bounded by `timeout`; false on failure.
   bool writeAll(std::string_view data, std::chrono::milliseconds timeout);
+  // Sends `size` bytes of the open file `file` from its current position on, with sendfile(2),
+  // so they never pass through user space; plain sockets only (tls() is false). Each wait for
+  // the socket is bounded by `timeout`; false on failure or when the file ends early.
+  bool sendFile(int file, size_t size, std::chrono::milliseconds timeout);
 
   // Ends the socket's reading and/or writing (shutdown(2)), waking a worker blocked on it.
   void shutdownSocket(int how);

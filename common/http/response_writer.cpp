@@ -40,6 +40,17 @@ class ConnectionSink final : public DataSink {
     return true;
   }
 
+  bool canSendFile() const override { return !chunked_ && !conn_.tls(); }
+
+  bool sendFile(int file, size_t size) override {
+    if (failed_ || !canSendFile()) return false;
+    if (size == 0) return true;
+    if (!flush()) return false;
+    if (!conn_.sendFile(file, size, timeout_)) failed_ = true;
+    if (!failed_) written_ += size;
+    return !failed_;
+  }
+
   // Sends whatever is held (the header, a chunk's CRLF).
   bool flush() {
     if (pending_.empty() || failed_) return !failed_;
@@ -107,7 +118,7 @@ const char* statusReason(int status) {
     case 308:
       return "Permanent Redirect";
     case 400:
-      return "Bad ServerRequest";
+      return "Bad Request";
     case 401:
       return "Unauthorized";
     case 403:
@@ -119,7 +130,7 @@ const char* statusReason(int status) {
     case 406:
       return "Not Acceptable";
     case 408:
-      return "ServerRequest Timeout";
+      return "Request Timeout";
     case 409:
       return "Conflict";
     case 411:
@@ -141,7 +152,7 @@ const char* statusReason(int status) {
     case 429:
       return "Too Many Requests";
     case 431:
-      return "ServerRequest Header Fields Too Large";
+      return "Request Header Fields Too Large";
     case 500:
       return "Internal Server Error";
     case 501:

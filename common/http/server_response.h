@@ -16,6 +16,16 @@ class DataSink {
  public:
   virtual ~DataSink() = default;
   virtual bool write(const char* data, size_t size) = 0;
+  // Whether sendFile works here: a plain connection and a body of known length. Over TLS or
+  // in chunks the bytes must pass through write().
+  virtual bool canSendFile() const { return false; }
+  // Sends `size` bytes of the open file `file` from its current position, advancing it, without
+  // copying them through user space. Only when canSendFile().
+  virtual bool sendFile(int file, size_t size) {
+    (void)file;
+    (void)size;
+    return false;
+  }
   // Ends a body of unknown length (chunked); ignored for a known length.
   void done() { done_ = true; }
   bool isDone() const { return done_; }

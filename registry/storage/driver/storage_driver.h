@@ -24,6 +24,10 @@ class StorageReader {
   virtual ~StorageReader() = default;
   // Up to `size` bytes into `buffer`; 0 at end of file.
   virtual common::Result<size_t> read(char* buffer, size_t size) = 0;
+  // A reader over a local file gives its descriptor, positioned at the next byte, so a server
+  // can send the bytes from the page cache to the socket (sendfile) instead of copying them
+  // twice through read(); -1 when there is none (S3). Still owned by the reader.
+  virtual int localFile() const { return -1; }
 };
 
 // Appends to one private file (an upload session's data); not visible to readers of content

@@ -1,6 +1,11 @@
 #include "common/http/server.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
 
 #include <atomic>
 #include <chrono>
@@ -9,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/http/response_writer.h"
 #include "tests/unit/http/raw_client.h"
 
 namespace berth::http {
@@ -44,6 +50,28 @@ class ServerTest : public ::testing::Test {
                                return sink.write(piece.data(), piece.size());
                              });
     });
+    // A file of `fileBytes_` sent from descriptor with sendFile when the sink can, announced as
+    // `fileAnnounced_` bytes; the first 5 bytes go through write() to mix both in one body.
+    r.add("GET", "/file", [this](const ServerRequest&, ServerResponse& res, BodyReader&) {
+      res.setContentProvider(fileAnnounced_, "application/octet-stream",
+                             [this](uint64_t offset, uint64_t length, DataSink& sink) {
+                               const int fd = ::open(filePath_.c_str(), O_RDONLY | O_CLOEXEC);
+                               if (fd < 0) return false;
+                               ::lseek(fd, static_cast<off_t>(offset), SEEK_SET);
+                               bool ok = false;
+                               if (offset == 0 || !sink.canSendFile()) {
+                                 char buf[5];
+                                 const ssize_t n =
+                                     ::read(fd, buf, std::min<uint64_t>(length, sizeof(buf)));
+                                 ok = n > 0 && sink.write(buf, static_cast<size_t>(n));
+                               } else {
+                                 sentFiles_ += 1;
+                                 ok = sink.sendFile(fd, static_cast<size_t>(length));
+                               }
+                               ::close(fd);
+                               return ok;
+                             });
+    });
     r.add("GET", "/stated", [](const ServerRequest& req, ServerResponse& res, BodyReader&) {
       // As the registry answers HEAD for a manifest: the length, no body.
       if (req.method == "HEAD") res.setHeader("Content-Length", "1234");
@@ -56,6 +84,14 @@ class ServerTest : public ::testing::Test {
           return true;
         }
         return sink.write("0123456789", 10);
+      });
+    });
+    r.add("GET", "/chunked-file", [](const ServerRequest&, ServerResponse& res, BodyReader&) {
+      res.setChunkedContentProvider("text/plain", [](uint64_t, DataSink& sink) {
+        if (sink.canSendFile() || sink.sendFile(0, 1)) return false;
+        sink.write("framed", 6);
+        sink.done();
+        return true;
       });
     });
     r.add("GET", "/throws", [](const ServerRequest&, ServerResponse&, BodyReader&) {
@@ -102,7 +138,20 @@ class ServerTest : public ::testing::Test {
   std::unique_ptr<Server> server_;
   int port_ = 0;
   std::atomic<int> calls_{0};
+  std::string filePath_;
+  uint64_t fileAnnounced_ = 0;
+  std::atomic<int> sentFiles_{0};
 };
+
+// A file of `size` bytes with a pattern that shows where each byte came from.
+std::string writePatternFile(const std::string& path, size_t size) {
+  std::string content(size, '\0');
+  for (size_t i = 0; i < size; ++i) content[i] = static_cast<char>('a' + (i * 7 + i / 251) % 26);
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  std::fwrite(content.data(), 1, content.size(), f);
+  std::fclose(f);
+  return content;
+}
 
 TEST_F(ServerTest, KeepAliveCarriesSeveralRequestsOnOneConnection) {
   start();
@@ -138,6 +187,51 @@ TEST_F(ServerTest, APipelinedHeadArrivingInPiecesIsCompletedInTheLoop) {
   std::this_thread::sleep_for(100ms);
   ASSERT_TRUE(c.send(second.substr(10)));
   EXPECT_EQ(bodyOf(c.readResponse()), "hello 2");
+}
+
+TEST_F(ServerTest, AFileIsSentFromItsDescriptorAfterWrittenBytes) {
+  filePath_ = ::testing::TempDir() + "/server_test_file";
+  const std::string content = writePatternFile(filePath_, 3 << 20);
+  fileAnnounced_ = content.size();
+  start();
+  RawClient c(port_);
+  for (int i = 0; i < 2; ++i) {  // and the connection stays usable after it
+    ASSERT_TRUE(c.send(get("/file")));
+    const std::string r = c.readResponse(20000);
+    EXPECT_EQ(statusOf(r), 200);
+    ASSERT_EQ(bodyOf(r).size(), content.size());
+    EXPECT_TRUE(bodyOf(r) == content);
+  }
+  EXPECT_EQ(sentFiles_.load(), 2);
+}
+
+TEST_F(ServerTest, AFileShorterThanAnnouncedEndsTheConnection) {
+  filePath_ = ::testing::TempDir() + "/server_test_short_file";
+  const std::string content = writePatternFile(filePath_, 100000);
+  fileAnnounced_ = content.size() + 1000;
+  start();
+  RawClient c(port_);
+  ASSERT_TRUE(c.send(get("/file")));
+  const std::string r = c.readResponse(5000);
+  EXPECT_EQ(headerOf(r, "Content-Length"), std::to_string(fileAnnounced_));
+  EXPECT_TRUE(c.closedByPeer(5000));
+  EXPECT_LT(bodyOf(r).size(), fileAnnounced_);
+}
+
+TEST_F(ServerTest, AChunkedBodyCannotBeSentAsAFile) {
+  start();
+  RawClient c(port_);
+  ASSERT_TRUE(c.send(get("/chunked-file")));
+  const std::string r = c.readResponse();
+  EXPECT_EQ(headerOf(r, "Transfer-Encoding"), "chunked");
+  EXPECT_EQ(bodyOf(r), "framed");
+}
+
+TEST(StatusReasonTest, ReasonPhrasesAreTheStandardOnes) {
+  EXPECT_STREQ(statusReason(400), "Bad Request");
+  EXPECT_STREQ(statusReason(408), "Request Timeout");
+  EXPECT_STREQ(statusReason(431), "Request Header Fields Too Large");
+  EXPECT_STREQ(statusReason(416), "Range Not Satisfiable");
 }
 
 TEST_F(ServerTest, HeadSendsHeadersOnlyWithTheLengthOfTheGet) {

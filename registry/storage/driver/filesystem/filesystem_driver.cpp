@@ -78,6 +78,7 @@ class FileReader final : public StorageReader {
       if (errno != EINTR) return ioError("read", path_, errno);
     }
   }
+  int localFile() const override { return fd_; }
 
  private:
   int fd_;
