@@ -16,6 +16,7 @@ COPY CMakeLists.txt ./
 COPY cmake/ cmake/
 COPY common/ common/
 COPY policy/ policy/
+COPY supplychain/ supplychain/
 COPY webhook-certs/ webhook-certs/
 COPY registry/ registry/
 COPY node/ node/
