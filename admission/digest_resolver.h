@@ -4,13 +4,11 @@
 #include <memory>
 #include <string>
 
+#include "admission/registry_endpoint.h"
 #include "common/config.h"
-#include "common/http/client.h"
 #include "common/result.h"
 
 namespace berth::admission {
-
-using Deadline = std::chrono::steady_clock::time_point;
 
 // Resolves a tag to the digest of the manifest it names. The seam between the webhook and the
 // network, so that mutation is tested without a registry.
@@ -34,13 +32,10 @@ class RegistryDigestResolver : public DigestResolver {
   RegistryDigestResolver(std::string baseUrl, bool verifyTls, std::string authorization = {});
   common::Result<std::string> resolve(const std::string& repository, const std::string& tag,
                                       Deadline deadline) override;
-  const std::string& baseUrl() const { return baseUrl_; }
+  const RegistryEndpoint& endpoint() const { return endpoint_; }
 
  private:
-  std::string baseUrl_;
-  std::string authorization_;
-  // An error when baseUrl is not http(s)://HOST[:PORT], reported by each lookup.
-  common::Result<http::Client> client_;
+  RegistryEndpoint endpoint_;
 };
 
 // The Authorization header for webhook.registryAuth ("" when unset). The password file is read

@@ -12,6 +12,14 @@
 
 namespace berth::admission {
 
+// What the signatures of an image came to under one verify-signature gate, for the audit line.
+struct SignatureResult {
+  std::string policy;
+  std::string rule;
+  std::string outcome;  // satisfied, unsatisfied, unverifiable
+  std::string reason;
+};
+
 // The policy's view of one container image of a reviewed object.
 struct ImageJudgement {
   ContainerImage container;
@@ -19,6 +27,7 @@ struct ImageJudgement {
   std::optional<policy::Decision> decision;  // absent when unchanged or unparsable
   std::string invalidReference;              // why the image could not be parsed
   std::string patchedImage;                  // set by the mutating webhook when it changed it
+  std::vector<SignatureResult> signatures;   // set by the validating webhook
 };
 
 // Finds every container image of a CREATE or UPDATE of a kind with pods and asks the policy

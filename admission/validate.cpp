@@ -1,5 +1,6 @@
 #include "admission/validate.h"
 
+#include "admission/signature_gates.h"
 #include "common/oci/image_reference.h"
 
 namespace berth::admission {
@@ -20,9 +21,13 @@ std::string findingText(const ImageJudgement& judgement, const policy::Finding& 
 }  // namespace
 
 Review validate(const AdmissionRequest& request, const policy::CompiledPolicy& policy) {
+  return validate(request, ValidateContext{policy, nullptr, std::chrono::steady_clock::now()});
+}
+
+Review validate(const AdmissionRequest& request, const ValidateContext& context) {
   Review review;
   review.response.uid = request.uid;
-  auto judged = judgeImages(request, policy);
+  auto judged = judgeImages(request, context.policy);
   if (!judged) {
     review.result = "invalid";
     review.response.allowed = false;
@@ -33,7 +38,7 @@ Review validate(const AdmissionRequest& request, const policy::CompiledPolicy& p
   review.images = std::move(judged).value();
   std::vector<std::string> denials;
   std::string audits;
-  for (const auto& judgement : review.images) {
+  for (auto& judgement : review.images) {
     if (!judgement.invalidReference.empty()) {
       denials.push_back(describeContainer(judgement) +
                         " is not a valid image reference: " + judgement.invalidReference);
@@ -55,6 +60,26 @@ Review validate(const AdmissionRequest& request, const policy::CompiledPolicy& p
         if (!review.rule) review.rule = decision.rule;
       } else {
         review.response.warnings.push_back("berth: " + problem);
+      }
+    }
+    for (const GateOutcome& gate : checkSignatureGates(judgement, context.policy.options,
+                                                       context.verifier, context.deadline)) {
+      judgement.signatures.push_back({gate.gate->policy, gate.gate->rule,
+                                      supplychain::outcomeName(gate.report.outcome),
+                                      gate.report.reason});
+      switch (gate.effect) {
+        case GateOutcome::Effect::Pass:
+          break;
+        case GateOutcome::Effect::Deny:
+          denials.push_back(gate.message);
+          if (!review.rule) review.rule = gate.gate->rule;
+          break;
+        case GateOutcome::Effect::Warn:
+          review.response.warnings.push_back("berth: " + gate.message);
+          break;
+        case GateOutcome::Effect::Audit:
+          audits += (audits.empty() ? "" : "; ") + gate.message;
+          break;
       }
     }
     for (const auto& finding : decision.warnings) {

@@ -7,6 +7,7 @@
 #include "admission/digest_resolver.h"
 #include "admission/mutate.h"
 #include "admission/request_timeout.h"
+#include "admission/signature_verifier.h"
 #include "admission/validate.h"
 #include "common/http/router.h"
 #include "policy/compiled_policy.h"
@@ -61,6 +62,16 @@ nlohmann::json imagesToJson(const std::vector<ImageJudgement>& images) {
       if (d.rule) entry["rule"] = *d.rule;
       if (d.verdict == policy::Verdict::Deny) entry["reason"] = d.reason;
       if (!j.patchedImage.empty()) entry["patched"] = j.patchedImage;
+      if (!j.signatures.empty()) {
+        nlohmann::json signatures = nlohmann::json::array();
+        for (const auto& result : j.signatures) {
+          signatures.push_back({{"policy", result.policy},
+                                {"rule", result.rule},
+                                {"outcome", result.outcome},
+                                {"reason", result.reason}});
+        }
+        entry["signatures"] = std::move(signatures);
+      }
       if (!d.audits.empty() || !d.warnings.empty()) {
         nlohmann::json findings = nlohmann::json::array();
         for (const auto* list : {&d.warnings, &d.audits}) {
@@ -84,11 +95,12 @@ nlohmann::json imagesToJson(const std::vector<ImageJudgement>& images) {
 struct WebhookService::Impl {
   Impl(const common::WebhookConfig& webhook, std::string registryAuthorization,
        const common::RegistryConfig& registry, policy::PolicySource& source, common::Logger& log,
-       common::Metrics& metrics)
+       common::Metrics& metrics, const common::Clock& clock)
       : policy(source),
         logger(log),
         resolver(registryUrlFor(webhook, registry), !webhook.registryUrl.empty(),
                  std::move(registryAuthorization)),
+        verifier(resolver.endpoint(), clock),
         maxBodyBytes(static_cast<size_t>(webhook.maxBodyBytes)) {
     limits.maxBodyBytes = maxBodyBytes;
     for (size_t w = 0; w < kWebhookNames.size(); ++w) {
@@ -117,6 +129,7 @@ struct WebhookService::Impl {
   policy::PolicySource& policy;
   common::Logger& logger;
   RegistryDigestResolver resolver;
+  RegistrySignatureVerifier verifier;
   size_t maxBodyBytes;
   DecodeLimits limits;
   std::array<std::array<common::Counter*, kResults.size()>, kWebhookNames.size()> decisions{};
@@ -203,7 +216,7 @@ void WebhookService::Impl::handle(Webhook webhook, const http::ServerRequest& re
   const policy::PolicySnapshot snapshot = policy.current();
   Review review = webhook == Webhook::Mutate
                       ? mutate(request, MutateContext{*snapshot, resolver, deadline})
-                      : validate(request, *snapshot);
+                      : validate(request, ValidateContext{*snapshot, &verifier, deadline});
   res.setContent(encodeAdmissionReview(review.response), "application/json");
   record(webhook, request, review, std::chrono::steady_clock::now() - start);
 }
@@ -237,9 +250,10 @@ void WebhookService::Impl::record(Webhook webhook, const AdmissionRequest& reque
 WebhookService::WebhookService(const common::WebhookConfig& webhook,
                                std::string registryAuthorization,
                                const common::RegistryConfig& registry, policy::PolicySource& policy,
-                               common::Logger& logger, common::Metrics& metrics)
+                               common::Logger& logger, common::Metrics& metrics,
+                               const common::Clock& clock)
     : impl_(std::make_unique<Impl>(webhook, std::move(registryAuthorization), registry, policy,
-                                   logger, metrics)) {}
+                                   logger, metrics, clock)) {}
 
 WebhookService::~WebhookService() = default;
 

@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/metrics.h"
@@ -20,7 +21,7 @@ class WebhookService {
   // registryAuthorization: resolverAuthorization(webhook), read once by the caller.
   WebhookService(const common::WebhookConfig& webhook, std::string registryAuthorization,
                  const common::RegistryConfig& registry, policy::PolicySource& policy,
-                 common::Logger& logger, common::Metrics& metrics);
+                 common::Logger& logger, common::Metrics& metrics, const common::Clock& clock);
   ~WebhookService();
   WebhookService(const WebhookService&) = delete;
   WebhookService& operator=(const WebhookService&) = delete;

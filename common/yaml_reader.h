@@ -43,6 +43,8 @@ class YamlMapReader {
 
   const std::string& file() const { return file_; }
   const std::string& context() const { return context_; }
+  // Where errors are collected: readers of nested mappings add theirs to the same list.
+  std::vector<std::string>& errors() { return errors_; }
 
  private:
   YAML::Node lookup(const std::string& key, bool required);

@@ -13,7 +13,7 @@ class RE2;
 
 namespace berth::policy {
 
-enum class Action { Allow, Deny, Rewrite, RequireDigest, ImmutableTags };
+enum class Action { Allow, Deny, Rewrite, RequireDigest, ImmutableTags, VerifySignature };
 const char* actionName(Action action);
 
 // Include and exclude patterns of one dimension (images or namespaces). RE2, anchored at both
@@ -37,6 +37,9 @@ struct CompiledRule {
   std::string rewriteTarget;
   bool pin = false;
   PinFailure onPinFailure = PinFailure::Deny;
+  // verify-signature only
+  std::shared_ptr<const supplychain::SignatureRequirement> signatures;
+  bool allowUnverifiable = false;
 };
 
 // One RE2::Set over the include image patterns of many rules: a single linear-time pass finds

@@ -14,6 +14,22 @@ nlohmann::json findingsToJson(const std::vector<Finding>& findings) {
   return out;
 }
 
+nlohmann::json gatesToJson(const std::vector<SignatureGate>& gates) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& g : gates) {
+    nlohmann::json keys = nlohmann::json::array();
+    for (const auto& key : g.requirement->keys) keys.push_back(key.name());
+    out.push_back({{"policy", g.policy},
+                   {"rule", g.rule},
+                   {"mode", modeName(g.mode)},
+                   {"keys", std::move(keys)},
+                   {"minimum", g.requirement->minimum},
+                   {"matchRepository", g.requirement->matchRepository},
+                   {"onUnverifiable", g.allowUnverifiable ? "allow" : "deny"}});
+  }
+  return out;
+}
+
 nlohmann::json optionalString(const std::optional<std::string>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
@@ -35,6 +51,7 @@ nlohmann::json decisionToJson(const Decision& d) {
       {"mode", modeName(d.mode)},
       {"warnings", findingsToJson(d.warnings)},
       {"audits", findingsToJson(d.audits)},
+      {"signatureGates", gatesToJson(d.signatureGates)},
   };
 }
 

@@ -15,6 +15,7 @@ struct DocumentOutcome {
   std::string rewritten;
   const CompiledRule* pinRule = nullptr;
   const CompiledRule* immutableRule = nullptr;
+  std::vector<const CompiledRule*> signatureRules;  // verify-signature gates that matched
 };
 
 bool appliesTo(const CompiledRule& rule, Operation op) {
@@ -79,6 +80,9 @@ DocumentOutcome evaluateDocument(const CompiledPolicyDocument& doc,
     }
     if (!appliesTo(rule, op)) continue;
     switch (rule.action) {
+      case Action::VerifySignature:
+        outcome.signatureRules.push_back(&rule);
+        continue;
       case Action::RequireDigest:
         if (image.hasDigest()) continue;
         if (rule.pin) {
@@ -130,6 +134,29 @@ DocumentOutcome evaluateDocument(const CompiledPolicyDocument& doc,
   return outcome;
 }
 
+const SignatureGate* firstEnforced(const std::vector<SignatureGate>& gates) {
+  for (const auto& gate : gates) {
+    if (gate.mode == Mode::Enforce) return &gate;
+  }
+  return nullptr;
+}
+
+// Signatures sign a digest: under an enforce-mode gate the mutating webhook pins the tag, so
+// that the digest verified is the one that runs. A pin that fails leaves the signatures
+// unverifiable, so it is denied unless every gate allows that.
+void pinForSignatures(Decision& decision) {
+  for (const auto& gate : decision.signatureGates) {
+    if (gate.mode != Mode::Enforce) continue;
+    const PinFailure failure = gate.allowUnverifiable ? PinFailure::Allow : PinFailure::Deny;
+    if (!decision.pin) {
+      decision.pin = true;
+      decision.onPinFailure = failure;
+    } else if (failure == PinFailure::Deny) {
+      decision.onPinFailure = PinFailure::Deny;
+    }
+  }
+}
+
 Finding findingOf(const CompiledPolicyDocument& doc, const DocumentOutcome& o) {
   std::string message = o.reason;
   if (o.verdict == Verdict::Rewrite) message = "would rewrite to " + o.rewritten;
@@ -146,6 +173,7 @@ Decision evaluate(const CompiledPolicy& policy, const oci::ImageReference& input
   const auto upstream = unwrapMirrored(policy, input, &mirrorTarget);
   const oci::ImageReference& image = upstream ? *upstream : input;
   const std::string imageText = image.str();
+  decision.judgedImage = imageText;
 
   const CompiledPolicyDocument* denyDoc = nullptr;
   DocumentOutcome deny;
@@ -159,6 +187,10 @@ Decision evaluate(const CompiledPolicy& policy, const oci::ImageReference& input
   for (const auto& doc : policy.documents) {
     if (!doc.namespaces.matchesAll() && !doc.namespaces.matches(ns)) continue;
     DocumentOutcome o = evaluateDocument(doc, image, imageText, ns, op);
+    for (const CompiledRule* rule : o.signatureRules) {
+      decision.signatureGates.push_back(
+          SignatureGate{doc.name, rule->name, doc.mode, rule->signatures, rule->allowUnverifiable});
+    }
     if (doc.mode != Mode::Enforce) {
       if (o.verdict != Verdict::Allow || (o.immutableRule && op == Operation::Push)) {
         Finding f = findingOf(doc, o);
@@ -202,6 +234,7 @@ Decision evaluate(const CompiledPolicy& policy, const oci::ImageReference& input
   if (denyDoc) {
     decide(denyDoc, deny);
     decision.pin = false;
+    decision.signatureGates.clear();  // nothing to verify: the image does not run
   } else if (rewriteDoc) {
     decide(rewriteDoc, rewrite);
     if (upstream && rewrite.rule->rewriteTarget == mirrorTarget) {
@@ -218,11 +251,16 @@ Decision evaluate(const CompiledPolicy& policy, const oci::ImageReference& input
     decision.rule = pinRule->name;
     decision.mode = pinDoc->mode;
     decision.reason = "the tag is pinned to its digest at admission";
+  } else if (const SignatureGate* gate = firstEnforced(decision.signatureGates)) {
+    decision.policy = gate->policy;
+    decision.rule = gate->rule;
+    decision.reason = "allowed if its signatures verify";
   } else {
     decision.verdict = Verdict::Allow;
     decision.reason = policy.documents.empty() ? "no policy loaded; allowed"
                                                : "no rule matched; allowed by default";
   }
+  if (op == Operation::Admit && !image.hasDigest()) pinForSignatures(decision);
   return decision;
 }
 

@@ -16,6 +16,7 @@
 #include "common/regex.h"
 #include "common/yaml_reader.h"
 #include "policy/compiled_policy.h"
+#include "policy/signature_rule.h"
 
 namespace berth::policy {
 namespace {
@@ -90,7 +91,8 @@ bool parseAction(const std::string& text, Action& out) {
       {"deny", Action::Deny},
       {"rewrite", Action::Rewrite},
       {"require-digest", Action::RequireDigest},
-      {"immutable-tags", Action::ImmutableTags}};
+      {"immutable-tags", Action::ImmutableTags},
+      {"verify-signature", Action::VerifySignature}};
   for (const auto& [name, action] : kActions) {
     if (text == name) {
       out = action;
@@ -139,8 +141,8 @@ void readRule(const YAML::Node& node, const std::string& file, const std::string
     actionOk = parseAction(*actionText, rule.action);
     if (!actionOk) {
       r.error(r.node("action"), "unknown action '" + *actionText +
-                                    "' (use allow, deny, rewrite, require-digest or "
-                                    "immutable-tags)");
+                                    "' (use allow, deny, rewrite, require-digest, "
+                                    "immutable-tags or verify-signature)");
     }
   }
   rule.message = r.string("message").value_or("");
@@ -178,6 +180,7 @@ void readRule(const YAML::Node& node, const std::string& file, const std::string
       r.error(r.node("onPinFailure"), "'onPinFailure' must be allow or deny");
     }
   }
+  if (actionOk) readSignatureRequirement(r, rule.action == Action::VerifySignature, rule);
   if (auto ops = r.stringList("operations")) {
     for (const auto& op : *ops) {
       if (op == "admit")
@@ -190,6 +193,13 @@ void readRule(const YAML::Node& node, const std::string& file, const std::string
         r.error(r.node("operations"), "unknown operation '" + op + "' (use admit, push or pull)");
     }
     if (ops->empty()) r.error(r.node("operations"), "'operations' must not be empty");
+    // The registry does not check signatures yet: a pull gate it ignored would fail open.
+    if (actionOk && rule.action == Action::VerifySignature &&
+        (rule.operations.size() != 1 || rule.operations[0] != Operation::Admit)) {
+      r.error(r.node("operations"),
+              "verify-signature applies to admit only (the registry does not check signatures "
+              "at pull yet, and signatures are pushed after their image)");
+    }
   } else {
     rule.operations = {Operation::Admit};
   }

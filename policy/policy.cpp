@@ -52,6 +52,8 @@ const char* actionName(Action action) {
       return "require-digest";
     case Action::ImmutableTags:
       return "immutable-tags";
+    case Action::VerifySignature:
+      return "verify-signature";
   }
   return "allow";
 }

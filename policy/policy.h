@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "supplychain/signature_requirement.h"
+
 namespace berth::policy {
 
 // What the caller is doing with the image. Admission asks for Admit; the registry asks for Push
@@ -32,6 +34,18 @@ struct Finding {
   Mode mode = Mode::Warn;
 };
 
+// A verify-signature rule that matched: the image may run (or be pulled) only with signatures
+// that satisfy `requirement`. Checking them needs the registry, so the engine only records the
+// gate; the webhooks and the registry check it.
+struct SignatureGate {
+  std::string policy;
+  std::string rule;
+  Mode mode = Mode::Enforce;  // warn and audit gates report a failure instead of denying
+  std::shared_ptr<const supplychain::SignatureRequirement> requirement;
+  // When the signatures cannot be read in time (registry or upstream down): allow or deny.
+  bool allowUnverifiable = false;
+};
+
 // The answer for one image. A pure value: the engine computes it without I/O.
 struct Decision {
   std::string image;  // the normalised input reference
@@ -47,6 +61,11 @@ struct Decision {
   Mode mode = Mode::Enforce;      // the deciding policy's mode
   std::vector<Finding> warnings;  // from warn-mode policies
   std::vector<Finding> audits;    // from audit-mode policies
+  // Every verify-signature rule that matched, in merge order (any mode).
+  std::vector<SignatureGate> signatureGates;
+  // The reference the rules judged: the upstream image for a mirrored one, else `image`. A
+  // signature's docker-reference must name its repository when a gate matches repositories.
+  std::string judgedImage;
 };
 
 class CompiledPolicy;  // defined in policy/compiled_policy.h; immutable once built

@@ -6,10 +6,11 @@ set -euo pipefail
 build_packages=(cmake g++ make pkg-config libcpp-httplib-dev libssl-dev libyaml-cpp-dev
                 libre2-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
                 libcrypt-dev)
-# Real registry clients and peers used by the integration tests.
+# Real registry clients and peers used by the integration tests; python3-nacl makes the sigstore
+# private keys skopeo signs with.
 # clang, ninja and lld: the libFuzzer targets in fuzz/ and the sanitizer builds
 # (scripts/sanitizer-tests.sh); clang-format: scripts/check-format.sh.
-test_packages=(skopeo umoci podman docker-registry apache2-utils curl openssl unzip
+test_packages=(skopeo umoci podman docker-registry apache2-utils curl openssl unzip python3-nacl
                clang libclang-rt-14-dev ninja-build lld clang-format)
 
 # The e2e tests (root only): a kube-apiserver and kubelet built with Go from Debian's source,

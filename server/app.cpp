@@ -143,7 +143,7 @@ common::Status App::start() {
                      admission::resolverAuthorization(s.config.webhook));
     s.webhook = std::make_unique<admission::WebhookService>(
         s.config.webhook, std::move(resolverAuthorization), s.selfRegistry, *s.policy, s.logger,
-        s.metrics);
+        s.metrics, s.clock);
     Listener::Options webhookOptions{"webhook", s.config.webhook.listen, s.config.webhook.tls,
                                      defaultThreads(s.config.webhook.threads, 32)};
     webhookOptions.readTimeoutSeconds = s.config.webhook.readTimeoutSeconds;

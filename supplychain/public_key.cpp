@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "common/oci/digest.h"
+
 namespace berth::supplychain {
 
 namespace {
@@ -25,10 +27,25 @@ std::string curveOf(EVP_PKEY* key) {
   return std::string(group, length);
 }
 
+// sha256 of the SubjectPublicKeyInfo DER: the same key has the same fingerprint whatever its
+// PEM's line breaks or the name it was loaded under.
+std::string fingerprintOf(EVP_PKEY* key) {
+  unsigned char* der = nullptr;
+  const int length = i2d_PUBKEY(key, &der);
+  if (length <= 0) return "";
+  std::string fingerprint =
+      oci::digestOf(std::string_view(reinterpret_cast<const char*>(der), length)).str();
+  OPENSSL_free(der);
+  return fingerprint;
+}
+
 }  // namespace
 
 PublicKey::PublicKey(std::shared_ptr<evp_pkey_st> key, std::string name, std::string kind)
-    : key_(std::move(key)), name_(std::move(name)), kind_(std::move(kind)) {}
+    : key_(std::move(key)),
+      name_(std::move(name)),
+      kind_(std::move(kind)),
+      fingerprint_(fingerprintOf(key_.get())) {}
 
 common::Result<PublicKey> PublicKey::fromPem(std::string_view pem, std::string_view name) {
   std::unique_ptr<BIO, decltype(&BIO_free)> bio(

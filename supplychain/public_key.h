@@ -25,6 +25,8 @@ class PublicKey {
   const std::string& name() const { return name_; }
   // "ecdsa-p256" or "rsa-<bits>"
   const std::string& kind() const { return kind_; }
+  // "sha256:<hex>" of the key's DER encoding.
+  const std::string& fingerprint() const { return fingerprint_; }
 
  private:
   PublicKey(std::shared_ptr<evp_pkey_st> key, std::string name, std::string kind);
@@ -32,6 +34,7 @@ class PublicKey {
   std::shared_ptr<evp_pkey_st> key_;  // immutable once loaded: shared between copies
   std::string name_;
   std::string kind_;
+  std::string fingerprint_;
 };
 
 }  // namespace berth::supplychain

@@ -39,11 +39,12 @@ Decision judge(const PolicySnapshot& p, const std::string& image, const std::str
 TEST(ExamplePoliciesTest, EveryFileLoadsOnItsOwn) {
   size_t files = 0;
   for (const auto& entry : std::filesystem::directory_iterator(kExamples)) {
+    if (entry.is_directory()) continue;  // keys/
     auto loaded = loadPolicyPath(entry.path().string(), LoadOptions{});
     EXPECT_TRUE(loaded) << entry.path() << ": " << loaded.error().message;
     ++files;
   }
-  EXPECT_GE(files, 5u);
+  EXPECT_GE(files, 6u);
 }
 
 TEST(ExamplePoliciesTest, MirrorPublicRegistries) {
@@ -98,9 +99,19 @@ TEST(ExamplePoliciesTest, AuditRolloutChangesNoDecision) {
   EXPECT_TRUE(judge(p, "nginx@" + kDigest, "web").audits.empty());
 }
 
+TEST(ExamplePoliciesTest, SignedImages) {
+  auto p = load(kExamples + "/60-signed-images.yaml");
+  const Decision d = judge(p, "localhost:5005/signed/app:1.0", "web");
+  ASSERT_EQ(d.signatureGates.size(), 1u);
+  EXPECT_EQ(d.signatureGates[0].requirement->keys.at(0).name(),
+            kExamples + "/keys/example-release.pub");
+  EXPECT_TRUE(d.pin);  // the digest that is verified is the one that runs
+  EXPECT_TRUE(judge(p, "localhost:5005/release/app:1.0", "web").signatureGates.empty());
+}
+
 TEST(ExamplePoliciesTest, AllTogether) {
   auto p = load(kExamples);
-  EXPECT_EQ(p->documents.size(), 5u);
+  EXPECT_EQ(p->documents.size(), 6u);
   // Mirrored and allowed in an ordinary namespace.
   EXPECT_EQ(judge(p, "nginx:1.25", "web").verdict, Verdict::Rewrite);
   // :latest denied even though it would be mirrored.
