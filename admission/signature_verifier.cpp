@@ -26,7 +26,7 @@ supplychain::SignatureReport RegistrySignatureVerifier::verify(
   RegistryContentSource source(endpoint_, deadline);
   supplychain::SignatureReport report =
       supplychain::verifyImageSignatures(source, repository, digest, requirement, signedRepository);
-  if (report.outcome == supplychain::SignatureReport::Outcome::Unverifiable ||
+  if (report.outcome != supplychain::SignatureReport::Outcome::Satisfied ||
       options_.maxEntries == 0) {
     return report;
   }

@@ -33,10 +33,11 @@ struct VerdictCacheOptions {
   std::chrono::seconds ttl{300};
 };
 
-// Reads signatures from Berth's registry and remembers each verdict (satisfied or not) by
-// requirement, repository and digest for a while: a digest's content never changes, but its
-// signatures can be added or deleted, so answers expire. Unverifiable answers are not kept.
-// The oldest entry goes when the cache is full. Safe from any thread.
+// Reads signatures from Berth's registry and remembers each satisfied verdict by requirement,
+// repository and digest for a while (a deleted signature counts until its verdict expires).
+// Refusals are not kept: an image signed a moment after a Pod was refused must be admitted on
+// the next try, and asking again costs one manifest lookup. The oldest entry goes when the
+// cache is full. Safe from any thread.
 class RegistrySignatureVerifier : public SignatureVerifier {
  public:
   RegistrySignatureVerifier(const RegistryEndpoint& endpoint, const common::Clock& clock,

@@ -1,3 +1,4 @@
+#include <memory>
 #include <ostream>
 
 #include "common/args.h"
@@ -7,6 +8,7 @@
 #include "policy/engine.h"
 #include "policy/loader.h"
 #include "server/commands.h"
+#include "server/signature_check.h"
 
 namespace berth::server {
 namespace {
@@ -113,7 +115,11 @@ int testCommand(const std::vector<std::string>& argv, std::ostream& out, std::os
        {"upstream", "HOST",
         "a pull-through upstream of the registry (registry.proxy.upstreams[].host): only these "
         "are judged as mirrored images under the rewrite target",
-        true}});
+        true},
+       {"registry", "URL",
+        "Berth's registry (http(s)://HOST:PORT): check each verify-signature gate against it "
+        "and show every signature found"},
+       {"insecure", "", "with --registry: do not verify the registry's TLS certificate"}});
   if (auto exit = args.parseOrExit(argv, "berth policy test: ", out, err)) return *exit;
   const auto path = args.get("policy");
   if (!path) {
@@ -144,6 +150,10 @@ int testCommand(const std::vector<std::string>& argv, std::ostream& out, std::os
     return 1;
   }
   const std::string ns = args.get("namespace").value_or("default");
+  std::unique_ptr<admission::RegistryDigestResolver> registry;
+  if (auto url = args.get("registry")) {
+    registry = std::make_unique<admission::RegistryDigestResolver>(*url, !args.has("insecure"));
+  }
   int status = 0;
   for (const auto& image : images) {
     auto decision = op == policy::Operation::Admit
@@ -154,10 +164,13 @@ int testCommand(const std::vector<std::string>& argv, std::ostream& out, std::os
       status = 1;
       continue;
     }
+    nlohmann::json json = policy::decisionToJson(*decision);
+    if (registry) json["signatureChecks"] = checkSignatures(*decision, image, options, *registry);
     if (output == "json") {
-      out << policy::decisionToJson(*decision).dump() << "\n";
+      out << json.dump() << "\n";
     } else {
       printText(*decision, out);
+      if (registry) printSignatureChecks(json["signatureChecks"], out);
     }
   }
   return status;

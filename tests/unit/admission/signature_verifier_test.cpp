@@ -1,39 +1,46 @@
-// RegistrySignatureVerifier over HTTP against a registry that counts what it is asked: verdicts
-// are remembered per requirement and digest until they expire, unknown answers never are, and
-// the cache stays within its bound.
+// RegistrySignatureVerifier over HTTP against a registry that counts what it is asked: a
+// satisfied verdict is remembered per requirement and digest until it expires, a refusal or an
+// unknown answer never is, and the cache stays within its bound.
 #include "admission/signature_verifier.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <thread>
 
+#include "common/oci/digest.h"
+#include "tests/support/cosign_signing.h"
 #include "tests/support/manual_clock.h"
-#include "tests/support/temp_dir.h"
 
 namespace berth::admission {
 namespace {
 
+using namespace supplychain::fixtures;
 using Outcome = supplychain::SignatureReport::Outcome;
 
 std::string digestOf(char c) { return "sha256:" + std::string(64, c); }
 
-// Every signature manifest it has holds no layers (an image signed by nobody); "broken"
-// answers 500.
+// Serves what the test put at a path; "broken/..." answers 500, anything else unknown 404.
 class CountingRegistry {
  public:
   CountingRegistry() {
-    server_.Get(R"(/v2/(.+)/manifests/([^/]+))",
-                [this](const httplib::Request& req, httplib::Response& res) {
-                  ++manifestGets;
-                  if (req.matches[1] == "broken") {
-                    res.status = 500;
-                    return;
-                  }
-                  res.set_content(R"({"schemaVersion":2,"layers":[]})",
-                                  "application/vnd.oci.image.manifest.v1+json");
-                });
+    server_.Get(R"(/v2/.+)", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (req.path.find("/manifests/") != std::string::npos) ++manifestGets;
+      if (req.path.rfind("/v2/broken/", 0) == 0) {
+        res.status = 500;
+        return;
+      }
+      const auto it = content_.find(req.path);
+      if (it == content_.end()) {
+        res.status = 404;
+        return;
+      }
+      res.set_content(it->second, "application/octet-stream");
+    });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
@@ -41,49 +48,77 @@ class CountingRegistry {
     server_.stop();
     thread_.join();
   }
+  void put(const std::string& path, const std::string& body) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    content_[path] = body;
+  }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   std::atomic<int> manifestGets{0};
 
  private:
   httplib::Server server_;
+  std::mutex mutex_;
+  std::map<std::string, std::string> content_;
   int port_ = 0;
   std::thread thread_;
 };
 
-supplychain::SignatureRequirement requirement(size_t minimum = 1) {
-  auto key = supplychain::PublicKey::fromPem(berth::testing::readFile(berth::testing::sourcePath(
-                                                 "tests/fixtures/policy/keys/release.pub")),
-                                             "release.pub");
-  EXPECT_TRUE(key);
-  return supplychain::SignatureRequirement{{*key}, minimum, false};
-}
-
 class SignatureVerifierTest : public ::testing::Test {
  protected:
+  // Signs digestOf(c) in `repository` with the release key.
+  void sign(const std::string& repository, char c) {
+    const std::string digest = digestOf(c);
+    const std::string payload = payloadFor(repository, digest);
+    registry_.put("/v2/" + repository + "/blobs/" + oci::digestOf(payload).str(), payload);
+    const nlohmann::json manifest{
+        {"schemaVersion", 2},
+        {"layers",
+         {signatureLayerJson(payload, supplychain::fixtures::sign(key_.get(), payload))}}};
+    registry_.put("/v2/" + repository + "/manifests/" + *supplychain::cosignSignatureTag(digest),
+                  manifest.dump());
+  }
   supplychain::SignatureReport verify(RegistrySignatureVerifier& verifier,
-                                      const std::string& repository, char digest,
-                                      size_t minimum = 1) {
-    return verifier.verify(repository, digestOf(digest), requirement(minimum), repository,
+                                      const std::string& repository, char c, size_t minimum = 1) {
+    return verifier.verify(repository, digestOf(c), requirement(minimum), repository,
                            std::chrono::steady_clock::now() + std::chrono::seconds(5));
   }
+  supplychain::SignatureRequirement requirement(size_t minimum) {
+    return supplychain::SignatureRequirement{{loaded(key_.get(), "release.pub")}, minimum, false};
+  }
+
+  KeyPtr key_ = ecKey("P-256");
   CountingRegistry registry_;
   RegistryEndpoint endpoint_{registry_.url(), false};
   berth::testing::ManualClock clock_;
 };
 
-TEST_F(SignatureVerifierTest, AVerdictIsReadOnceThenRememberedUntilItExpires) {
+TEST_F(SignatureVerifierTest, ASatisfiedVerdictIsReadOnceThenRememberedUntilItExpires) {
+  sign("release/app", 'a');
   RegistrySignatureVerifier verifier(endpoint_, clock_, {16, std::chrono::seconds(60)});
   auto report = verify(verifier, "release/app", 'a');
-  EXPECT_EQ(report.outcome, Outcome::Unsatisfied) << report.reason;
-  EXPECT_EQ(verify(verifier, "release/app", 'a').outcome, Outcome::Unsatisfied);
+  EXPECT_EQ(report.outcome, Outcome::Satisfied) << report.reason;
+  EXPECT_EQ(verify(verifier, "release/app", 'a').outcome, Outcome::Satisfied);
   EXPECT_EQ(registry_.manifestGets.load(), 1);
-  // Another requirement (minimum 2 is another policy) is another verdict.
-  verify(verifier, "release/app", 'a', 2);
+  // The same keys loaded again (each call builds its requirement anew, as a policy reload does)
+  // share the verdict; another minimum is another requirement.
+  EXPECT_EQ(verify(verifier, "release/app", 'a', 1).outcome, Outcome::Satisfied);
+  EXPECT_EQ(registry_.manifestGets.load(), 1);
+  EXPECT_EQ(verify(verifier, "release/app", 'a', 2).outcome, Outcome::Unsatisfied);
   EXPECT_EQ(registry_.manifestGets.load(), 2);
 
-  clock_.advance(std::chrono::seconds(61));  // a signature pushed since then must be seen
-  verify(verifier, "release/app", 'a');
+  clock_.advance(std::chrono::seconds(61));  // a signature deleted since then must be missed
+  registry_.put("/v2/release/app/manifests/" + *supplychain::cosignSignatureTag(digestOf('a')),
+                R"({"schemaVersion":2,"layers":[]})");
+  EXPECT_EQ(verify(verifier, "release/app", 'a').outcome, Outcome::Unsatisfied);
   EXPECT_EQ(registry_.manifestGets.load(), 3);
+}
+
+TEST_F(SignatureVerifierTest, ARefusalIsNotRememberedSoASignatureAddedLaterCounts) {
+  RegistrySignatureVerifier verifier(endpoint_, clock_);
+  EXPECT_EQ(verify(verifier, "release/app", 'b').outcome, Outcome::Unsatisfied);
+  sign("release/app", 'b');
+  EXPECT_EQ(verify(verifier, "release/app", 'b').outcome, Outcome::Satisfied);
+  EXPECT_EQ(registry_.manifestGets.load(), 2);
 }
 
 TEST_F(SignatureVerifierTest, AnUnknownAnswerIsNeverRemembered) {
@@ -97,6 +132,7 @@ TEST_F(SignatureVerifierTest, AnUnknownAnswerIsNeverRemembered) {
 }
 
 TEST_F(SignatureVerifierTest, TheCacheKeepsItsBoundByDroppingTheOldest) {
+  for (char c : {'a', 'b', 'c'}) sign("release/app", c);
   RegistrySignatureVerifier verifier(endpoint_, clock_, {2, std::chrono::seconds(60)});
   verify(verifier, "release/app", 'a');
   verify(verifier, "release/app", 'b');

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/oci/digest.h"
-#include "tests/unit/supplychain/signing_support.h"
+#include "tests/support/cosign_signing.h"
 
 namespace berth::supplychain {
 namespace {

@@ -12,7 +12,7 @@
 #include "supplychain/cosign_signature.h"
 #include "supplychain/public_key.h"
 #include "supplychain/simple_signing.h"
-#include "tests/unit/supplychain/signing_support.h"
+#include "tests/support/cosign_signing.h"
 
 namespace berth::supplychain {
 namespace {

@@ -1,4 +1,4 @@
-#include "tests/unit/supplychain/signing_support.h"
+#include "tests/support/cosign_signing.h"
 
 #include <gtest/gtest.h>
 #include <openssl/ec.h>

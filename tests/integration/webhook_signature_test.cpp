@@ -1,0 +1,216 @@
+// verify-signature end to end in `berth serve`: images and cosign signatures pushed into the
+// registry over the distribution API, AdmissionReviews posted to the webhooks over TLS, and
+// `berth policy test --registry` showing what it found. Each way around the gate an attacker
+// could try (no signature, another key, a valid signature copied to another image, a signature
+// for another repository, an upstream that cannot be reached) must end in a denial that says
+// why.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/registry_test_support.h"
+#include "tests/integration/webhook_test_support.h"
+#include "tests/support/cosign_signing.h"
+
+namespace berth::testing {
+namespace {
+
+using namespace supplychain::fixtures;
+using nlohmann::json;
+
+std::string podReview(const std::string& image) {
+  return json{{"apiVersion", "admission.k8s.io/v1"},
+              {"kind", "AdmissionReview"},
+              {"request",
+               {{"uid", "sig-1"},
+                {"kind", {{"group", ""}, {"version", "v1"}, {"kind", "Pod"}}},
+                {"resource", {{"group", ""}, {"version", "v1"}, {"resource", "pods"}}},
+                {"namespace", "team-a"},
+                {"operation", "CREATE"},
+                {"userInfo", {{"username", "alice"}}},
+                {"object",
+                 {{"apiVersion", "v1"},
+                  {"kind", "Pod"},
+                  {"metadata", {{"name", "p"}}},
+                  {"spec", {{"containers", {{{"name", "app"}, {"image", image}}}}}}}}}}}
+      .dump();
+}
+
+class WebhookSignatureTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    policyDir_.write("keys/release.pub", publicPem(release_.get()));
+    const std::string keys = "keys: [{file: keys/release.pub}]";
+    policyDir_.write("signed.yaml",
+                     "apiVersion: berth.dev/v1\nkind: ImagePolicy\nmetadata: {name: supply-chain}\n"
+                     "spec:\n  rules:\n"
+                     "    - {name: signed, match: {images: ['localhost:5005/signed/.*']}, action: "
+                     "verify-signature, " +
+                         keys +
+                         "}\n"
+                         "    - {name: named, match: {images: ['localhost:5005/named/.*']}, "
+                         "action: verify-signature, matchRepository: true, " +
+                         keys +
+                         "}\n"
+                         "    - {name: upstream, match: {images: ['127\\.0\\.0\\.1:1/.*']}, "
+                         "action: verify-signature, " +
+                         keys + "}\n");
+    const std::string config = configDir_.write(
+        "config.yaml",
+        "registry:\n  proxy:\n    upstreams:\n"
+        "      - {host: '127.0.0.1:1', url: 'http://127.0.0.1:1', insecure: true}\n");
+    server_ = std::make_unique<WebhookServer>(
+        std::vector<std::string>{"--config", config, "--policy", policyDir_.path()});
+    registry_ = std::make_unique<HttpClient>("127.0.0.1", server_->server().registryPort());
+  }
+
+  // Pushes an image to repository `repo` and returns its digest.
+  std::string image(const std::string& repo) {
+    return pushImage(*registry_, repo, "v1", "content of " + repo);
+  }
+
+  // Stores in `repo` a cosign signature manifest for `digest` whose one layer is `payload`
+  // signed by `key`, as cosign and skopeo do.
+  void attachSignature(const std::string& repo, const std::string& digest,
+                       const std::string& payload, EVP_PKEY* key) {
+    pushBlob(*registry_, repo, payload);
+    const std::string config = "{}";
+    pushBlob(*registry_, repo, config);
+    const json manifest{
+        {"schemaVersion", 2},
+        {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+        {"config", json::parse(descriptor("application/vnd.oci.image.config.v1+json", config))},
+        {"layers", json::array({signatureLayerJson(payload, sign(key, payload))})}};
+    const auto put =
+        putManifest(*registry_, repo, *supplychain::cosignSignatureTag(digest), manifest.dump());
+    ASSERT_EQ(put.status, 201) << put.body;
+  }
+  void signImage(const std::string& repo, const std::string& digest, EVP_PKEY* key) {
+    attachSignature(repo, digest, payloadFor("localhost:5005/" + repo, digest), key);
+  }
+
+  json validate(const std::string& image) {
+    const HttpsAnswer answer = server_->post("/validate?timeout=10s", podReview(image));
+    EXPECT_EQ(answer.status, 200) << answer.body;
+    return answer.json["response"];
+  }
+  // The denial message for `image`, failing the test when it is allowed.
+  std::string denial(const std::string& image) {
+    const json response = validate(image);
+    EXPECT_EQ(response["allowed"], false) << image << " was allowed";
+    EXPECT_EQ(response["status"]["code"], 403);
+    return response["status"]["message"].is_string()
+               ? response["status"]["message"].get<std::string>()
+               : "";
+  }
+
+  TempDir policyDir_;
+  TempDir configDir_;
+  KeyPtr release_ = ecKey("P-256");
+  KeyPtr attacker_ = ecKey("P-256");
+  std::unique_ptr<WebhookServer> server_;
+  std::unique_ptr<HttpClient> registry_;
+};
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST_F(WebhookSignatureTest, ASignedImageIsAdmittedAndAnUnsignedOneIsDenied) {
+  const std::string app = image("signed/app");
+  signImage("signed/app", app, release_.get());
+  const json allowed = validate("localhost:5005/signed/app@" + app);
+  EXPECT_EQ(allowed["allowed"], true) << allowed.dump();
+
+  const std::string unsigned_ = image("signed/unsigned");
+  const std::string message = denial("localhost:5005/signed/unsigned@" + unsigned_);
+  EXPECT_TRUE(contains(message, "is denied by rule \"signed\" of policy \"supply-chain\""))
+      << message;
+  EXPECT_TRUE(contains(message, "has no signatures (no tag sha256-" + unsigned_.substr(7) + ".sig"))
+      << message;
+  // The audit line says what each gate found.
+  EXPECT_TRUE(contains(server_->server().log(), "\"outcome\":\"satisfied\""));
+  EXPECT_TRUE(contains(server_->server().log(), "\"outcome\":\"unsatisfied\""));
+}
+
+TEST_F(WebhookSignatureTest, ASignatureByAnotherKeyIsDeniedNamingTheKeys) {
+  const std::string digest = image("signed/forged");
+  signImage("signed/forged", digest, attacker_.get());
+  const std::string message = denial("localhost:5005/signed/forged@" + digest);
+  EXPECT_TRUE(contains(message, "found 0 verified of 1 signature")) << message;
+  EXPECT_TRUE(
+      contains(message, "not signed by any of the keys (" + policyDir_.file("keys/release.pub")))
+      << message;
+}
+
+TEST_F(WebhookSignatureTest, AValidSignatureCopiedToAnotherImageDoesNotCount) {
+  const std::string app = image("signed/original");
+  const std::string payload = payloadFor("localhost:5005/signed/original", app);
+  // The attacker stores the genuine payload and signature under another image's tag.
+  const std::string other = image("signed/other");
+  attachSignature("signed/other", other, payload, release_.get());
+  const std::string message = denial("localhost:5005/signed/other@" + other);
+  EXPECT_TRUE(contains(message, "it signs " + app + ", not " + other)) << message;
+}
+
+TEST_F(WebhookSignatureTest, WithMatchRepositoryASignatureForAnotherRepositoryIsDenied) {
+  const std::string digest = image("named/app");
+  attachSignature("named/app", digest, payloadFor("localhost:5005/named/elsewhere", digest),
+                  release_.get());
+  const std::string message = denial("localhost:5005/named/app@" + digest);
+  EXPECT_TRUE(contains(message,
+                       "signed for localhost:5005/named/elsewhere, not for "
+                       "localhost:5005/named/app"))
+      << message;
+  signImage("named/app", digest, release_.get());  // replaces the signature tag
+  EXPECT_EQ(validate("localhost:5005/named/app@" + digest)["allowed"], true);
+}
+
+TEST_F(WebhookSignatureTest, TheMutatingWebhookPinsTheTagThatIsThenVerified) {
+  const std::string app = image("signed/pinned");
+  signImage("signed/pinned", app, release_.get());
+  const HttpsAnswer mutated =
+      server_->post("/mutate?timeout=10s", podReview("localhost:5005/signed/pinned:v1"));
+  ASSERT_EQ(mutated.status, 200) << mutated.body;
+  EXPECT_EQ(mutated.json["response"]["allowed"], true);
+  EXPECT_TRUE(contains(responsePatch(mutated.json), "localhost:5005/signed/pinned:v1@" + app))
+      << responsePatch(mutated.json);
+  // Unpinned, the validating webhook cannot know which digest runs.
+  EXPECT_TRUE(contains(denial("localhost:5005/signed/pinned:v1"), "not pinned to a digest"));
+}
+
+TEST_F(WebhookSignatureTest, AnUnreachableUpstreamIsADenialThatSaysSo) {
+  const std::string message =
+      denial("localhost:5005/127.0.0.1_1/team/app@sha256:" + std::string(64, 'a'));
+  EXPECT_TRUE(contains(message, "is denied by rule \"upstream\"")) << message;
+  EXPECT_TRUE(contains(message, "its signatures could not be verified")) << message;
+}
+
+TEST_F(WebhookSignatureTest, PolicyTestShowsEverySignatureAndWhy) {
+  const std::string app = image("signed/shown");
+  signImage("signed/shown", app, release_.get());
+  const std::string url = "http://127.0.0.1:" + std::to_string(server_->server().registryPort());
+  auto shown = runCommand({berthBinary(), "policy", "test", "--policy", policyDir_.path(),
+                           "--registry", url, "--image", "localhost:5005/signed/shown:v1"});
+  ASSERT_EQ(shown.exitCode, 0) << shown.err;
+  EXPECT_TRUE(contains(shown.out, "of localhost:5005/signed/shown:v1@" + app + ": satisfied"))
+      << shown.out;
+  EXPECT_TRUE(contains(shown.out, "verified by " + policyDir_.file("keys/release.pub") +
+                                      ", signed as localhost:5005/signed/shown"))
+      << shown.out;
+
+  const std::string forged = image("signed/shown-forged");
+  signImage("signed/shown-forged", forged, attacker_.get());
+  auto asJson =
+      runCommand({berthBinary(), "policy", "test", "--policy", policyDir_.path(), "--registry", url,
+                  "--output", "json", "--image", "localhost:5005/signed/shown-forged@" + forged});
+  ASSERT_EQ(asJson.exitCode, 0) << asJson.err;
+  const auto decision = json::parse(asJson.out);
+  const auto& check = decision.at("signatureChecks").at(0);
+  EXPECT_EQ(check.at("outcome"), "unsatisfied");
+  EXPECT_EQ(check.at("signatures").at(0).at("verified"), false);
+  EXPECT_TRUE(contains(check.at("signatures").at(0).at("reason"), "not signed by any of the keys"));
+}
+
+}  // namespace
+}  // namespace berth::testing
