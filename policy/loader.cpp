@@ -193,12 +193,12 @@ void readRule(const YAML::Node& node, const std::string& file, const std::string
         r.error(r.node("operations"), "unknown operation '" + op + "' (use admit, push or pull)");
     }
     if (ops->empty()) r.error(r.node("operations"), "'operations' must not be empty");
-    // The registry does not check signatures yet: a pull gate it ignored would fail open.
     if (actionOk && rule.action == Action::VerifySignature &&
-        (rule.operations.size() != 1 || rule.operations[0] != Operation::Admit)) {
+        std::find(rule.operations.begin(), rule.operations.end(), Operation::Push) !=
+            rule.operations.end()) {
       r.error(r.node("operations"),
-              "verify-signature applies to admit only (the registry does not check signatures "
-              "at pull yet, and signatures are pushed after their image)");
+              "verify-signature applies to admit and pull, not push: an image's signatures are "
+              "pushed after it");
     }
   } else {
     rule.operations = {Operation::Admit};

@@ -62,6 +62,31 @@ common::Result<std::string> cosignSignatureTag(std::string_view manifestDigest) 
   return digest.algorithm + "-" + digest.hex + ".sig";
 }
 
+bool isSignatureManifest(std::string_view manifest) {
+  const nlohmann::json doc = nlohmann::json::parse(manifest, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return false;
+  const auto layers = doc.find("layers");
+  if (layers == doc.end() || !layers->is_array() || layers->empty()) return false;
+  for (const auto& layer : *layers) {
+    if (!layer.is_object()) return false;
+    const auto mediaType = layer.find("mediaType");
+    if (mediaType == layer.end() || *mediaType != kSimpleSigningMediaType) return false;
+  }
+  return true;
+}
+
+bool isSignatureTag(std::string_view tag) {
+  constexpr std::string_view kPrefix = "sha256-";
+  constexpr std::string_view kSuffix = ".sig";
+  if (tag.size() != kPrefix.size() + 64 + kSuffix.size()) return false;
+  if (tag.substr(0, kPrefix.size()) != kPrefix) return false;
+  if (tag.substr(tag.size() - kSuffix.size()) != kSuffix) return false;
+  for (char c : tag.substr(kPrefix.size(), 64)) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
 common::Result<std::vector<SignatureLayer>> parseSignatureManifest(std::string_view manifest) {
   const nlohmann::json doc = nlohmann::json::parse(manifest, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return manifestError("not a JSON object");

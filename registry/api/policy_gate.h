@@ -25,6 +25,11 @@ class PolicyGate final : public TagRules {
   // (a tag or a digest).
   common::Status checkPull(const std::string& repository, const std::string& reference) const;
   common::Status checkPush(const std::string& repository, const std::string& reference) const;
+  // The whole pull decision (its signature gates are checked once the manifest is known).
+  common::Result<policy::Decision> pullDecision(const std::string& repository,
+                                                const std::string& reference) const {
+    return decide(repository, reference, policy::Operation::Pull);
+  }
 
   // The rule that makes `tag` of `repository` immutable, if any.
   common::Result<std::optional<std::string>> immutableRule(const std::string& repository,

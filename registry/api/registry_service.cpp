@@ -7,6 +7,7 @@
 #include "common/rate_limiter.h"
 #include "registry/api/audited_operation.h"
 #include "registry/api/exchange.h"
+#include "registry/api/pull_signatures.h"
 #include "registry/api/pull_through.h"
 #include "registry/api/registry_metrics.h"
 #include "registry/api/router.h"
@@ -117,7 +118,12 @@ common::Status RegistryService::Impl::handle(Exchange& ex) {
   if (upstream) ex.route.name = upstream->storeName;
   BERTH_TRY(authorize(ex));
   BERTH_TRY(checkPolicy(ex, upstream.has_value()));
-  if (upstream) return proxy->handle(ex, *upstream);
+  if (upstream) {
+    if (ex.req.method == "GET" || ex.req.method == "HEAD") {
+      BERTH_TRY(checkProxiedPullSignatures(ctx, ex.route));
+    }
+    return proxy->handle(ex, *upstream);
+  }
   switch (ex.route.kind) {
     case RouteKind::Base:
       ex.res.status = 200;

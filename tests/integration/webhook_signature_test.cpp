@@ -45,7 +45,12 @@ class WebhookSignatureTest : public ::testing::Test {
                      "apiVersion: berth.dev/v1\nkind: ImagePolicy\nmetadata: {name: supply-chain}\n"
                      "spec:\n  rules:\n"
                      "    - {name: signed, match: {images: ['localhost:5005/signed/.*']}, action: "
-                     "verify-signature, " +
+                     "verify-signature, operations: [admit, pull], " +
+                         keys +
+                         "}\n"
+                         "    - {name: pulled, match: {images: ['localhost:5005/pulled/.*', "
+                         "'127\\.0\\.0\\.1:1/pulled/.*']}, action: verify-signature, "
+                         "operations: [pull], " +
                          keys +
                          "}\n"
                          "    - {name: named, match: {images: ['localhost:5005/named/.*']}, "
@@ -53,7 +58,7 @@ class WebhookSignatureTest : public ::testing::Test {
                          keys +
                          "}\n"
                          "    - {name: upstream, match: {images: ['127\\.0\\.0\\.1:1/.*']}, "
-                         "action: verify-signature, " +
+                         "action: verify-signature, operations: [admit, pull], " +
                          keys + "}\n");
     const std::string config = configDir_.write(
         "config.yaml",
@@ -210,6 +215,54 @@ TEST_F(WebhookSignatureTest, PolicyTestShowsEverySignatureAndWhy) {
   EXPECT_EQ(check.at("outcome"), "unsatisfied");
   EXPECT_EQ(check.at("signatures").at(0).at("verified"), false);
   EXPECT_TRUE(contains(check.at("signatures").at(0).at("reason"), "not signed by any of the keys"));
+}
+
+// operations: [pull]: a node that bypasses admission (a static Pod, crictl pull) gets the
+// manifest only when it is signed; pushes, blobs and the signatures themselves are not held.
+TEST_F(WebhookSignatureTest, ThePullGateServesOnlySignedManifests) {
+  const std::string digest = image("pulled/app");
+  const std::string byTag = "/v2/pulled/app/manifests/v1";
+  const std::string accept = "application/vnd.oci.image.manifest.v1+json";
+  for (const std::string& path : {byTag, "/v2/pulled/app/manifests/" + digest}) {
+    for (const char* method : {"GET", "HEAD"}) {
+      const auto refused = registry_->request(method, path, {}, {{"Accept", accept}});
+      EXPECT_EQ(refused.status, 403) << method << " " << path;
+      if (std::string(method) == "GET") {
+        EXPECT_EQ(errorCode(refused), "DENIED");
+        EXPECT_TRUE(contains(refused.body, "denied by policy rule 'pulled'")) << refused.body;
+        EXPECT_TRUE(contains(refused.body, "has no signatures")) << refused.body;
+      }
+    }
+  }
+  signImage("pulled/forged", image("pulled/forged"), attacker_.get());
+  const auto forged = registry_->get("/v2/pulled/forged/manifests/v1", {{"Accept", accept}});
+  EXPECT_EQ(forged.status, 403);
+  EXPECT_TRUE(contains(forged.body, "not signed by any of the keys")) << forged.body;
+
+  signImage("pulled/app", digest, release_.get());
+  EXPECT_EQ(registry_->get(byTag, {{"Accept", accept}}).status, 200);
+  // The signature manifest is served: it cannot be run, and verifiers read it.
+  EXPECT_EQ(registry_
+                ->get("/v2/pulled/app/manifests/" + *supplychain::cosignSignatureTag(digest),
+                      {{"Accept", accept}})
+                .status,
+            200);
+  // An image an upstream serves cannot be verified at pull: refused, saying why.
+  const auto mirrored =
+      registry_->get("/v2/127.0.0.1_1/pulled/app/manifests/1.0", {{"Accept", accept}});
+  EXPECT_EQ(mirrored.status, 403);
+  EXPECT_TRUE(contains(mirrored.body, "does not verify signatures of images it mirrors"))
+      << mirrored.body;
+}
+
+// With operations [admit, pull] the webhook still reads the signatures through the registry's
+// pull gate, and a signed image is admitted and served.
+TEST_F(WebhookSignatureTest, AdmissionAndPullGatesTogether) {
+  const std::string app = image("signed/both");
+  EXPECT_EQ(registry_->get("/v2/signed/both/manifests/v1").status, 403);
+  signImage("signed/both", app, release_.get());
+  EXPECT_EQ(validate("localhost:5005/signed/both@" + app)["allowed"], true);
+  EXPECT_EQ(registry_->get("/v2/signed/both/manifests/v1").status, 200);
 }
 
 }  // namespace

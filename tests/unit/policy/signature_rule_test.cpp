@@ -100,10 +100,7 @@ TEST_F(SignatureRuleTest, EveryMistakeIsReportedWithItsPosition) {
               "'minimum' is 2 but only 1 keys are listed: no image could pass");
   expectError(load(dir_, policyWith("    - {name: r, action: verify-signature, keys: [{file: " +
                                     keyFile("release.pub") + "}], operations: [push]}")),
-              "verify-signature applies to admit only");
-  expectError(load(dir_, policyWith("    - {name: r, action: verify-signature, keys: [{file: " +
-                                    keyFile("release.pub") + "}], operations: [admit, pull]}")),
-              "the registry does not check signatures at pull yet");
+              "verify-signature applies to admit and pull, not push");
   expectError(load(dir_, policyWith("    - {name: r, action: verify-signature, keys: [{file: " +
                                     keyFile("release.pub") + "}], onUnverifiable: maybe}")),
               "'onUnverifiable' must be allow or deny");
@@ -201,6 +198,17 @@ TEST_F(SignatureGateTest, AWarnModeGateIsRecordedButPinsNothing) {
   EXPECT_EQ(d.signatureGates[0].mode, Mode::Warn);
   EXPECT_FALSE(d.pin);
   EXPECT_EQ(d.verdict, Verdict::Allow);
+}
+
+TEST_F(SignatureGateTest, GatesApplyToTheOperationsTheyName) {
+  auto policy = compile("    - {name: signed, action: verify-signature, operations: [pull], " +
+                        release_ + "}");
+  EXPECT_TRUE(judge(policy, "docker.io/team/app:1.0").signatureGates.empty());
+  auto pulled = evaluateForRegistry(*policy, "release/app", kDigest, Operation::Pull);
+  ASSERT_TRUE(pulled) << pulled.error().message;
+  ASSERT_EQ(pulled->signatureGates.size(), 1u);
+  EXPECT_FALSE(pulled->pin);  // pinning is the webhook's, for admission
+  EXPECT_EQ(pulled->judgedImage, "localhost:5005/release/app@" + kDigest);
 }
 
 }  // namespace

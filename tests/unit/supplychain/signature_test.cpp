@@ -192,6 +192,29 @@ TEST(SignatureManifestTest, AFloodOfSignatureLayersIsCut) {
   EXPECT_EQ(parsed->size(), kMaxSignatureLayers);
 }
 
+TEST(SignatureManifestTest, OnlyAManifestOfSimpleSigningLayersIsASignature) {
+  const std::string payload = payloadFor("registry.example/team/app", kDigest);
+  const nlohmann::json signature{{"layers", {signatureLayerJson(payload, "sig")}}};
+  EXPECT_TRUE(isSignatureManifest(signature.dump()));
+  // An image with one signature-typed layer among runnable ones is an image.
+  nlohmann::json mixed = signature;
+  mixed["layers"].push_back({{"mediaType", "application/vnd.oci.image.layer.v1.tar+gzip"},
+                             {"digest", kDigest},
+                             {"size", 1}});
+  EXPECT_FALSE(isSignatureManifest(mixed.dump()));
+  EXPECT_FALSE(isSignatureManifest(nlohmann::json{{"layers", nlohmann::json::array()}}.dump()));
+  EXPECT_FALSE(isSignatureManifest(R"({"manifests":[]})"));
+  EXPECT_FALSE(isSignatureManifest("not json"));
+}
+
+TEST(CosignTagTest, OnlyTheCosignShapeIsASignatureTag) {
+  EXPECT_TRUE(isSignatureTag(*cosignSignatureTag(kDigest)));
+  EXPECT_FALSE(isSignatureTag("sha256-" + std::string(63, 'a') + ".sig"));
+  EXPECT_FALSE(isSignatureTag("sha256-" + std::string(64, 'A') + ".sig"));
+  EXPECT_FALSE(isSignatureTag("sha256-" + std::string(64, 'a') + ".att"));
+  EXPECT_FALSE(isSignatureTag("v1.0"));
+}
+
 TEST(CosignTagTest, TheSignatureTagIsDerivedFromTheDigest) {
   auto tag = cosignSignatureTag(kDigest);
   ASSERT_TRUE(tag);

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string_view>
+
+#include "common/oci/digest.h"
+#include "common/result.h"
+#include "registry/api/exchange.h"
+
+namespace berth::registry {
+
+// verify-signature rules that list `pull` (docs/POLICY.md, Signatures): the registry serves a
+// manifest of its own repositories only when its signatures, read from its own stores, satisfy
+// every enforce-mode gate, so that a node that bypasses admission (a static Pod, crictl pull)
+// is held too. Signature manifests themselves pass (no runtime can run one). DENIED with the
+// rule and the reason otherwise; signatures that cannot be read deny unless the rule says
+// onUnverifiable: allow.
+common::Status checkPullSignatures(RegistryContext& ctx, const Route& route,
+                                   const oci::Digest& digest, std::string_view manifest);
+
+// The same gates for a repository that mirrors an upstream: the registry cannot verify those
+// at pull, so a gate refuses (unless onUnverifiable: allow), except for the signature tags the
+// webhook reads to verify the image at admission.
+common::Status checkProxiedPullSignatures(RegistryContext& ctx, const Route& route);
+
+}  // namespace berth::registry
