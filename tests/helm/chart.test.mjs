@@ -132,6 +132,7 @@ describe("values.schema.json rejects wrong values with a message", () => {
     { set: ["webhok.failurePolicy=Fail"], message: /Additional property webhok is not allowed/ },
     { set: ["policy.reloadInterval=soon"], message: /policy\.reloadInterval: Does not match pattern/ },
     { set: ["existingConfigMaps[0]=Bad_Name"], message: /existingConfigMaps\.0: Does not match pattern/ },
+    { set: ["signatureKeySecrets[0]=Bad_Name"], message: /signatureKeySecrets\.0: Does not match pattern/ },
     { setString: ["nodeProxy.listen=localhost"], message: /nodeProxy\.listen: Does not match pattern/ },
     // Checks across values, from templates/validate.yaml.
     { set: ["webhook.replicaCount=1"], message: /webhook\.replicaCount \(1\) must be greater than webhook\.podDisruptionBudget\.minAvailable/ },
@@ -469,6 +470,22 @@ describe("policies", () => {
     }
     const config = parseYaml(find(objects, "ConfigMap", `${FULLNAME}-config`).data["registry.yaml"]);
     assert.equal(config.policy.path, "/etc/berth/policies");
+  });
+  test("signatureKeySecrets are mounted beside the policies on every Pod that loads them", () => {
+    const objects = render({ set: ["signatureKeySecrets={release-keys,qa-keys}"] });
+    const specs = podSpecs(objects).filter(({ owner }) => !owner.startsWith("DaemonSet/"));
+    assert.equal(specs.length, 3, "registry, webhook and test Pods");
+    for (const { owner, spec } of specs) {
+      for (const [i, name] of ["release-keys", "qa-keys"].entries()) {
+        const volume = spec.volumes.find((v) => v.name === `signature-keys-${i}`);
+        assert.equal(volume?.secret?.secretName, name, owner);
+        const mount = spec.containers[0].volumeMounts.find((m) => m.name === volume.name);
+        assert.equal(mount?.mountPath, `/etc/berth/keys/${name}`, owner);
+        assert.equal(mount.readOnly, true, owner);
+      }
+    }
+    const none = podSpecs(render()).flatMap(({ spec }) => spec.volumes.map((v) => v.name));
+    assert.ok(!none.some((n) => n.startsWith("signature-keys-")), "no key volume by default");
   });
   test("no checksum of the policies on the Pods: a policy change does not restart them", () => {
     const before = render();

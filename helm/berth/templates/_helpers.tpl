@@ -144,6 +144,28 @@ The policy directory: the chart's ConfigMap plus every ConfigMap in existingConf
 projected into one directory. A projected volume is updated in place by the kubelet (through
 the ..data symlink), so Berth reloads policies without a restart.
 */}}
+{{/*
+Secrets holding public keys for verify-signature rules (signatureKeySecrets), each mounted as a
+directory /etc/berth/keys/<secret>/ beside the policies: a rule names a key as
+file: /etc/berth/keys/<secret>/<key>. Mounted wherever the policies are, since a policy whose
+key file is missing does not load.
+*/}}
+{{- define "berth.signatureKeyMounts" -}}
+{{- range $i, $name := .Values.signatureKeySecrets }}
+- name: signature-keys-{{ $i }}
+  mountPath: /etc/berth/keys/{{ $name }}
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{- define "berth.signatureKeyVolumes" -}}
+{{- range $i, $name := .Values.signatureKeySecrets }}
+- name: signature-keys-{{ $i }}
+  secret:
+    secretName: {{ $name }}
+{{- end }}
+{{- end }}
+
 {{- define "berth.policyVolume" -}}
 - name: policies
   projected:
