@@ -1,5 +1,9 @@
 #include "admission/registry_content_source.h"
 
+#include <nlohmann/json.hpp>
+
+#include "common/http/url.h"
+
 namespace berth::admission {
 namespace {
 
@@ -33,6 +37,35 @@ common::Result<std::string> RegistryContentSource::manifest(const std::string& r
   request.maxBodyBytes = kMaxManifestBytes;
   return bodyOf(endpoint_.send(std::move(request), deadline_, what), what,
                 common::ErrorCode::ManifestUnknown);
+}
+
+common::Result<std::vector<std::string>> RegistryContentSource::referrers(
+    const std::string& repository, const std::string& digest, std::string_view artifactType) {
+  const std::string what = "listing the referrers of " + repository + "@" + digest;
+  http::Request request;
+  request.target = "/v2/" + repository + "/referrers/" + digest + "?" +
+                   http::encodeQuery({{"artifactType", std::string(artifactType)}});
+  request.maxBodyBytes = kMaxManifestBytes;
+  auto body = bodyOf(endpoint_.send(std::move(request), deadline_, what), what,
+                     common::ErrorCode::NotFound);
+  std::vector<std::string> digests;
+  if (!body) {
+    if (body.error().code == common::ErrorCode::NotFound) return digests;  // no referrers API
+    return body.error();
+  }
+  const auto index = nlohmann::json::parse(*body, nullptr, false);
+  const auto manifests = index.is_object() ? index.find("manifests") : index.end();
+  if (index.is_discarded() || !index.is_object() || manifests == index.end() ||
+      !manifests->is_array()) {
+    return common::Error{common::ErrorCode::Unavailable, what + ": not an image index"};
+  }
+  for (const auto& descriptor : *manifests) {
+    // Filtered here too: a registry may ignore the artifactType query.
+    if (!descriptor.is_object() || descriptor.value("artifactType", "") != artifactType) continue;
+    const auto found = descriptor.find("digest");
+    if (found != descriptor.end() && found->is_string()) digests.push_back(*found);
+  }
+  return digests;
 }
 
 common::Result<std::string> RegistryContentSource::blob(const std::string& repository,

@@ -2,6 +2,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "common/result.h"
 
@@ -18,6 +20,12 @@ class ContentSource {
   // it could not be read (the answer is unknown).
   virtual common::Result<std::string> manifest(const std::string& repository,
                                                const std::string& reference) = 0;
+  // The digests of the manifests in `repository` whose subject is `digest` and whose
+  // artifactType is `artifactType` (the OCI 1.1 referrers API). Empty when there are none or
+  // the registry has no referrers API; an error only when the answer is unknown.
+  virtual common::Result<std::vector<std::string>> referrers(const std::string& repository,
+                                                             const std::string& digest,
+                                                             std::string_view artifactType) = 0;
   // The bytes of a blob of `repository`, refused (PayloadTooLarge) above maxBytes.
   virtual common::Result<std::string> blob(const std::string& repository, const std::string& digest,
                                            uint64_t maxBytes) = 0;

@@ -17,6 +17,12 @@ namespace berth::supplychain {
 inline constexpr std::string_view kSimpleSigningMediaType =
     "application/vnd.dev.cosign.simplesigning.v1+json";
 inline constexpr std::string_view kSignatureAnnotation = "dev.cosignproject.cosign/signature";
+// The same signature manifest stored as an OCI 1.1 referrer of the image (cosign
+// --registry-referrers-mode=oci-1-1) carries this artifactType and the image as its subject.
+inline constexpr std::string_view kSignatureArtifactType =
+    "application/vnd.dev.cosign.artifact.sig.v1+json";
+// Referrer signature manifests read per image, at most: each is a fetch.
+inline constexpr size_t kMaxSignatureReferrers = 16;
 // More signature layers than this in one manifest are not looked at: each costs a blob fetch
 // and a verification, and an attacker who can push signatures could otherwise add thousands.
 inline constexpr size_t kMaxSignatureLayers = 64;

@@ -33,6 +33,37 @@ std::string whyNot(const SignatureReport& report) {
   return text;
 }
 
+// The signature manifests of an image: under the cosign tag and as OCI 1.1 referrers of the
+// signature type. False (the report says why) when they cannot be read.
+bool readSignatureManifests(ContentSource& source, const std::string& repository,
+                            const std::string& manifestDigest, const std::string& tag,
+                            std::vector<std::string>& manifests, SignatureReport& report) {
+  report.outcome = SignatureReport::Outcome::Unverifiable;
+  auto tagged = source.manifest(repository, tag);
+  if (tagged) {
+    manifests.push_back(std::move(tagged).value());
+  } else if (!isAbsent(tagged.error())) {
+    report.reason = "its signatures could not be read: " + tagged.error().message;
+    return false;
+  }
+  auto referrers = source.referrers(repository, manifestDigest, kSignatureArtifactType);
+  if (!referrers) {
+    report.reason = "its signature referrers could not be read: " + referrers.error().message;
+    return false;
+  }
+  for (size_t i = 0; i < referrers->size() && i < kMaxSignatureReferrers; ++i) {
+    auto referrer = source.manifest(repository, (*referrers)[i]);
+    if (referrer) {
+      manifests.push_back(std::move(referrer).value());
+    } else if (!isAbsent(referrer.error())) {  // an absent one was deleted while we listed
+      report.reason = "a signature referrer could not be read: " + referrer.error().message;
+      return false;
+    }
+  }
+  report.outcome = SignatureReport::Outcome::Unsatisfied;
+  return true;
+}
+
 }  // namespace
 
 const char* outcomeName(SignatureReport::Outcome outcome) {
@@ -57,27 +88,35 @@ SignatureReport verifyImageSignatures(ContentSource& source, const std::string& 
     report.reason = "no valid manifest digest to look signatures up by: " + tag.error().message;
     return report;
   }
-  auto manifest = source.manifest(repository, *tag);
-  if (!manifest) {
-    if (isAbsent(manifest.error())) {
-      report.reason = "the image " + manifestDigest + " has no signatures (no tag " + *tag +
-                      " in " + repository + ")";
-    } else {
-      report.outcome = SignatureReport::Outcome::Unverifiable;
-      report.reason = "its signatures could not be read: " + manifest.error().message;
-    }
+  std::vector<std::string> manifests;
+  if (!readSignatureManifests(source, repository, manifestDigest, *tag, manifests, report)) {
     return report;
   }
-  auto layers = parseSignatureManifest(*manifest);
-  if (!layers) {
-    report.reason = layers.error().message;
+  if (manifests.empty()) {
+    report.reason = "the image " + manifestDigest + " has no signatures (no tag " + *tag +
+                    " and no signature referrer in " + repository + ")";
     return report;
+  }
+  std::vector<SignatureLayer> layers;
+  std::set<std::string> seenPayloads;
+  for (const std::string& manifest : manifests) {
+    auto parsed = parseSignatureManifest(manifest);
+    if (!parsed) {
+      report.signatures.push_back({"", SignatureCheck{false, "", "", parsed.error().message}});
+      continue;
+    }
+    for (SignatureLayer& layer : *parsed) {
+      if (layers.size() == kMaxSignatureLayers) break;
+      // The same payload and signature under the tag and as a referrer count once.
+      if (!seenPayloads.insert(layer.payloadDigest + "|" + layer.signature).second) continue;
+      layers.push_back(std::move(layer));
+    }
   }
   std::set<std::string> signers;
   const std::optional<std::string_view> mustName =
       requirement.matchRepository ? std::optional<std::string_view>(signedRepository)
                                   : std::nullopt;
-  for (const SignatureLayer& layer : *layers) {
+  for (const SignatureLayer& layer : layers) {
     FoundSignature found{layer.payloadDigest, {}};
     if (!layer.problem.empty()) {
       found.check.reason = layer.problem;

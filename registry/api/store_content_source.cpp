@@ -2,6 +2,7 @@
 
 #include "common/oci/digest.h"
 #include "common/oci/image_reference.h"
+#include "common/oci/manifest.h"
 
 namespace berth::registry {
 
@@ -14,6 +15,20 @@ common::Result<std::string> StoreContentSource::manifest(const std::string& repo
     BERTH_TRY_ASSIGN(digest, ctx_.manifests.resolveTag(repository, reference));
   }
   return ctx_.manifests.get(repository, digest);
+}
+
+common::Result<std::vector<std::string>> StoreContentSource::referrers(
+    const std::string& repository, const std::string& digestText, std::string_view artifactType) {
+  BERTH_TRY_ASSIGN(oci::Digest subject, oci::Digest::parse(digestText));
+  BERTH_TRY_ASSIGN(auto referrers, ctx_.manifests.referrers(repository, subject));
+  std::vector<std::string> digests;
+  for (const auto& digest : referrers) {
+    auto bytes = ctx_.manifests.get(repository, digest);
+    if (!bytes) continue;  // deleted while we listed
+    auto info = oci::parseManifest(*bytes, "");
+    if (info && info->artifactType == artifactType) digests.push_back(digest.str());
+  }
+  return digests;
 }
 
 common::Result<std::string> StoreContentSource::blob(const std::string& repository,

@@ -73,6 +73,12 @@ class WebhookSignatureTest : public ::testing::Test {
   std::string image(const std::string& repo) {
     return pushImage(*registry_, repo, "v1", "content of " + repo);
   }
+  // The bytes image() pushed (the registry's pull gate may refuse to serve them).
+  static std::string manifestOf(const std::string& repo) {
+    const std::string seed = "content of " + repo;
+    return imageManifest(R"({"architecture":"amd64","os":"linux","seed":")" + seed + "\"}",
+                         {"layer of " + seed});
+  }
 
   // Stores in `repo` a cosign signature manifest for `digest` whose one layer is `payload`
   // signed by `key`, as cosign and skopeo do.
@@ -88,6 +94,27 @@ class WebhookSignatureTest : public ::testing::Test {
         {"layers", json::array({signatureLayerJson(payload, sign(key, payload))})}};
     const auto put =
         putManifest(*registry_, repo, *supplychain::cosignSignatureTag(digest), manifest.dump());
+    ASSERT_EQ(put.status, 201) << put.body;
+  }
+  // The signature as cosign --registry-referrers-mode=oci-1-1 stores it: no tag, the image as
+  // the manifest's subject, the cosign signature artifactType; pushed by its digest.
+  void attachReferrer(const std::string& repo, const std::string& digest, EVP_PKEY* key) {
+    const std::string payload = payloadFor("localhost:5005/" + repo, digest);
+    pushBlob(*registry_, repo, payload);
+    const std::string empty = "{}";
+    pushBlob(*registry_, repo, empty);
+    const std::string subject = manifestOf(repo);
+    ASSERT_EQ(sha256Of(subject), digest);
+    const json manifest{
+        {"schemaVersion", 2},
+        {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+        {"artifactType", std::string(supplychain::kSignatureArtifactType)},
+        {"config", json::parse(descriptor("application/vnd.oci.empty.v1+json", empty))},
+        {"layers", json::array({signatureLayerJson(payload, sign(key, payload))})},
+        {"subject",
+         json::parse(descriptor("application/vnd.oci.image.manifest.v1+json", subject))}};
+    const std::string bytes = manifest.dump();
+    const auto put = putManifest(*registry_, repo, sha256Of(bytes), bytes);
     ASSERT_EQ(put.status, 201) << put.body;
   }
   void signImage(const std::string& repo, const std::string& digest, EVP_PKEY* key) {
@@ -136,6 +163,18 @@ TEST_F(WebhookSignatureTest, ASignedImageIsAdmittedAndAnUnsignedOneIsDenied) {
   // The audit line says what each gate found.
   EXPECT_TRUE(contains(server_->server().log(), "\"outcome\":\"satisfied\""));
   EXPECT_TRUE(contains(server_->server().log(), "\"outcome\":\"unsatisfied\""));
+}
+
+TEST_F(WebhookSignatureTest, ASignatureFoundThroughTheReferrersApiCounts) {
+  const std::string digest = image("signed/referred");
+  attachReferrer("signed/referred", digest, attacker_.get());
+  EXPECT_TRUE(contains(denial("localhost:5005/signed/referred@" + digest),
+                       "not signed by any of the keys"));
+  attachReferrer("signed/referred", digest, release_.get());
+  const json allowed = validate("localhost:5005/signed/referred@" + digest);
+  EXPECT_EQ(allowed["allowed"], true) << allowed.dump();
+  // The registry's pull gate finds it the same way.
+  EXPECT_EQ(registry_->get("/v2/signed/referred/manifests/v1").status, 200);
 }
 
 TEST_F(WebhookSignatureTest, ASignatureByAnotherKeyIsDeniedNamingTheKeys) {

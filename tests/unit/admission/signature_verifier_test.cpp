@@ -43,6 +43,8 @@ class CountingRegistry {
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
+    // stop() before the listen loop has started is lost, and the join would wait forever.
+    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   ~CountingRegistry() {
     server_.stop();

@@ -35,6 +35,18 @@ class MemorySource : public ContentSource {
     }
     return it->second;
   }
+  common::Result<std::vector<std::string>> referrers(const std::string& repository,
+                                                     const std::string& digest,
+                                                     std::string_view artifactType) override {
+    if (referrersError) return *referrersError;
+    std::vector<std::string> found;
+    for (const auto& [key, type] : referrerTypes) {
+      if (key.rfind(repository + "@" + digest + ">", 0) == 0 && type == artifactType) {
+        found.push_back(key.substr(key.find('>') + 1));
+      }
+    }
+    return found;
+  }
   common::Result<std::string> blob(const std::string& repository, const std::string& digest,
                                    uint64_t maxBytes) override {
     fetched.insert(digest);
@@ -49,7 +61,11 @@ class MemorySource : public ContentSource {
 
   std::map<std::string, std::string> manifests;
   std::map<std::string, std::string> blobs;
+  // "repository@subject>referrer digest" -> artifactType; the referrer's bytes are in manifests
+  // under "repository:referrer digest".
+  std::map<std::string, std::string> referrerTypes;
   std::optional<common::Error> manifestError;
+  std::optional<common::Error> referrersError;
   std::optional<common::Error> blobError;
   std::set<std::string> fetched;
 };
@@ -67,6 +83,24 @@ class ImageSignaturesTest : public ::testing::Test {
         {"schemaVersion", 2},
         {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
         {"layers", json}}.dump();
+  }
+  // Stores the same kind of manifest as an OCI 1.1 referrer of kDigest with `artifactType`.
+  void publishReferrer(const std::vector<std::pair<std::string, std::string>>& layers,
+                       const std::string& artifactType = std::string(kSignatureArtifactType)) {
+    nlohmann::json json = nlohmann::json::array();
+    for (const auto& [payload, signature] : layers) {
+      json.push_back(signatureLayerJson(payload, signature));
+      source_.blobs[kRepository + "@" + oci::digestOf(payload).str()] = payload;
+    }
+    const std::string manifest = nlohmann::json{
+        {"schemaVersion", 2},
+        {"artifactType", artifactType},
+        {"layers", json},
+        {"subject",
+         {{"digest", kDigest}}}}.dump();
+    const std::string digest = oci::digestOf(manifest).str();
+    source_.manifests[kRepository + ":" + digest] = manifest;
+    source_.referrerTypes[kRepository + "@" + kDigest + ">" + digest] = artifactType;
   }
   std::pair<std::string, std::string> signedBy(EVP_PKEY* key,
                                                const std::string& reference = kSignedAs,
@@ -178,6 +212,40 @@ TEST_F(ImageSignaturesTest, AMissingPayloadIsNamed) {
   EXPECT_EQ(report.outcome, SignatureReport::Outcome::Unsatisfied);
   EXPECT_NE(report.reason.find("its payload is missing from release/app"), std::string::npos)
       << report.reason;
+}
+
+TEST_F(ImageSignaturesTest, ASignatureStoredAsAReferrerCounts) {
+  publishReferrer({signedBy(release_.get())});
+  const SignatureReport report = verify();
+  EXPECT_EQ(report.outcome, SignatureReport::Outcome::Satisfied) << report.reason;
+}
+
+TEST_F(ImageSignaturesTest, SignaturesUnderTheTagAndAsReferrersAddUpButOneCopyCountsOnce) {
+  requirement_.minimum = 2;
+  const auto release = signedBy(release_.get());
+  publish({release});
+  publishReferrer({release});  // the same signature twice is still one signer
+  EXPECT_EQ(verify().outcome, SignatureReport::Outcome::Unsatisfied);
+  EXPECT_EQ(verify().signatures.size(), 1u);
+  publishReferrer({signedBy(qa_.get())});
+  const SignatureReport report = verify();
+  EXPECT_EQ(report.outcome, SignatureReport::Outcome::Satisfied) << report.reason;
+  EXPECT_EQ(report.verified, 2u);
+}
+
+TEST_F(ImageSignaturesTest, OnlyReferrersOfTheSignatureTypeAreRead) {
+  publishReferrer({signedBy(release_.get())}, "application/vnd.dev.cosign.artifact.att.v1+json");
+  const SignatureReport report = verify();
+  EXPECT_EQ(report.outcome, SignatureReport::Outcome::Unsatisfied);
+  EXPECT_NE(report.reason.find("no signature referrer"), std::string::npos) << report.reason;
+}
+
+TEST_F(ImageSignaturesTest, ReferrersThatCannotBeListedLeaveTheAnswerUnknown) {
+  publish({signedBy(release_.get())});
+  source_.referrersError = common::Error{common::ErrorCode::Unavailable, "registry down"};
+  const SignatureReport report = verify();
+  EXPECT_EQ(report.outcome, SignatureReport::Outcome::Unverifiable);
+  EXPECT_NE(report.reason.find("registry down"), std::string::npos) << report.reason;
 }
 
 }  // namespace
