@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/proxy_test_support.h"
 #include "tests/integration/registry_test_support.h"
 #include "tests/integration/webhook_test_support.h"
 #include "tests/support/cosign_signing.h"
@@ -302,6 +303,86 @@ TEST_F(WebhookSignatureTest, AdmissionAndPullGatesTogether) {
   signImage("signed/both", app, release_.get());
   EXPECT_EQ(validate("localhost:5005/signed/both@" + app)["allowed"], true);
   EXPECT_EQ(registry_->get("/v2/signed/both/manifests/v1").status, 200);
+}
+
+// A blob pushed as distribution 2.8 takes it: POST for a session, then PUT with the digest.
+void pushBlobToDistribution(HttpClient& up, const std::string& repo, const std::string& bytes) {
+  const auto session = up.request("POST", "/v2/" + repo + "/blobs/uploads/");
+  ASSERT_EQ(session.status, 202) << session.body;
+  std::string location = session.header("Location");
+  if (const auto path = location.find("/v2/"); path != std::string::npos) {
+    location = location.substr(path);
+  }
+  const auto put = up.request("PUT",
+                              location + (location.find('?') == std::string::npos ? "?" : "&") +
+                                  "digest=" + sha256Of(bytes),
+                              bytes, {{"Content-Type", "application/octet-stream"}});
+  ASSERT_EQ(put.status, 201) << put.body;
+}
+
+// An upstream's image signed at the upstream (Debian's docker-registry): the webhook reads the
+// signature through Berth's pull-through cache, which fetches it from the upstream and keeps
+// it like any content. The signature names the upstream's repository (matchRepository on).
+TEST(WebhookUpstreamSignatureTest, SignaturesOfAnUpstreamImageComeThroughThePullThroughCache) {
+  TempDir dir;
+  UpstreamRegistry upstream(dir, "upstream");
+  HttpClient up("127.0.0.1", upstream.port());
+  KeyPtr release = ecKey("P-256");
+  const std::string config = R"({"architecture":"amd64","os":"linux","seed":"upstream"})";
+  const std::string layer = "upstream layer";
+  pushBlobToDistribution(up, "team/app", config);
+  pushBlobToDistribution(up, "team/app", layer);
+  const std::string manifest = imageManifest(config, {layer});
+  ASSERT_EQ(putManifest(up, "team/app", "1.0", manifest).status, 201);
+  const std::string digest = sha256Of(manifest);
+  const std::string payload = payloadFor(upstream.address() + "/team/app", digest);
+  pushBlobToDistribution(up, "team/app", payload);
+  pushBlobToDistribution(up, "team/app", "{}");
+  const json signature{
+      {"schemaVersion", 2},
+      {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+      {"config", json::parse(descriptor("application/vnd.oci.image.config.v1+json", "{}"))},
+      {"layers", json::array({signatureLayerJson(payload, sign(release.get(), payload))})}};
+  const auto put =
+      putManifest(up, "team/app", *supplychain::cosignSignatureTag(digest), signature.dump());
+  ASSERT_EQ(put.status, 201) << put.body;
+
+  dir.write("policy/keys/release.pub", publicPem(release.get()));
+  std::string pattern = upstream.address();
+  for (size_t at = 0; (at = pattern.find('.', at)) != std::string::npos; at += 2) {
+    pattern.insert(at, "\\");
+  }
+  dir.write("policy/signed.yaml",
+            "apiVersion: berth.dev/v1\nkind: ImagePolicy\nmetadata: {name: upstream}\nspec:\n"
+            "  rules:\n    - {name: upstream-signed, match: {images: ['" +
+                pattern +
+                "/.*']}, action: verify-signature, matchRepository: true, keys: [{file: "
+                "keys/release.pub}]}\n");
+  const std::string berthConfig = dir.write(
+      "config.yaml", "registry:\n  proxy:\n    upstreams:\n      - {host: '" + upstream.address() +
+                         "', url: 'http://" + upstream.address() + "', insecure: true}\n");
+  WebhookServer server({"--config", berthConfig, "--policy", dir.file("policy")});
+  const std::string image = "localhost:5005/" + upstream.host() + "/team/app@" + digest;
+  HttpsAnswer answer = server.post("/validate?timeout=10s", podReview(image));
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(answer.json["response"]["allowed"], true) << answer.body;
+
+  // Another upstream image, unsigned at the upstream: refused.
+  const std::string other = imageManifest(config, {layer}, R"("annotations":{"v":"2"})");
+  ASSERT_EQ(putManifest(up, "team/app", "2.0", other).status, 201);
+  answer = server.post("/validate?timeout=10s", podReview("localhost:5005/" + upstream.host() +
+                                                          "/team/app@" + sha256Of(other)));
+  EXPECT_EQ(answer.json["response"]["allowed"], false) << answer.body;
+  EXPECT_TRUE(contains(answer.body, "has no signatures")) << answer.body;
+
+  // Cached like any content: Berth serves the signature with the upstream stopped.
+  upstream.stop();
+  HttpClient berth("127.0.0.1", server.server().registryPort());
+  const auto cached = berth.get(
+      "/v2/" + upstream.host() + "/team/app/manifests/" + *supplychain::cosignSignatureTag(digest),
+      {{"Accept", "application/vnd.oci.image.manifest.v1+json"}});
+  EXPECT_EQ(cached.status, 200) << cached.body;
+  EXPECT_EQ(sha256Of(cached.body), sha256Of(signature.dump()));
 }
 
 }  // namespace
