@@ -19,7 +19,6 @@ import http.client
 import json
 import os
 import re
-import socket
 import ssl
 import statistics
 import subprocess
@@ -27,30 +26,19 @@ import sys
 import tempfile
 import time
 
-OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
+import registry_bench
+from registry_bench import OCI_MANIFEST, free_port
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class Registry(registry_bench.Registry):
+    """The distribution API of the server's own registry, for any repository."""
 
-
-class Registry:
     def __init__(self, port):
-        self.port = port
-
-    def request(self, method, path, body=b"", headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        conn.request(method, path, body=body, headers=headers or {})
-        res = conn.getresponse()
-        data = res.read()
-        conn.close()
-        return res.status, data, res.getheader("Docker-Content-Digest")
+        super().__init__(None, port)
 
     def blob(self, repo, data):
         digest = "sha256:" + hashlib.sha256(data).hexdigest()
-        status, body, _ = self.request("POST", f"/v2/{repo}/blobs/uploads/?digest={digest}", data,
+        status, _, body = self.request("POST", f"/v2/{repo}/blobs/uploads/?digest={digest}", data,
                                        {"Content-Type": "application/octet-stream"})
         if status != 201:
             sys.exit(f"blob push to {repo} answered {status}: {body[:200]}")
@@ -58,11 +46,11 @@ class Registry:
 
     def manifest(self, repo, ref, manifest):
         data = json.dumps(manifest).encode()
-        status, body, digest = self.request("PUT", f"/v2/{repo}/manifests/{ref}", data,
-                                            {"Content-Type": OCI_MANIFEST})
+        status, headers, body = self.request("PUT", f"/v2/{repo}/manifests/{ref}", data,
+                                             {"Content-Type": OCI_MANIFEST})
         if status != 201:
             sys.exit(f"manifest push to {repo}:{ref} answered {status}: {body[:200]}")
-        return digest
+        return headers["Docker-Content-Digest"]
 
 
 def descriptor(media_type, digest_size):
