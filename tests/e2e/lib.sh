@@ -692,6 +692,34 @@ e2e_berth_up() {
     "https://localhost:$hook_port/healthz" || e2e_fail "berth webhook did not start"
 }
 
+# e2e_register_chart_webhooks HELM [HELM_FLAGS...]: renders the chart's webhook configurations
+# (failurePolicy Fail, the certificate e2e_berth_up made, plus HELM_FLAGS) and registers them
+# with the API server. The chart points clientConfig at the webhook Service; no Service routes
+# on this node, so the API server gets a URL with the same path. Everything else is as rendered.
+e2e_register_chart_webhooks() {
+  local helm=$1
+  shift
+  "$helm" template berth "$E2E_DIR/../../helm/berth" --namespace berth-system \
+    --set webhook.failurePolicy=Fail --set webhook.tls.mode=existingSecret \
+    --set webhook.tls.existingSecret.name=berth-e2e-webhook-tls \
+    --set "webhook.tls.existingSecret.caBundle=$E2E_BERTH_CA_BUNDLE" "$@" \
+    --show-only templates/webhook-configurations.yaml >"$E2E_RUN/chart-webhooks.yaml" ||
+    e2e_fail "helm template"
+  e2e_kubectl create --dry-run=client -o json -f "$E2E_RUN/chart-webhooks.yaml" |
+    jq -s --arg base "https://localhost:$E2E_BERTH_WEBHOOK_PORT" '
+      {apiVersion: "v1", kind: "List", items: map(.webhooks |= map(
+        .clientConfig = {url: ($base + .clientConfig.service.path),
+                         caBundle: .clientConfig.caBundle}))}' >"$E2E_RUN/chart-webhooks.json" ||
+    e2e_fail "cannot convert the rendered webhook configurations"
+  local kind n
+  for kind in MutatingWebhookConfiguration ValidatingWebhookConfiguration; do
+    n=$(jq --arg k "$kind" '[.items[] | select(.kind == $k)] | length' "$E2E_RUN/chart-webhooks.json")
+    [[ $n == 1 ]] || e2e_fail "the chart rendered $n ${kind}s"
+  done
+  e2e_kubectl apply -f "$E2E_RUN/chart-webhooks.json" >/dev/null ||
+    e2e_fail "cannot register the webhooks"
+}
+
 # e2e_pod_yaml NS NAME IMAGE: a hostNetwork Pod bound to the node (no scheduler runs).
 e2e_pod_yaml() {
   cat <<EOF

@@ -110,28 +110,7 @@ e2e_wait 30 "the node endpoint" curl -fsS "http://$node_endpoint/readyz" ||
   e2e_fail "the node endpoint did not start"
 
 # --- the chart's webhook configurations, registered with the API server -------------------------
-rendered="$E2E_RUN/chart-webhooks.yaml"
-chart_values=(--namespace berth-system
-  --set webhook.failurePolicy=Fail
-  --set webhook.tls.mode=existingSecret
-  --set webhook.tls.existingSecret.name=berth-e2e-webhook-tls
-  --set "webhook.tls.existingSecret.caBundle=$E2E_BERTH_CA_BUNDLE"
-  --set 'webhook.excludeNamespaces={e2e-mirror}')
-"$helm" template berth "$root/helm/berth" "${chart_values[@]}" \
-  --show-only templates/webhook-configurations.yaml >"$rendered" || e2e_fail "helm template"
-# The chart points clientConfig at the webhook Service; no Service routes on this node, so the
-# API server gets a URL with the same path. Everything else is as rendered.
-e2e_kubectl create --dry-run=client -o json -f "$rendered" |
-  jq -s --arg base "https://localhost:$E2E_BERTH_WEBHOOK_PORT" '
-    {apiVersion: "v1", kind: "List", items: map(.webhooks |= map(
-      .clientConfig = {url: ($base + .clientConfig.service.path),
-                       caBundle: .clientConfig.caBundle}))}' >"$E2E_RUN/chart-webhooks.json" ||
-  e2e_fail "cannot convert the rendered webhook configurations"
-for kind in MutatingWebhookConfiguration ValidatingWebhookConfiguration; do
-  n=$(jq --arg k "$kind" '[.items[] | select(.kind == $k)] | length' "$E2E_RUN/chart-webhooks.json")
-  [[ $n == 1 ]] || e2e_fail "the chart rendered $n ${kind}s"
-done
-e2e_kubectl apply -f "$E2E_RUN/chart-webhooks.json" >/dev/null || e2e_fail "cannot register the webhooks"
+e2e_register_chart_webhooks "$helm" --set 'webhook.excludeNamespaces={e2e-mirror}'
 registered=$(e2e_kubectl get mutatingwebhookconfiguration berth -o json)
 [[ $(jq -r '.webhooks[0].reinvocationPolicy' <<<"$registered") == IfNeeded ]] ||
   e2e_fail "the registered mutating webhook lost reinvocationPolicy: IfNeeded"
@@ -139,12 +118,8 @@ e2e_log "PASS the chart's webhook configurations are registered"
 
 # Kubernetes 1.21+ labels every namespace with kubernetes.io/metadata.name, which the chart's
 # namespaceSelector excludes by; this 1.20 API server does not, so the test labels as 1.21 would.
-ns_with_name_label() {
-  e2e_namespace "$1"
-  e2e_kubectl label --overwrite namespace "$1" "kubernetes.io/metadata.name=$1" >/dev/null
-}
-ns_with_name_label e2e-apps
-ns_with_name_label e2e-mirror
+e2e_namespace e2e-apps kubernetes.io/metadata.name=e2e-apps
+e2e_namespace e2e-mirror kubernetes.io/metadata.name=e2e-mirror
 
 denied_pod=$(e2e_pod_yaml e2e-apps denied "$upstream_a/forbidden/sleeper:1.0")
 e2e_wait 60 "the webhooks to be active" bash -c \
