@@ -54,6 +54,9 @@ struct Exchange {
   uint64_t bytesIn = 0;
   uint64_t bytesOut = 0;
   bool bodyConsumed = false;
+  // The policy's decision for a GET or HEAD of a manifest or blob, made once before the
+  // handler runs; the signature check at pull reads its gates.
+  std::optional<policy::Decision> pullDecision;
 
   // The request body as a stream; may be used once.
   BodySource body();

@@ -51,7 +51,7 @@ common::Status getManifest(RegistryContext& ctx, Exchange& ex) {
   ex.digest = digest.str();
   BERTH_TRY_ASSIGN(ManifestStore::Served manifest,
                    ctx.manifests.getForServing(ex.route.name, digest));
-  BERTH_TRY(checkPullSignatures(ctx, ex.route, digest, *manifest.bytes));
+  BERTH_TRY(checkPullSignatures(ctx, ex, digest, *manifest.bytes));
   const std::string& mediaType = manifest.mediaType;
   if (!acceptable(ex.req, mediaType)) {
     return Error{ErrorCode::ManifestUnknown,

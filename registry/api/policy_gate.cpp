@@ -33,10 +33,11 @@ common::Result<policy::Decision> PolicyGate::decide(const std::string& repositor
   return decision;
 }
 
-common::Status PolicyGate::enforce(const std::string& repository, const std::string& reference,
-                                   policy::Operation operation) const {
+common::Result<policy::Decision> PolicyGate::enforce(const std::string& repository,
+                                                     const std::string& reference,
+                                                     policy::Operation operation) const {
   BERTH_TRY_ASSIGN(policy::Decision decision, decide(repository, reference, operation));
-  if (decision.verdict != policy::Verdict::Deny) return {};
+  if (decision.verdict != policy::Verdict::Deny) return decision;
   const std::string rule = decision.rule.value_or("default");
   return Error{ErrorCode::Denied,
                std::string(policy::operationName(operation)) + " of " +
@@ -45,14 +46,15 @@ common::Status PolicyGate::enforce(const std::string& repository, const std::str
                rule};
 }
 
-common::Status PolicyGate::checkPull(const std::string& repository,
-                                     const std::string& reference) const {
+common::Result<policy::Decision> PolicyGate::checkPull(const std::string& repository,
+                                                       const std::string& reference) const {
   return enforce(repository, reference, policy::Operation::Pull);
 }
 
 common::Status PolicyGate::checkPush(const std::string& repository,
                                      const std::string& reference) const {
-  return enforce(repository, reference, policy::Operation::Push);
+  BERTH_TRY(enforce(repository, reference, policy::Operation::Push));
+  return {};
 }
 
 common::Result<std::optional<std::string>> PolicyGate::immutableRule(const std::string& repository,

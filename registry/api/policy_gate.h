@@ -22,14 +22,11 @@ class PolicyGate final : public TagRules {
       : policy_(policy), logger_(logger), upstreams_(proxy) {}
 
   // DENIED with the rule's message when a pull or push rule denies `repository` at `reference`
-  // (a tag or a digest).
-  common::Status checkPull(const std::string& repository, const std::string& reference) const;
+  // (a tag or a digest). A pull that passes returns its decision, whose signature gates are
+  // checked once the manifest is known.
+  common::Result<policy::Decision> checkPull(const std::string& repository,
+                                             const std::string& reference) const;
   common::Status checkPush(const std::string& repository, const std::string& reference) const;
-  // The whole pull decision (its signature gates are checked once the manifest is known).
-  common::Result<policy::Decision> pullDecision(const std::string& repository,
-                                                const std::string& reference) const {
-    return decide(repository, reference, policy::Operation::Pull);
-  }
 
   // The rule that makes `tag` of `repository` immutable, if any.
   common::Result<std::optional<std::string>> immutableRule(const std::string& repository,
@@ -45,8 +42,9 @@ class PolicyGate final : public TagRules {
   common::Result<policy::Decision> decide(const std::string& repository,
                                           const std::string& reference,
                                           policy::Operation operation) const;
-  common::Status enforce(const std::string& repository, const std::string& reference,
-                         policy::Operation operation) const;
+  common::Result<policy::Decision> enforce(const std::string& repository,
+                                           const std::string& reference,
+                                           policy::Operation operation) const;
 
   policy::PolicySource& policy_;
   common::Logger& logger_;

@@ -11,10 +11,10 @@ using common::Error;
 using common::ErrorCode;
 using Outcome = supplychain::SignatureReport::Outcome;
 
-std::vector<const policy::SignatureGate*> enforcedGates(const policy::Decision& decision) {
+std::vector<const policy::SignatureGate*> enforcedGates(const Exchange& ex) {
   std::vector<const policy::SignatureGate*> gates;
-  if (decision.verdict == policy::Verdict::Deny) return gates;
-  for (const auto& gate : decision.signatureGates) {
+  if (!ex.pullDecision || ex.pullDecision->verdict == policy::Verdict::Deny) return gates;
+  for (const auto& gate : ex.pullDecision->signatureGates) {
     if (gate.mode == policy::Mode::Enforce) gates.push_back(&gate);
   }
   return gates;
@@ -30,12 +30,12 @@ Error refusal(const Route& route, const std::string& digest, const policy::Signa
 
 }  // namespace
 
-common::Status checkPullSignatures(RegistryContext& ctx, const Route& route,
+common::Status checkPullSignatures(RegistryContext& ctx, const Exchange& ex,
                                    const oci::Digest& digest, std::string_view manifest) {
-  BERTH_TRY_ASSIGN(policy::Decision decision, ctx.gate.pullDecision(route.name, route.reference));
-  const auto gates = enforcedGates(decision);
+  const auto gates = enforcedGates(ex);
   if (gates.empty() || supplychain::isSignatureManifest(manifest)) return {};
-  auto judged = oci::parseImageReference(decision.judgedImage);
+  const Route& route = ex.route;
+  auto judged = oci::parseImageReference(ex.pullDecision->judgedImage);
   const std::string signedRepository = judged ? judged->repository() : route.name;
   StoreContentSource source(ctx);
   for (const policy::SignatureGate* gate : gates) {
@@ -58,13 +58,13 @@ common::Status checkPullSignatures(RegistryContext& ctx, const Route& route,
   return {};
 }
 
-common::Status checkProxiedPullSignatures(RegistryContext& ctx, const Route& route) {
+common::Status checkProxiedPullSignatures(const Exchange& ex) {
+  const Route& route = ex.route;
   if (route.kind != RouteKind::Manifest) return {};
   // The webhook reads an upstream image's signatures through here; a signature manifest cannot
   // be run, and the registry cannot see the content before the proxy serves it.
   if (!route.referenceIsDigest && supplychain::isSignatureTag(route.reference)) return {};
-  BERTH_TRY_ASSIGN(policy::Decision decision, ctx.gate.pullDecision(route.name, route.reference));
-  for (const policy::SignatureGate* gate : enforcedGates(decision)) {
+  for (const policy::SignatureGate* gate : enforcedGates(ex)) {
     if (gate->allowUnverifiable) continue;
     return refusal(route, route.reference, *gate,
                    "the registry does not verify signatures of images it mirrors from an "

@@ -14,12 +14,13 @@ namespace berth::registry {
 // is held too. Signature manifests themselves pass (no runtime can run one). DENIED with the
 // rule and the reason otherwise; signatures that cannot be read deny unless the rule says
 // onUnverifiable: allow.
-common::Status checkPullSignatures(RegistryContext& ctx, const Route& route,
+// The gates are those of `ex.pullDecision` (none when the policy made no pull decision).
+common::Status checkPullSignatures(RegistryContext& ctx, const Exchange& ex,
                                    const oci::Digest& digest, std::string_view manifest);
 
 // The same gates for a repository that mirrors an upstream: the registry cannot verify those
 // at pull, so a gate refuses (unless onUnverifiable: allow), except for the signature tags the
 // webhook reads to verify the image at admission.
-common::Status checkProxiedPullSignatures(RegistryContext& ctx, const Route& route);
+common::Status checkProxiedPullSignatures(const Exchange& ex);
 
 }  // namespace berth::registry

@@ -49,7 +49,7 @@ struct RegistryService::Impl {
   common::Status handle(Exchange& ex);
   common::Status admit(Exchange& ex);
   common::Status authorize(Exchange& ex);
-  common::Status checkPolicy(const Exchange& ex, bool proxied) const;
+  common::Status checkPolicy(Exchange& ex, bool proxied) const;
   void record(const Exchange& ex, double seconds);
 };
 
@@ -73,13 +73,16 @@ common::Status RegistryService::Impl::authorize(Exchange& ex) {
 
 // The policy's say, after authorisation (a 401 comes first, so anonymous probes learn nothing
 // of the rules): no pushes under names that belong to upstreams, then pull and push rules.
-common::Status RegistryService::Impl::checkPolicy(const Exchange& ex, bool proxied) const {
+common::Status RegistryService::Impl::checkPolicy(Exchange& ex, bool proxied) const {
   const std::string& method = ex.req.method;
   const bool read = method == "GET" || method == "HEAD";
   // A proxied repository refuses every write itself, with its own message.
   if (!read && method != "DELETE" && !proxied) BERTH_TRY(ctx.gate.checkWritableName(ex.route.name));
   if (ex.route.kind != RouteKind::Manifest && ex.route.kind != RouteKind::Blob) return {};
-  if (read) return ctx.gate.checkPull(ex.route.name, ex.route.reference);
+  if (read) {
+    BERTH_TRY_ASSIGN(ex.pullDecision, ctx.gate.checkPull(ex.route.name, ex.route.reference));
+    return {};
+  }
   if (method == "PUT" && ex.route.kind == RouteKind::Manifest) {
     return ctx.gate.checkPush(ex.route.name, ex.route.reference);
   }
@@ -120,7 +123,7 @@ common::Status RegistryService::Impl::handle(Exchange& ex) {
   BERTH_TRY(checkPolicy(ex, upstream.has_value()));
   if (upstream) {
     if (ex.req.method == "GET" || ex.req.method == "HEAD") {
-      BERTH_TRY(checkProxiedPullSignatures(ctx, ex.route));
+      BERTH_TRY(checkProxiedPullSignatures(ex));
     }
     return proxy->handle(ex, *upstream);
   }
