@@ -12,8 +12,9 @@
 
 namespace berth::admission {
 
-// What the signatures of an image came to under one verify-signature gate, for the audit line.
-struct SignatureResult {
+// What the content of an image (its signatures, its vulnerability reports) came to under one
+// gate, for the audit line.
+struct GateResult {
   std::string policy;
   std::string rule;
   std::string outcome;  // satisfied, unsatisfied, unverifiable
@@ -27,7 +28,8 @@ struct ImageJudgement {
   std::optional<policy::Decision> decision;  // absent when unchanged or unparsable
   std::string invalidReference;              // why the image could not be parsed
   std::string patchedImage;                  // set by the mutating webhook when it changed it
-  std::vector<SignatureResult> signatures;   // set by the validating webhook
+  std::vector<GateResult> signatures;        // set by the validating webhook
+  std::vector<GateResult> vulnerabilities;   // set by the validating webhook
 };
 
 // Finds every container image of a CREATE or UPDATE of a kind with pods and asks the policy

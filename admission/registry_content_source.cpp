@@ -1,5 +1,7 @@
 #include "admission/registry_content_source.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "common/http/url.h"
@@ -39,18 +41,22 @@ common::Result<std::string> RegistryContentSource::manifest(const std::string& r
                 common::ErrorCode::ManifestUnknown);
 }
 
-common::Result<std::vector<std::string>> RegistryContentSource::referrers(
-    const std::string& repository, const std::string& digest, std::string_view artifactType) {
+common::Result<std::vector<supplychain::Referrer>> RegistryContentSource::referrers(
+    const std::string& repository, const std::string& digest,
+    const std::vector<std::string_view>& artifactTypes) {
   const std::string what = "listing the referrers of " + repository + "@" + digest;
   http::Request request;
-  request.target = "/v2/" + repository + "/referrers/" + digest + "?" +
-                   http::encodeQuery({{"artifactType", std::string(artifactType)}});
+  request.target = "/v2/" + repository + "/referrers/" + digest;
+  // The API filters by one type; for several, the whole list is read and filtered here.
+  if (artifactTypes.size() == 1) {
+    request.target += "?" + http::encodeQuery({{"artifactType", std::string(artifactTypes[0])}});
+  }
   request.maxBodyBytes = kMaxManifestBytes;
   auto body = bodyOf(endpoint_.send(std::move(request), deadline_, what), what,
                      common::ErrorCode::NotFound);
-  std::vector<std::string> digests;
+  std::vector<supplychain::Referrer> found;
   if (!body) {
-    if (body.error().code == common::ErrorCode::NotFound) return digests;  // no referrers API
+    if (body.error().code == common::ErrorCode::NotFound) return found;  // no referrers API
     return body.error();
   }
   const auto index = nlohmann::json::parse(*body, nullptr, false);
@@ -60,12 +66,22 @@ common::Result<std::vector<std::string>> RegistryContentSource::referrers(
     return common::Error{common::ErrorCode::Unavailable, what + ": not an image index"};
   }
   for (const auto& descriptor : *manifests) {
+    if (!descriptor.is_object()) continue;
+    const auto type = descriptor.find("artifactType");
+    const auto digestField = descriptor.find("digest");
+    if (type == descriptor.end() || !type->is_string() || digestField == descriptor.end() ||
+        !digestField->is_string()) {
+      continue;
+    }
     // Filtered here too: a registry may ignore the artifactType query.
-    if (!descriptor.is_object() || descriptor.value("artifactType", "") != artifactType) continue;
-    const auto found = descriptor.find("digest");
-    if (found != descriptor.end() && found->is_string()) digests.push_back(*found);
+    const std::string& artifactType = type->get_ref<const std::string&>();
+    if (std::find(artifactTypes.begin(), artifactTypes.end(), artifactType) ==
+        artifactTypes.end()) {
+      continue;
+    }
+    found.push_back({digestField->get<std::string>(), artifactType});
   }
-  return digests;
+  return found;
 }
 
 common::Result<std::string> RegistryContentSource::blob(const std::string& repository,

@@ -15,9 +15,9 @@ class RegistryContentSource : public supplychain::ContentSource {
 
   common::Result<std::string> manifest(const std::string& repository,
                                        const std::string& reference) override;
-  common::Result<std::vector<std::string>> referrers(const std::string& repository,
-                                                     const std::string& digest,
-                                                     std::string_view artifactType) override;
+  common::Result<std::vector<supplychain::Referrer>> referrers(
+      const std::string& repository, const std::string& digest,
+      const std::vector<std::string_view>& artifactTypes) override;
   common::Result<std::string> blob(const std::string& repository, const std::string& digest,
                                    uint64_t maxBytes) override;
 

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "admission/content_gate.h"
 #include "admission/judge.h"
 #include "admission/signature_verifier.h"
 #include "policy/loader.h"
@@ -13,7 +14,8 @@ namespace berth::admission {
 struct GateOutcome {
   const policy::SignatureGate* gate = nullptr;
   supplychain::SignatureReport report;
-  enum class Effect { Pass, Deny, Warn, Audit } effect = Effect::Pass;
+  using Effect = GateEffect;
+  Effect effect = Effect::Pass;
   std::string message;  // for the denial, warning or audit annotation; empty on Pass
 };
 

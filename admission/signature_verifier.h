@@ -1,13 +1,10 @@
 #pragma once
 
-#include <chrono>
 #include <cstddef>
-#include <list>
-#include <mutex>
 #include <string>
-#include <unordered_map>
 
 #include "admission/registry_endpoint.h"
+#include "admission/verdict_cache.h"
 #include "common/clock.h"
 #include "supplychain/image_signatures.h"
 
@@ -28,11 +25,6 @@ class SignatureVerifier {
                                               Deadline deadline) = 0;
 };
 
-struct VerdictCacheOptions {
-  size_t maxEntries = 4096;
-  std::chrono::seconds ttl{300};
-};
-
 // Reads signatures from Berth's registry and remembers each satisfied verdict by requirement,
 // repository and digest for a while (a deleted signature counts until its verdict expires).
 // Refusals are not kept: an image signed a moment after a Pod was refused must be admitted on
@@ -46,20 +38,11 @@ class RegistrySignatureVerifier : public SignatureVerifier {
                                       const supplychain::SignatureRequirement& requirement,
                                       const std::string& signedRepository,
                                       Deadline deadline) override;
-  size_t cachedVerdicts() const;
+  size_t cachedVerdicts() const { return cache_.size(); }
 
  private:
-  struct Entry {
-    supplychain::SignatureReport report;
-    std::chrono::steady_clock::time_point expires;
-    std::list<std::string>::iterator age;  // position in order_
-  };
   const RegistryEndpoint& endpoint_;
-  const common::Clock& clock_;
-  VerdictCacheOptions options_;
-  mutable std::mutex mutex_;
-  std::unordered_map<std::string, Entry> entries_;
-  std::list<std::string> order_;  // oldest first
+  VerdictCache<supplychain::SignatureReport> cache_;
 };
 
 }  // namespace berth::admission

@@ -1,6 +1,7 @@
 #include "admission/validate.h"
 
 #include "admission/signature_gates.h"
+#include "admission/vulnerability_gates.h"
 #include "common/oci/image_reference.h"
 
 namespace berth::admission {
@@ -62,25 +63,35 @@ Review validate(const AdmissionRequest& request, const ValidateContext& context)
         review.response.warnings.push_back("berth: " + problem);
       }
     }
+    auto apply = [&](GateEffect effect, const std::string& message, const std::string& rule) {
+      switch (effect) {
+        case GateEffect::Pass:
+          break;
+        case GateEffect::Deny:
+          denials.push_back(message);
+          if (!review.rule) review.rule = rule;
+          break;
+        case GateEffect::Warn:
+          review.response.warnings.push_back("berth: " + message);
+          break;
+        case GateEffect::Audit:
+          audits += (audits.empty() ? "" : "; ") + message;
+          break;
+      }
+    };
     for (const GateOutcome& gate : checkSignatureGates(judgement, context.policy.options,
                                                        context.verifier, context.deadline)) {
       judgement.signatures.push_back({gate.gate->policy, gate.gate->rule,
                                       supplychain::outcomeName(gate.report.outcome),
                                       gate.report.reason});
-      switch (gate.effect) {
-        case GateOutcome::Effect::Pass:
-          break;
-        case GateOutcome::Effect::Deny:
-          denials.push_back(gate.message);
-          if (!review.rule) review.rule = gate.gate->rule;
-          break;
-        case GateOutcome::Effect::Warn:
-          review.response.warnings.push_back("berth: " + gate.message);
-          break;
-        case GateOutcome::Effect::Audit:
-          audits += (audits.empty() ? "" : "; ") + gate.message;
-          break;
-      }
+      apply(gate.effect, gate.message, gate.gate->rule);
+    }
+    for (const auto& gate : checkVulnerabilityGates(judgement, context.policy.options,
+                                                    context.vulnerabilities, context.deadline)) {
+      judgement.vulnerabilities.push_back({gate.gate->policy, gate.gate->rule,
+                                           supplychain::outcomeName(gate.assessment.outcome),
+                                           gate.assessment.reason});
+      apply(gate.effect, gate.message, gate.gate->rule);
     }
     for (const auto& finding : decision.warnings) {
       review.response.warnings.push_back("berth: " + findingText(judgement, finding));

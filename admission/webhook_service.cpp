@@ -9,6 +9,7 @@
 #include "admission/request_timeout.h"
 #include "admission/signature_verifier.h"
 #include "admission/validate.h"
+#include "admission/vulnerability_checker.h"
 #include "common/http/router.h"
 #include "policy/compiled_policy.h"
 
@@ -16,6 +17,17 @@ namespace berth::admission {
 namespace {
 
 enum class Webhook { Mutate = 0, Validate = 1 };
+
+nlohmann::json gateResultsToJson(const std::vector<GateResult>& results) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& result : results) {
+    out.push_back({{"policy", result.policy},
+                   {"rule", result.rule},
+                   {"outcome", result.outcome},
+                   {"reason", result.reason}});
+  }
+  return out;
+}
 constexpr std::array<const char*, 2> kWebhookNames = {"mutate", "validate"};
 constexpr std::array<const char*, 6> kResults = {"allowed", "patched", "warned",
                                                  "denied",  "invalid", "bad_request"};
@@ -62,15 +74,9 @@ nlohmann::json imagesToJson(const std::vector<ImageJudgement>& images) {
       if (d.rule) entry["rule"] = *d.rule;
       if (d.verdict == policy::Verdict::Deny) entry["reason"] = d.reason;
       if (!j.patchedImage.empty()) entry["patched"] = j.patchedImage;
-      if (!j.signatures.empty()) {
-        nlohmann::json signatures = nlohmann::json::array();
-        for (const auto& result : j.signatures) {
-          signatures.push_back({{"policy", result.policy},
-                                {"rule", result.rule},
-                                {"outcome", result.outcome},
-                                {"reason", result.reason}});
-        }
-        entry["signatures"] = std::move(signatures);
+      if (!j.signatures.empty()) entry["signatures"] = gateResultsToJson(j.signatures);
+      if (!j.vulnerabilities.empty()) {
+        entry["vulnerabilities"] = gateResultsToJson(j.vulnerabilities);
       }
       if (!d.audits.empty() || !d.warnings.empty()) {
         nlohmann::json findings = nlohmann::json::array();
@@ -101,6 +107,7 @@ struct WebhookService::Impl {
         resolver(registryUrlFor(webhook, registry), !webhook.registryUrl.empty(),
                  std::move(registryAuthorization)),
         verifier(resolver.endpoint(), clock),
+        vulnerabilities(resolver.endpoint(), clock),
         maxBodyBytes(static_cast<size_t>(webhook.maxBodyBytes)) {
     limits.maxBodyBytes = maxBodyBytes;
     for (size_t w = 0; w < kWebhookNames.size(); ++w) {
@@ -130,6 +137,7 @@ struct WebhookService::Impl {
   common::Logger& logger;
   RegistryDigestResolver resolver;
   RegistrySignatureVerifier verifier;
+  RegistryVulnerabilityChecker vulnerabilities;
   size_t maxBodyBytes;
   DecodeLimits limits;
   std::array<std::array<common::Counter*, kResults.size()>, kWebhookNames.size()> decisions{};
@@ -214,9 +222,10 @@ void WebhookService::Impl::handle(Webhook webhook, const http::ServerRequest& re
   }
   const AdmissionRequest& request = *decoded;
   const policy::PolicySnapshot snapshot = policy.current();
-  Review review = webhook == Webhook::Mutate
-                      ? mutate(request, MutateContext{*snapshot, resolver, deadline})
-                      : validate(request, ValidateContext{*snapshot, &verifier, deadline});
+  Review review =
+      webhook == Webhook::Mutate
+          ? mutate(request, MutateContext{*snapshot, resolver, deadline})
+          : validate(request, ValidateContext{*snapshot, &verifier, deadline, &vulnerabilities});
   res.setContent(encodeAdmissionReview(review.response), "application/json");
   record(webhook, request, review, std::chrono::steady_clock::now() - start);
 }

@@ -16,7 +16,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 build="${BERTH_FUZZ_BUILD:-$root/build-fuzz}"
 targets=(image_reference policy_load admission_review manifest upload_range auth_header
-         auth_challenge router head_parser)
+         auth_challenge router head_parser vulnerability_report)
 
 which="${1:-all}"
 seconds="${2:-30}"

@@ -13,7 +13,15 @@ class RE2;
 
 namespace berth::policy {
 
-enum class Action { Allow, Deny, Rewrite, RequireDigest, ImmutableTags, VerifySignature };
+enum class Action {
+  Allow,
+  Deny,
+  Rewrite,
+  RequireDigest,
+  ImmutableTags,
+  VerifySignature,
+  CheckVulnerabilities
+};
 const char* actionName(Action action);
 
 // Include and exclude patterns of one dimension (images or namespaces). RE2, anchored at both
@@ -39,6 +47,9 @@ struct CompiledRule {
   PinFailure onPinFailure = PinFailure::Deny;
   // verify-signature only
   std::shared_ptr<const supplychain::SignatureRequirement> signatures;
+  // check-vulnerabilities only
+  std::shared_ptr<const supplychain::VulnerabilityRequirement> vulnerabilities;
+  // verify-signature and check-vulnerabilities
   bool allowUnverifiable = false;
 };
 

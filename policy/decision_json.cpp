@@ -30,6 +30,23 @@ nlohmann::json gatesToJson(const std::vector<SignatureGate>& gates) {
   return out;
 }
 
+nlohmann::json gatesToJson(const std::vector<VulnerabilityGate>& gates) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& g : gates) {
+    const auto& r = *g.requirement;
+    out.push_back({{"policy", g.policy},
+                   {"rule", g.rule},
+                   {"mode", modeName(g.mode)},
+                   {"maxSeverity", supplychain::severityName(r.maxSeverity)},
+                   {"ignore", r.ignored},
+                   {"requireReport", r.requireReport},
+                   {"maxReportAgeSeconds",
+                    r.maxAgeSeconds ? nlohmann::json(*r.maxAgeSeconds) : nlohmann::json(nullptr)},
+                   {"onUnverifiable", g.allowUnverifiable ? "allow" : "deny"}});
+  }
+  return out;
+}
+
 nlohmann::json optionalString(const std::optional<std::string>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
@@ -52,6 +69,7 @@ nlohmann::json decisionToJson(const Decision& d) {
       {"warnings", findingsToJson(d.warnings)},
       {"audits", findingsToJson(d.audits)},
       {"signatureGates", gatesToJson(d.signatureGates)},
+      {"vulnerabilityGates", gatesToJson(d.vulnerabilityGates)},
   };
 }
 

@@ -15,7 +15,8 @@ struct DocumentOutcome {
   std::string rewritten;
   const CompiledRule* pinRule = nullptr;
   const CompiledRule* immutableRule = nullptr;
-  std::vector<const CompiledRule*> signatureRules;  // verify-signature gates that matched
+  std::vector<const CompiledRule*> signatureRules;      // verify-signature gates that matched
+  std::vector<const CompiledRule*> vulnerabilityRules;  // check-vulnerabilities gates
 };
 
 bool appliesTo(const CompiledRule& rule, Operation op) {
@@ -83,6 +84,9 @@ DocumentOutcome evaluateDocument(const CompiledPolicyDocument& doc,
       case Action::VerifySignature:
         outcome.signatureRules.push_back(&rule);
         continue;
+      case Action::CheckVulnerabilities:
+        outcome.vulnerabilityRules.push_back(&rule);
+        continue;
       case Action::RequireDigest:
         if (image.hasDigest()) continue;
         if (rule.pin) {
@@ -134,18 +138,20 @@ DocumentOutcome evaluateDocument(const CompiledPolicyDocument& doc,
   return outcome;
 }
 
-const SignatureGate* firstEnforced(const std::vector<SignatureGate>& gates) {
+template <typename Gate>
+const Gate* firstEnforced(const std::vector<Gate>& gates) {
   for (const auto& gate : gates) {
     if (gate.mode == Mode::Enforce) return &gate;
   }
   return nullptr;
 }
 
-// Signatures sign a digest: under an enforce-mode gate the mutating webhook pins the tag, so
-// that the digest verified is the one that runs. A pin that fails leaves the signatures
-// unverifiable, so it is denied unless every gate allows that.
-void pinForSignatures(Decision& decision) {
-  for (const auto& gate : decision.signatureGates) {
+// Signatures sign a digest and reports describe one: under an enforce-mode gate the mutating
+// webhook pins the tag, so that the digest checked is the one that runs. A pin that fails
+// leaves the gate unverifiable, so it is denied unless every gate allows that.
+template <typename Gate>
+void pinForGates(const std::vector<Gate>& gates, Decision& decision) {
+  for (const auto& gate : gates) {
     if (gate.mode != Mode::Enforce) continue;
     const PinFailure failure = gate.allowUnverifiable ? PinFailure::Allow : PinFailure::Deny;
     if (!decision.pin) {
@@ -191,6 +197,10 @@ Decision evaluate(const CompiledPolicy& policy, const oci::ImageReference& input
       decision.signatureGates.push_back(
           SignatureGate{doc.name, rule->name, doc.mode, rule->signatures, rule->allowUnverifiable});
     }
+    for (const CompiledRule* rule : o.vulnerabilityRules) {
+      decision.vulnerabilityGates.push_back(VulnerabilityGate{
+          doc.name, rule->name, doc.mode, rule->vulnerabilities, rule->allowUnverifiable});
+    }
     if (doc.mode != Mode::Enforce) {
       if (o.verdict != Verdict::Allow || (o.immutableRule && op == Operation::Push)) {
         Finding f = findingOf(doc, o);
@@ -235,6 +245,7 @@ Decision evaluate(const CompiledPolicy& policy, const oci::ImageReference& input
     decide(denyDoc, deny);
     decision.pin = false;
     decision.signatureGates.clear();  // nothing to verify: the image does not run
+    decision.vulnerabilityGates.clear();
   } else if (rewriteDoc) {
     decide(rewriteDoc, rewrite);
     if (upstream && rewrite.rule->rewriteTarget == mirrorTarget) {
@@ -255,12 +266,20 @@ Decision evaluate(const CompiledPolicy& policy, const oci::ImageReference& input
     decision.policy = gate->policy;
     decision.rule = gate->rule;
     decision.reason = "allowed if its signatures verify";
+  } else if (const VulnerabilityGate* vulnerabilityGate =
+                 firstEnforced(decision.vulnerabilityGates)) {
+    decision.policy = vulnerabilityGate->policy;
+    decision.rule = vulnerabilityGate->rule;
+    decision.reason = "allowed if its vulnerability reports pass";
   } else {
     decision.verdict = Verdict::Allow;
     decision.reason = policy.documents.empty() ? "no policy loaded; allowed"
                                                : "no rule matched; allowed by default";
   }
-  if (op == Operation::Admit && !image.hasDigest()) pinForSignatures(decision);
+  if (op == Operation::Admit && !image.hasDigest()) {
+    pinForGates(decision.signatureGates, decision);
+    pinForGates(decision.vulnerabilityGates, decision);
+  }
   return decision;
 }
 

@@ -17,6 +17,7 @@
 #include "common/yaml_reader.h"
 #include "policy/compiled_policy.h"
 #include "policy/signature_rule.h"
+#include "policy/vulnerability_rule.h"
 
 namespace berth::policy {
 namespace {
@@ -92,7 +93,8 @@ bool parseAction(const std::string& text, Action& out) {
       {"rewrite", Action::Rewrite},
       {"require-digest", Action::RequireDigest},
       {"immutable-tags", Action::ImmutableTags},
-      {"verify-signature", Action::VerifySignature}};
+      {"verify-signature", Action::VerifySignature},
+      {"check-vulnerabilities", Action::CheckVulnerabilities}};
   for (const auto& [name, action] : kActions) {
     if (text == name) {
       out = action;
@@ -142,7 +144,7 @@ void readRule(const YAML::Node& node, const std::string& file, const std::string
     if (!actionOk) {
       r.error(r.node("action"), "unknown action '" + *actionText +
                                     "' (use allow, deny, rewrite, require-digest, "
-                                    "immutable-tags or verify-signature)");
+                                    "immutable-tags, verify-signature or check-vulnerabilities)");
     }
   }
   rule.message = r.string("message").value_or("");
@@ -180,7 +182,13 @@ void readRule(const YAML::Node& node, const std::string& file, const std::string
       r.error(r.node("onPinFailure"), "'onPinFailure' must be allow or deny");
     }
   }
-  if (actionOk) readSignatureRequirement(r, rule.action == Action::VerifySignature, rule);
+  const bool isSignatureGate = actionOk && rule.action == Action::VerifySignature;
+  const bool isVulnerabilityGate = actionOk && rule.action == Action::CheckVulnerabilities;
+  if (actionOk) {
+    readSignatureRequirement(r, isSignatureGate, rule);
+    readVulnerabilityRequirement(r, isVulnerabilityGate, rule);
+    readOnUnverifiable(r, isSignatureGate || isVulnerabilityGate, rule);
+  }
   if (auto ops = r.stringList("operations")) {
     for (const auto& op : *ops) {
       if (op == "admit")
@@ -193,12 +201,13 @@ void readRule(const YAML::Node& node, const std::string& file, const std::string
         r.error(r.node("operations"), "unknown operation '" + op + "' (use admit, push or pull)");
     }
     if (ops->empty()) r.error(r.node("operations"), "'operations' must not be empty");
-    if (actionOk && rule.action == Action::VerifySignature &&
+    if ((isSignatureGate || isVulnerabilityGate) &&
         std::find(rule.operations.begin(), rule.operations.end(), Operation::Push) !=
             rule.operations.end()) {
       r.error(r.node("operations"),
-              "verify-signature applies to admit and pull, not push: an image's signatures are "
-              "pushed after it");
+              std::string(isSignatureGate ? "verify-signature" : "check-vulnerabilities") +
+                  " applies to admit and pull, not push: an image's " +
+                  (isSignatureGate ? "signatures are" : "reports are") + " pushed after it");
     }
   } else {
     rule.operations = {Operation::Admit};

@@ -54,6 +54,8 @@ const char* actionName(Action action) {
       return "immutable-tags";
     case Action::VerifySignature:
       return "verify-signature";
+    case Action::CheckVulnerabilities:
+      return "check-vulnerabilities";
   }
   return "allow";
 }

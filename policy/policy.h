@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "supplychain/signature_requirement.h"
+#include "supplychain/vulnerability_requirement.h"
 
 namespace berth::policy {
 
@@ -46,6 +47,17 @@ struct SignatureGate {
   bool allowUnverifiable = false;
 };
 
+// A check-vulnerabilities rule that matched: the image may run (or be pulled) only when its
+// attached vulnerability reports satisfy `requirement`. Recorded like a SignatureGate.
+struct VulnerabilityGate {
+  std::string policy;
+  std::string rule;
+  Mode mode = Mode::Enforce;
+  std::shared_ptr<const supplychain::VulnerabilityRequirement> requirement;
+  // When the reports cannot be read in time (registry or upstream down): allow or deny.
+  bool allowUnverifiable = false;
+};
+
 // The answer for one image. A pure value: the engine computes it without I/O.
 struct Decision {
   std::string image;  // the normalised input reference
@@ -63,6 +75,8 @@ struct Decision {
   std::vector<Finding> audits;    // from audit-mode policies
   // Every verify-signature rule that matched, in merge order (any mode).
   std::vector<SignatureGate> signatureGates;
+  // Every check-vulnerabilities rule that matched, in merge order (any mode).
+  std::vector<VulnerabilityGate> vulnerabilityGates;
   // The reference the rules judged: the upstream image for a mirrored one, else `image`. A
   // signature's docker-reference must name its repository when a gate matches repositories.
   std::string judgedImage;

@@ -81,7 +81,7 @@ void readKeys(common::YamlMapReader& r, const YAML::Node& keys,
 
 void readSignatureRequirement(common::YamlMapReader& r, bool isVerifySignature,
                               CompiledRule& rule) {
-  const char* const kFields[] = {"keys", "minimum", "matchRepository", "onUnverifiable"};
+  const char* const kFields[] = {"keys", "minimum", "matchRepository"};
   if (!isVerifySignature) {
     for (const char* field : kFields) {
       if (r.has(field)) {
@@ -103,13 +103,6 @@ void readSignatureRequirement(common::YamlMapReader& r, bool isVerifySignature,
     }
   }
   requirement->matchRepository = r.boolean("matchRepository").value_or(false);
-  if (auto unverifiable = r.string("onUnverifiable")) {
-    if (*unverifiable == "allow") {
-      rule.allowUnverifiable = true;
-    } else if (*unverifiable != "deny") {
-      r.error(r.node("onUnverifiable"), "'onUnverifiable' must be allow or deny");
-    }
-  }
   rule.signatures = std::move(requirement);
 }
 

@@ -8,7 +8,7 @@
 #include "policy/engine.h"
 #include "policy/loader.h"
 #include "server/commands.h"
-#include "server/signature_check.h"
+#include "server/content_check.h"
 
 namespace berth::server {
 namespace {
@@ -117,8 +117,8 @@ int testCommand(const std::vector<std::string>& argv, std::ostream& out, std::os
         "are judged as mirrored images under the rewrite target",
         true},
        {"registry", "URL",
-        "Berth's registry (http(s)://HOST:PORT): check each verify-signature gate against it "
-        "and show every signature found"},
+        "Berth's registry (http(s)://HOST:PORT): check each verify-signature and "
+        "check-vulnerabilities gate against it and show every signature and report found"},
        {"insecure", "", "with --registry: do not verify the registry's TLS certificate"}});
   if (auto exit = args.parseOrExit(argv, "berth policy test: ", out, err)) return *exit;
   const auto path = args.get("policy");
@@ -165,12 +165,16 @@ int testCommand(const std::vector<std::string>& argv, std::ostream& out, std::os
       continue;
     }
     nlohmann::json json = policy::decisionToJson(*decision);
-    if (registry) json["signatureChecks"] = checkSignatures(*decision, image, options, *registry);
+    nlohmann::json checks;
+    if (registry) {
+      checks = checkContent(*decision, image, options, *registry);
+      json.update(checks);
+    }
     if (output == "json") {
       out << json.dump() << "\n";
     } else {
       printText(*decision, out);
-      if (registry) printSignatureChecks(json["signatureChecks"], out);
+      if (registry) printContentChecks(checks, out);
     }
   }
   return status;

@@ -46,13 +46,13 @@ bool readSignatureManifests(ContentSource& source, const std::string& repository
     report.reason = "its signatures could not be read: " + tagged.error().message;
     return false;
   }
-  auto referrers = source.referrers(repository, manifestDigest, kSignatureArtifactType);
+  auto referrers = source.referrers(repository, manifestDigest, {kSignatureArtifactType});
   if (!referrers) {
     report.reason = "its signature referrers could not be read: " + referrers.error().message;
     return false;
   }
   for (size_t i = 0; i < referrers->size() && i < kMaxSignatureReferrers; ++i) {
-    auto referrer = source.manifest(repository, (*referrers)[i]);
+    auto referrer = source.manifest(repository, (*referrers)[i].digest);
     if (referrer) {
       manifests.push_back(std::move(referrer).value());
     } else if (!isAbsent(referrer.error())) {  // an absent one was deleted while we listed
@@ -65,18 +65,6 @@ bool readSignatureManifests(ContentSource& source, const std::string& repository
 }
 
 }  // namespace
-
-const char* outcomeName(SignatureReport::Outcome outcome) {
-  switch (outcome) {
-    case SignatureReport::Outcome::Satisfied:
-      return "satisfied";
-    case SignatureReport::Outcome::Unsatisfied:
-      return "unsatisfied";
-    case SignatureReport::Outcome::Unverifiable:
-      return "unverifiable";
-  }
-  return "unknown";
-}
 
 SignatureReport verifyImageSignatures(ContentSource& source, const std::string& repository,
                                       const std::string& manifestDigest,

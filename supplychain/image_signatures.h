@@ -5,6 +5,7 @@
 
 #include "supplychain/content_source.h"
 #include "supplychain/cosign_signature.h"
+#include "supplychain/gate_outcome.h"
 #include "supplychain/signature_requirement.h"
 
 namespace berth::supplychain {
@@ -21,18 +22,12 @@ struct FoundSignature {
 
 // The answer for one image and one requirement.
 struct SignatureReport {
-  enum class Outcome {
-    Satisfied,     // enough signatures verified
-    Unsatisfied,   // the signatures were read and too few verify (or there are none)
-    Unverifiable,  // the signatures could not be read: the answer is unknown
-  };
+  using Outcome = supplychain::Outcome;  // Satisfied: enough signatures verified
   Outcome outcome = Outcome::Unsatisfied;
   size_t verified = 0;
   std::vector<FoundSignature> signatures;
   std::string reason;  // a sentence for users: why it is not satisfied, or what verified
 };
-
-const char* outcomeName(SignatureReport::Outcome outcome);
 
 // Reads the cosign signatures of `manifestDigest` in `repository` (the "sha256-<hex>.sig"
 // tag) and checks them against `requirement`. `signedRepository` is the normalised repository

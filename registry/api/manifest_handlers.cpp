@@ -2,7 +2,7 @@
 #include <sstream>
 
 #include "registry/api/exchange.h"
-#include "registry/api/pull_signatures.h"
+#include "registry/api/pull_gates.h"
 
 namespace berth::registry {
 
@@ -51,7 +51,7 @@ common::Status getManifest(RegistryContext& ctx, Exchange& ex) {
   ex.digest = digest.str();
   BERTH_TRY_ASSIGN(ManifestStore::Served manifest,
                    ctx.manifests.getForServing(ex.route.name, digest));
-  BERTH_TRY(checkPullSignatures(ctx, ex, digest, *manifest.bytes));
+  BERTH_TRY(checkPullGates(ctx, ex, digest, *manifest.bytes));
   const std::string& mediaType = manifest.mediaType;
   if (!acceptable(ex.req, mediaType)) {
     return Error{ErrorCode::ManifestUnknown,

@@ -7,7 +7,7 @@
 #include "common/rate_limiter.h"
 #include "registry/api/audited_operation.h"
 #include "registry/api/exchange.h"
-#include "registry/api/pull_signatures.h"
+#include "registry/api/pull_gates.h"
 #include "registry/api/pull_through.h"
 #include "registry/api/registry_metrics.h"
 #include "registry/api/router.h"
@@ -123,7 +123,7 @@ common::Status RegistryService::Impl::handle(Exchange& ex) {
   BERTH_TRY(checkPolicy(ex, upstream.has_value()));
   if (upstream) {
     if (ex.req.method == "GET" || ex.req.method == "HEAD") {
-      BERTH_TRY(checkProxiedPullSignatures(ex));
+      BERTH_TRY(checkProxiedPullGates(ex));
     }
     return proxy->handle(ex, *upstream);
   }

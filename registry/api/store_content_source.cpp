@@ -1,5 +1,7 @@
 #include "registry/api/store_content_source.h"
 
+#include <algorithm>
+
 #include "common/oci/digest.h"
 #include "common/oci/image_reference.h"
 #include "common/oci/manifest.h"
@@ -17,18 +19,23 @@ common::Result<std::string> StoreContentSource::manifest(const std::string& repo
   return ctx_.manifests.get(repository, digest);
 }
 
-common::Result<std::vector<std::string>> StoreContentSource::referrers(
-    const std::string& repository, const std::string& digestText, std::string_view artifactType) {
+common::Result<std::vector<supplychain::Referrer>> StoreContentSource::referrers(
+    const std::string& repository, const std::string& digestText,
+    const std::vector<std::string_view>& artifactTypes) {
   BERTH_TRY_ASSIGN(oci::Digest subject, oci::Digest::parse(digestText));
   BERTH_TRY_ASSIGN(auto referrers, ctx_.manifests.referrers(repository, subject));
-  std::vector<std::string> digests;
+  std::vector<supplychain::Referrer> found;
   for (const auto& digest : referrers) {
     auto bytes = ctx_.manifests.get(repository, digest);
     if (!bytes) continue;  // deleted while we listed
     auto info = oci::parseManifest(*bytes, "");
-    if (info && info->artifactType == artifactType) digests.push_back(digest.str());
+    if (!info) continue;
+    if (std::find(artifactTypes.begin(), artifactTypes.end(), info->artifactType) !=
+        artifactTypes.end()) {
+      found.push_back({digest.str(), info->artifactType});
+    }
   }
-  return digests;
+  return found;
 }
 
 common::Result<std::string> StoreContentSource::blob(const std::string& repository,

@@ -32,8 +32,4 @@ struct AuditRecord {
 // InvalidArgument for lines that are not a JSON object with a valid RFC 3339 "time".
 common::Result<AuditRecord> parseAuditLine(std::string_view line);
 
-// "2024-05-01T12:00:00.123Z", "2024-05-01T14:00:00+02:00", "2024-05-01" (midnight UTC) ->
-// milliseconds since the epoch.
-common::Result<int64_t> parseRfc3339Millis(std::string_view text);
-
 }  // namespace berth::registry

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "common/civil_time.h"
+
 namespace berth::registry {
 
 std::string manifestAction(const std::string& operation) {
@@ -72,7 +74,7 @@ common::Result<int64_t> parseSince(const std::string& text, int64_t nowMillis) {
     }
     return invalid;
   }
-  auto time = parseRfc3339Millis(text);
+  auto time = common::parseRfc3339Millis(text);
   if (!time) return invalid;
   return *time;
 }

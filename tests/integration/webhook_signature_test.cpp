@@ -291,7 +291,7 @@ TEST_F(WebhookSignatureTest, ThePullGateServesOnlySignedManifests) {
   const auto mirrored =
       registry_->get("/v2/127.0.0.1_1/pulled/app/manifests/1.0", {{"Accept", accept}});
   EXPECT_EQ(mirrored.status, 403);
-  EXPECT_TRUE(contains(mirrored.body, "does not verify signatures of images it mirrors"))
+  EXPECT_TRUE(contains(mirrored.body, "does not check signatures of images it mirrors"))
       << mirrored.body;
 }
 

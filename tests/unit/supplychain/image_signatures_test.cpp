@@ -13,6 +13,7 @@
 
 #include "common/oci/digest.h"
 #include "tests/support/cosign_signing.h"
+#include "tests/support/memory_content_source.h"
 
 namespace berth::supplychain {
 namespace {
@@ -23,52 +24,7 @@ const std::string kRepository = "release/app";
 const std::string kDigest = oci::digestOf("the image manifest").str();
 const std::string kSignedAs = "registry.example/release/app";
 
-// Content kept in maps, with an error to answer instead when set.
-class MemorySource : public ContentSource {
- public:
-  common::Result<std::string> manifest(const std::string& repository,
-                                       const std::string& reference) override {
-    if (manifestError) return *manifestError;
-    const auto it = manifests.find(repository + ":" + reference);
-    if (it == manifests.end()) {
-      return common::Error{common::ErrorCode::ManifestUnknown, "manifest unknown"};
-    }
-    return it->second;
-  }
-  common::Result<std::vector<std::string>> referrers(const std::string& repository,
-                                                     const std::string& digest,
-                                                     std::string_view artifactType) override {
-    if (referrersError) return *referrersError;
-    std::vector<std::string> found;
-    for (const auto& [key, type] : referrerTypes) {
-      if (key.rfind(repository + "@" + digest + ">", 0) == 0 && type == artifactType) {
-        found.push_back(key.substr(key.find('>') + 1));
-      }
-    }
-    return found;
-  }
-  common::Result<std::string> blob(const std::string& repository, const std::string& digest,
-                                   uint64_t maxBytes) override {
-    fetched.insert(digest);
-    if (blobError) return *blobError;
-    const auto it = blobs.find(repository + "@" + digest);
-    if (it == blobs.end()) return common::Error{common::ErrorCode::BlobUnknown, "blob unknown"};
-    if (it->second.size() > maxBytes) {
-      return common::Error{common::ErrorCode::PayloadTooLarge, "too large"};
-    }
-    return it->second;
-  }
-
-  std::map<std::string, std::string> manifests;
-  std::map<std::string, std::string> blobs;
-  // "repository@subject>referrer digest" -> artifactType; the referrer's bytes are in manifests
-  // under "repository:referrer digest".
-  std::map<std::string, std::string> referrerTypes;
-  std::optional<common::Error> manifestError;
-  std::optional<common::Error> referrersError;
-  std::optional<common::Error> blobError;
-  std::set<std::string> fetched;
-};
+using MemorySource = fixtures::MemoryContentSource;
 
 class ImageSignaturesTest : public ::testing::Test {
  protected:
