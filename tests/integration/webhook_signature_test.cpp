@@ -19,24 +19,6 @@ namespace {
 using namespace supplychain::fixtures;
 using nlohmann::json;
 
-std::string podReview(const std::string& image) {
-  return json{{"apiVersion", "admission.k8s.io/v1"},
-              {"kind", "AdmissionReview"},
-              {"request",
-               {{"uid", "sig-1"},
-                {"kind", {{"group", ""}, {"version", "v1"}, {"kind", "Pod"}}},
-                {"resource", {{"group", ""}, {"version", "v1"}, {"resource", "pods"}}},
-                {"namespace", "team-a"},
-                {"operation", "CREATE"},
-                {"userInfo", {{"username", "alice"}}},
-                {"object",
-                 {{"apiVersion", "v1"},
-                  {"kind", "Pod"},
-                  {"metadata", {{"name", "p"}}},
-                  {"spec", {{"containers", {{{"name", "app"}, {"image", image}}}}}}}}}}}
-      .dump();
-}
-
 class WebhookSignatureTest : public ::testing::Test {
  protected:
   void SetUp() override {

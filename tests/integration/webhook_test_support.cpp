@@ -116,6 +116,25 @@ std::string withObject(const std::string& reviewText, const nlohmann::json& obje
   return review.dump();
 }
 
+std::string podReview(const std::string& image) {
+  using nlohmann::json;
+  return json{{"apiVersion", "admission.k8s.io/v1"},
+              {"kind", "AdmissionReview"},
+              {"request",
+               {{"uid", "review-1"},
+                {"kind", {{"group", ""}, {"version", "v1"}, {"kind", "Pod"}}},
+                {"resource", {{"group", ""}, {"version", "v1"}, {"resource", "pods"}}},
+                {"namespace", "team-a"},
+                {"operation", "CREATE"},
+                {"userInfo", {{"username", "alice"}}},
+                {"object",
+                 {{"apiVersion", "v1"},
+                  {"kind", "Pod"},
+                  {"metadata", {{"name", "p"}}},
+                  {"spec", {{"containers", {{{"name", "app"}, {"image", image}}}}}}}}}}}
+      .dump();
+}
+
 std::string responsePatch(const nlohmann::json& review) {
   const auto& response = review.at("response");
   if (!response.contains("patch")) return "";

@@ -56,6 +56,8 @@ std::string admissionFixture(const std::string& name);
 // The review with request.object replaced (for a second review of a patched object).
 std::string withObject(const std::string& reviewText, const nlohmann::json& object);
 // The decoded JSON Patch of an AdmissionReview response ("" when none).
+// An AdmissionReview of a Pod CREATE in namespace team-a whose one container runs `image`.
+std::string podReview(const std::string& image);
 std::string responsePatch(const nlohmann::json& review);
 // Applies a JSON Patch to an object with `kubectl patch --local --type=json`; returns the
 // patched object. Fails the calling test if kubectl is missing or refuses.
