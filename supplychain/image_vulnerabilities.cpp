@@ -94,12 +94,22 @@ common::Result<VulnerabilityReport> parseReport(std::string_view artifactType,
 // A statement that names products counts only when one of them is this image's digest.
 using VexVerdicts = std::map<std::string, const VexStatement*>;
 
+// A purl writes the digest's ":" percent-encoded (pkg:oci/app@sha256%3A...), as vexctl does.
+bool namesDigest(std::string product, const std::string& manifestDigest) {
+  for (size_t at = 0; (at = product.find('%', at)) != std::string::npos; ++at) {
+    if (at + 2 < product.size() && product[at + 1] == '3' &&
+        (product[at + 2] == 'A' || product[at + 2] == 'a')) {
+      product.replace(at, 3, ":");
+    }
+  }
+  return product.find(manifestDigest) != std::string::npos;
+}
+
 bool namesImage(const VexStatement& statement, const std::string& manifestDigest) {
   if (statement.products.empty()) return true;
-  return std::any_of(statement.products.begin(), statement.products.end(),
-                     [&](const std::string& product) {
-                       return product.find(manifestDigest) != std::string::npos;
-                     });
+  return std::any_of(
+      statement.products.begin(), statement.products.end(),
+      [&](const std::string& product) { return namesDigest(product, manifestDigest); });
 }
 
 void collectVex(const VexDocument& document, const std::string& manifestDigest,

@@ -109,9 +109,20 @@ TEST(ExamplePoliciesTest, SignedImages) {
   EXPECT_TRUE(judge(p, "localhost:5005/release/app:1.0", "web").signatureGates.empty());
 }
 
+TEST(ExamplePoliciesTest, ScannedImages) {
+  auto p = load(kExamples + "/70-scanned-images.yaml");
+  const Decision d = judge(p, "localhost:5005/scanned/app:1.0", "web");
+  ASSERT_EQ(d.vulnerabilityGates.size(), 1u);
+  EXPECT_EQ(d.vulnerabilityGates[0].requirement->maxSeverity, supplychain::Severity::High);
+  EXPECT_EQ(d.vulnerabilityGates[0].requirement->maxAgeSeconds, 7 * 86400);
+  EXPECT_TRUE(d.vulnerabilityGates[0].requirement->requireReport);
+  EXPECT_TRUE(d.pin);  // the digest whose reports are read is the one that runs
+  EXPECT_TRUE(judge(p, "localhost:5005/signed/app:1.0", "web").vulnerabilityGates.empty());
+}
+
 TEST(ExamplePoliciesTest, AllTogether) {
   auto p = load(kExamples);
-  EXPECT_EQ(p->documents.size(), 6u);
+  EXPECT_EQ(p->documents.size(), 7u);
   // Mirrored and allowed in an ordinary namespace.
   EXPECT_EQ(judge(p, "nginx:1.25", "web").verdict, Verdict::Rewrite);
   // :latest denied even though it would be mirrored.

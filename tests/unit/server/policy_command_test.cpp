@@ -29,7 +29,7 @@ void expectContains(const std::string& text, const std::string& part) {
 TEST(PolicyCheckCommandTest, GoodPathsExitZero) {
   auto r = berth({"policy", "check", kExamples, fixture("good.yaml")});
   EXPECT_EQ(r.exitCode, 0) << r.err;
-  expectContains(r.out, kExamples + ": ok (6 file(s), 6 policies, 8 rule(s))");
+  expectContains(r.out, kExamples + ": ok (7 file(s), 7 policies, 9 rule(s))");
   expectContains(r.out, "good.yaml: ok (1 file(s), 1 policy, 1 rule(s))");
 }
 

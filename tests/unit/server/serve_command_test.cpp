@@ -206,7 +206,7 @@ TEST(ServeCommandTest, RunScriptStartsBerthWithTheExamplePolicies) {
   EXPECT_EQ(http.get("/readyz").status, 200);
   EXPECT_EQ(run.terminate(), 0);
   const std::string log = testing::readFile(dir.file("run.log"));
-  expectContains(log, "\"policies\":6");
+  expectContains(log, "\"policies\":7");
 }
 
 }  // namespace
