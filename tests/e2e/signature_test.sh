@@ -11,7 +11,10 @@
 #      Running, and the audit line says its signature was satisfied;
 #   2. a Pod on an unsigned image is refused with Berth's message;
 #   3. a Pod on an image signed by another key is refused, naming the key it wanted;
-#   4. a genuine signature copied to another image's signature tag does not admit that image.
+#   4. a genuine signature copied to another image's signature tag does not admit that image;
+#   5. under a check-vulnerabilities rule, a Pod on an image whose attached Trivy report lists a
+#      critical finding is refused naming the finding and its fix, and one whose report is clean
+#      is admitted.
 #
 # Usage: signature_test.sh BERTH_BINARY     E2E_KEEP=1 keeps the run directory.
 set -euo pipefail
@@ -49,6 +52,10 @@ spec:
       match: {images: ['.*/signed/.*']}
       action: verify-signature
       keys: [{file: $keys/release.pub}]
+    - name: no-criticals
+      match: {images: ['.*/scanned/.*']}
+      action: check-vulnerabilities
+      maxSeverity: high
 POLICY
 audit="$E2E_RUN/berth/audit.log"
 e2e_berth_up "$berth" "$policies" --audit-log "$audit"
@@ -120,6 +127,33 @@ sign_into signed/forged "$forged" "$forged" "$keys/attacker.key"
 copied=$(push_image sleeper-c 4.0 signed/copied)
 sign_into signed/copied "$copied" "$signed" "$keys/release.key"
 
+# attach_report REPO DIGEST FILE: the Trivy report FILE as an OCI 1.1 referrer of REPO@DIGEST,
+# as `oras attach --artifact-type application/vnd.aquasecurity.trivy.report+json` stores it.
+attach_report() {
+  local work report empty type=application/vnd.aquasecurity.trivy.report+json
+  work=$(mktemp -d "$E2E_RUN/report.XXXXXX")
+  curl -fsS -o "$work/subject" -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "http://$registry/v2/$1/manifests/$2" || e2e_fail "cannot read $1@$2"
+  printf '{}' >"$work/empty"
+  report=$(push_blob "$1" "$3")
+  empty=$(push_blob "$1" "$work/empty")
+  jq -n --arg type "$type" --arg report "$report" --arg empty "$empty" --arg subject "$2" \
+    --argjson size "$(stat -c %s "$3")" --argjson subjectSize "$(stat -c %s "$work/subject")" '
+    {schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", artifactType: $type,
+     config: {mediaType: "application/vnd.oci.empty.v1+json", digest: $empty, size: 2},
+     layers: [{mediaType: $type, digest: $report, size: $size}],
+     subject: {mediaType: "application/vnd.oci.image.manifest.v1+json", digest: $subject,
+               size: $subjectSize}}' >"$work/manifest"
+  curl -fsS -o /dev/null -X PUT -H 'Content-Type: application/vnd.oci.image.manifest.v1+json' \
+    --data-binary "@$work/manifest" \
+    "http://$registry/v2/$1/manifests/sha256:$(sha256sum "$work/manifest" | cut -d' ' -f1)" ||
+    e2e_fail "cannot attach the report to $1@$2"
+}
+vulnerable=$(push_image sleeper-v 5.0 scanned/vulnerable)
+attach_report scanned/vulnerable "$vulnerable" "$root/tests/fixtures/reports/trivy.json"
+clean=$(push_image sleeper-k 6.0 scanned/clean)
+attach_report scanned/clean "$clean" "$root/tests/fixtures/reports/trivy-clean.json"
+
 refused() { # NAME IMAGE MESSAGE
   local out
   if out=$(e2e_pod_yaml e2e-apps "$1" "$2" | e2e_kubectl apply -f - 2>&1); then
@@ -149,6 +183,14 @@ refused unsigned "$registry/signed/unsigned:2.0" \
   "is denied by rule \"signed-by-release\" of policy \"e2e-supply-chain\": the image $unsigned has no signatures"
 refused forged "$registry/signed/forged:3.0" "not signed by any of the keys ($keys/release.pub)"
 refused copied "$registry/signed/copied:4.0" "it signs $signed, not $copied"
+
+# --- 5. vulnerability reports ------------------------------------------------------------------
+refused vulnerable "$registry/scanned/vulnerable:5.0" \
+  "is denied by rule \"no-criticals\" of policy \"e2e-supply-chain\": 1 finding is above high: CVE-2024-0001 in libssl3 3.0.11-1~deb12u1 (critical, fixed in 3.0.13-1~deb12u1)"
+e2e_pod_yaml e2e-apps clean "$registry/scanned/clean:6.0" | e2e_kubectl apply -f - >/dev/null ||
+  e2e_fail "the Pod on the image with a clean report was refused"
+e2e_wait_pod_running e2e-apps clean 120
+e2e_log "PASS critical finding refused, clean report admitted and Running"
 
 e2e_check_alive
 errors=$(jq -c 'select(.level == "error")' "$E2E_RUN/logs/berth.log" 2>/dev/null | head -5)
