@@ -62,19 +62,6 @@ common::Result<std::string> cosignSignatureTag(std::string_view manifestDigest) 
   return digest.algorithm + "-" + digest.hex + ".sig";
 }
 
-bool isSignatureManifest(std::string_view manifest) {
-  const nlohmann::json doc = nlohmann::json::parse(manifest, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return false;
-  const auto layers = doc.find("layers");
-  if (layers == doc.end() || !layers->is_array() || layers->empty()) return false;
-  for (const auto& layer : *layers) {
-    if (!layer.is_object()) return false;
-    const auto mediaType = layer.find("mediaType");
-    if (mediaType == layer.end() || *mediaType != kSimpleSigningMediaType) return false;
-  }
-  return true;
-}
-
 bool isSignatureTag(std::string_view tag) {
   constexpr std::string_view kPrefix = "sha256-";
   constexpr std::string_view kSuffix = ".sig";

@@ -30,10 +30,6 @@ inline constexpr size_t kMaxSignatureLayers = 64;
 // The tag holding the signatures of `manifestDigest` ("sha256:<hex>" -> "sha256-<hex>.sig").
 common::Result<std::string> cosignSignatureTag(std::string_view manifestDigest);
 
-// Whether `manifest` is a signature manifest rather than an image: it has layers and every one is
-// a simple-signing payload. No runtime can run one, so a gate on running images passes it.
-bool isSignatureManifest(std::string_view manifest);
-
 // Whether `tag` has the shape of a cosign signature tag ("sha256-<64 hex>.sig").
 bool isSignatureTag(std::string_view tag);
 

@@ -9,6 +9,7 @@
 
 #include "common/base64.h"
 #include "common/oci/digest.h"
+#include "supplychain/attached_artifact.h"
 #include "supplychain/cosign_signature.h"
 #include "supplychain/public_key.h"
 #include "supplychain/simple_signing.h"
@@ -192,19 +193,20 @@ TEST(SignatureManifestTest, AFloodOfSignatureLayersIsCut) {
   EXPECT_EQ(parsed->size(), kMaxSignatureLayers);
 }
 
-TEST(SignatureManifestTest, OnlyAManifestOfSimpleSigningLayersIsASignature) {
+// A signature manifest is a document attached to an image, which gates on running images pass.
+TEST(SignatureManifestTest, OnlyAManifestOfSimpleSigningLayersIsAnAttachedDocument) {
   const std::string payload = payloadFor("registry.example/team/app", kDigest);
   const nlohmann::json signature{{"layers", {signatureLayerJson(payload, "sig")}}};
-  EXPECT_TRUE(isSignatureManifest(signature.dump()));
+  EXPECT_TRUE(isAttachedArtifact(signature.dump()));
   // An image with one signature-typed layer among runnable ones is an image.
   nlohmann::json mixed = signature;
   mixed["layers"].push_back({{"mediaType", "application/vnd.oci.image.layer.v1.tar+gzip"},
                              {"digest", kDigest},
                              {"size", 1}});
-  EXPECT_FALSE(isSignatureManifest(mixed.dump()));
-  EXPECT_FALSE(isSignatureManifest(nlohmann::json{{"layers", nlohmann::json::array()}}.dump()));
-  EXPECT_FALSE(isSignatureManifest(R"({"manifests":[]})"));
-  EXPECT_FALSE(isSignatureManifest("not json"));
+  EXPECT_FALSE(isAttachedArtifact(mixed.dump()));
+  EXPECT_FALSE(isAttachedArtifact(nlohmann::json{{"layers", nlohmann::json::array()}}.dump()));
+  EXPECT_FALSE(isAttachedArtifact(R"({"manifests":[]})"));
+  EXPECT_FALSE(isAttachedArtifact("not json"));
 }
 
 TEST(CosignTagTest, OnlyTheCosignShapeIsASignatureTag) {
