@@ -1,7 +1,6 @@
 #include "supplychain/image_vulnerabilities.h"
 
 #include <algorithm>
-#include <cctype>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -20,11 +19,6 @@ const std::vector<std::string_view>& attachedTypes() {
 
 bool isVex(std::string_view artifactType) {
   return artifactType == kOpenVexArtifactType || artifactType == kOpenVexVndArtifactType;
-}
-
-std::string upper(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return text;
 }
 
 // The bytes of an attached document (its manifest's first layer) and the creation time its
@@ -119,7 +113,7 @@ void collectVex(const VexDocument& document, const std::string& manifestDigest,
     std::vector<std::string> ids = statement.aliases;
     ids.push_back(statement.vulnerability);
     for (const auto& id : ids) {
-      const VexStatement*& newest = verdicts[upper(id)];
+      const VexStatement*& newest = verdicts[vulnerabilityIdKey(id)];
       if (newest == nullptr || statement.timestamp.value_or(0) >= newest->timestamp.value_or(0)) {
         newest = &statement;
       }
@@ -128,7 +122,7 @@ void collectVex(const VexDocument& document, const std::string& manifestDigest,
 }
 
 bool vexClears(const VexVerdicts& verdicts, const Vulnerability& finding) {
-  const auto it = verdicts.find(upper(finding.id));
+  const auto it = verdicts.find(vulnerabilityIdKey(finding.id));
   if (it == verdicts.end()) return false;
   return it->second->status == "not_affected" || it->second->status == "fixed";
 }
@@ -213,7 +207,7 @@ VulnerabilityAssessment assessImageVulnerabilities(ContentSource& source,
   std::vector<VexDocument> vex;
   std::vector<Vulnerability> findings;
   size_t current = 0;
-  std::optional<int64_t> newestStale;
+  bool anyDatedStale = false;  // for the reason: "older than", or also "undated"
   for (const Referrer& referrer : *referrers) {
     auto attachment = readAttachment(source, repository, referrer);
     if (!attachment) {
@@ -254,7 +248,7 @@ VulnerabilityAssessment assessImageVulnerabilities(ContentSource& source,
     if (requirement.maxAgeSeconds &&
         (!read.createdAt || nowSeconds - *read.createdAt > *requirement.maxAgeSeconds)) {
       read.stale = true;
-      if (read.createdAt) newestStale = std::max(newestStale.value_or(0), *read.createdAt);
+      anyDatedStale = anyDatedStale || read.createdAt.has_value();
     } else {
       ++current;
       for (auto& finding : report->findings) findings.push_back(std::move(finding));
@@ -266,7 +260,7 @@ VulnerabilityAssessment assessImageVulnerabilities(ContentSource& source,
   for (const auto& document : vex) collectVex(document, manifestDigest, verdicts);
   dedupe(findings);
   for (auto& finding : findings) {
-    if (requirement.ignored.count(upper(finding.id))) {
+    if (requirement.ignored.count(vulnerabilityIdKey(finding.id))) {
       ++assessment.ignored;
     } else if (vexClears(verdicts, finding)) {
       ++assessment.notAffected;
@@ -279,7 +273,7 @@ VulnerabilityAssessment assessImageVulnerabilities(ContentSource& source,
     assessment.outcome = Outcome::Unsatisfied;
     if (assessment.reports.size() > vex.size()) {
       assessment.reason = "its vulnerability reports are older than the rule's maxReportAge";
-      if (!newestStale) assessment.reason += " or undated";
+      if (!anyDatedStale) assessment.reason += " or undated";
     } else {
       assessment.reason =
           "it has no vulnerability report (Trivy JSON, SARIF or CycloneDX attached as a "
