@@ -122,9 +122,8 @@ common::Status RegistryService::Impl::handle(Exchange& ex) {
   BERTH_TRY(authorize(ex));
   BERTH_TRY(checkPolicy(ex, upstream.has_value()));
   if (upstream) {
-    if (ex.req.method == "GET" || ex.req.method == "HEAD") {
-      BERTH_TRY(checkProxiedPullGates(ex));
-    }
+    // HEAD only resolves a digest (the webhook pins with it); GET serves what a node runs.
+    if (ex.req.method == "GET") BERTH_TRY(checkProxiedPullGates(ex));
     return proxy->handle(ex, *upstream);
   }
   switch (ex.route.kind) {
