@@ -8,9 +8,10 @@ cd "$(dirname "$0")"
 
 scripts/install-deps.sh test
 # Debian 12's skopeo and podman have sigstore signing and verification patched out; the
-# signature interop tests use Debian 13's skopeo, unpacked once into ~/.cache/berth-e2e
-# (about 11 s and 21 MB cold). Here, so that a download problem fails as setup, not as a test.
-bash tests/support/trixie-skopeo.sh >/dev/null
+# signature interop tests use Debian 13's skopeo and podman, unpacked once into
+# ~/.cache/berth-e2e (about 11 s and 52 MB cold). Here, so that a download problem fails as
+# setup, not as a test.
+bash tests/support/trixie-containers.sh >/dev/null
 
 # The e2e tests' tools (kube-apiserver and kubelet built from Debian's source; a Debian trixie
 # root with Ceph) are built once into ~/.cache/berth-e2e. On a fresh machine that takes about

@@ -7,12 +7,12 @@ build_packages=(cmake g++ make pkg-config libcpp-httplib-dev libssl-dev libyaml-
                 libre2-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
                 libcrypt-dev)
 # Real registry clients and peers used by the integration tests; python3-nacl makes the sigstore
-# private keys skopeo signs with; gpgv, xz-utils and debian-archive-keyring let
-# tests/support/trixie-skopeo.sh check and unpack Debian 13's skopeo.
+# private keys skopeo signs with; gpgv, xz-utils, debian-archive-keyring and patchelf let
+# tests/support/trixie-containers.sh check and unpack Debian 13's skopeo and podman.
 # clang, ninja and lld: the libFuzzer targets in fuzz/ and the sanitizer builds
 # (scripts/sanitizer-tests.sh); clang-format: scripts/check-format.sh.
 test_packages=(skopeo umoci podman docker-registry apache2-utils curl openssl unzip python3-nacl
-               gpgv xz-utils debian-archive-keyring
+               gpgv xz-utils debian-archive-keyring patchelf
                clang libclang-rt-14-dev ninja-build lld clang-format)
 
 # The e2e tests (root only): a kube-apiserver and kubelet built with Go from Debian's source,

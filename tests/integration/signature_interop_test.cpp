@@ -1,18 +1,17 @@
-// Keyed sigstore (cosign) signatures with a real client: skopeo signs an image into `berth serve`,
+// Keyed sigstore (cosign) signatures with real clients: skopeo signs an image into `berth serve`,
 // Berth's own verifier (supplychain/) checks what skopeo wrote, and containers/image's policy
-// engine (the code podman and CRI-O verify with, run here as `skopeo copy --policy`) verifies the
-// same signatures from Berth under a sigstoreSigned requirement; the two verifiers must agree,
-// on good signatures and on attacks. A missing tool fails the test.
+// engine verifies the same signatures from Berth under a sigstoreSigned requirement, run as
+// `skopeo copy --policy` and as podman itself pulling with `--signature-policy`; the verifiers
+// must agree, on good signatures and on attacks. A missing tool fails the test.
 //
 // Debian 12's skopeo 1.9.3 and podman 4.3.1 cannot be used: their containers/image (5.23.1-4)
 // carries disable-sigstore.patch, so signing fails with "creating signature: Debian-local change:
 // sigstore disabled" and a sigstoreSigned requirement rejects every signature with that same
-// message. So the test uses Debian 13's skopeo 1.18 (containers/image 5.34, sigstore enabled),
-// which tests/support/trixie-skopeo.sh unpacks with trixie's own libc and loader into
-// ~/.cache/berth-e2e (about 21 MB downloaded once) and runs through a wrapper; SetUp runs the
-// script and uses the wrapper it prints. trixie's podman 5.4 cannot be run that way: it starts
-// under trixie's loader, but containers/storage applies each layer by re-executing
-// /proc/self/exe, which is then the loader, and the pull fails.
+// message. So the test uses Debian 13's skopeo 1.18 and podman 5.4 (containers/image 5.34,
+// sigstore enabled), which tests/support/trixie-containers.sh unpacks with trixie's own libc and
+// loader into ~/.cache/berth-e2e (about 52 MB downloaded once) and runs through wrappers; SetUp
+// runs the script and uses the wrappers beside the path it prints. podman runs as root with the
+// vfs storage driver in the test's own directories.
 //
 // Every skopeo command names its configuration (--policy, --registries.d, an empty
 // --registries-conf), so the host's policy.json, registries.d and registries.conf are not read;
@@ -61,10 +60,11 @@ std::string commandLine(const std::vector<std::string>& argv) {
                                        << local.out << local.err;
 }
 
-// tests/support/trixie-skopeo.sh, run once per test program: it installs trixie's skopeo (or
-// finds it installed) and prints the wrapper's path as its last line.
-const CommandResult& trixieSkopeoInstall() {
-  static const CommandResult result = runCommand({sourcePath("tests/support/trixie-skopeo.sh")});
+// tests/support/trixie-containers.sh, run once per test program: it installs trixie's skopeo
+// and podman (or finds them installed) and prints the skopeo wrapper's path as its last line.
+const CommandResult& trixieContainersInstall() {
+  static const CommandResult result =
+      runCommand({sourcePath("tests/support/trixie-containers.sh")});
   return result;
 }
 
@@ -86,21 +86,28 @@ class SignatureInteropTest : public ::testing::Test {
   void SetUp() override {
     for (const char* tool : {"umoci", "openssl"}) requireTool(tool);
     if (HasFatalFailure()) return;
-    const CommandResult& install = trixieSkopeoInstall();
-    ASSERT_EQ(install.exitCode, 0) << "tests/support/trixie-skopeo.sh failed:\n" << install.err;
+    const CommandResult& install = trixieContainersInstall();
+    ASSERT_EQ(install.exitCode, 0) << "tests/support/trixie-containers.sh failed:\n" << install.err;
     std::string out = install.out;
     while (!out.empty() && out.back() == '\n') out.pop_back();
     skopeo_ = out.substr(out.find_last_of('\n') + 1);
+    podman_ = std::filesystem::path(skopeo_).parent_path() / "podman";
     CommandResult version;
     ASSERT_TRUE(runs({skopeo_, "--version"}, &version));
     ASSERT_EQ(version.out.rfind("skopeo version 1.18.", 0), 0u) << version.out;
+    ASSERT_TRUE(runs({podman_, "--version"}, &version));
+    ASSERT_EQ(version.out.rfind("podman version 5.", 0), 0u) << version.out;
 
     server_ = std::make_unique<BerthServer>(std::vector<std::string>{}, dir_.path());
     address_ = server_->registryAddress();
     client_ = std::make_unique<HttpClient>("127.0.0.1", server_->registryPort());
     // Signatures go to and come from the image's repository, under sha256-<hex>.sig.
-    dir_.write("registries.d/berth.yaml",
-               "docker:\n  " + address_ + ":\n    use-sigstore-attachments: true\n");
+    const std::string registriesD =
+        "docker:\n  " + address_ + ":\n    use-sigstore-attachments: true\n";
+    dir_.write("registries.d/berth.yaml", registriesD);
+    // podman has no --registries.d: containers/image reads $HOME/.config/containers/registries.d
+    // before /etc/containers/registries.d, and podman runs with HOME here.
+    dir_.write("podman-home/.config/containers/registries.d/berth.yaml", registriesD);
     registriesConf_ = dir_.write("registries.conf", "");
     acceptAnything_ =
         dir_.write("policy-accept.json", R"({"default":[{"type":"insecureAcceptAnything"}]})");
@@ -272,10 +279,55 @@ class SignatureInteropTest : public ::testing::Test {
     return result;
   }
 
+  // podman pulls ADDR/<nameAndTag> under `policy` (--signature-policy) into a fresh vfs store of
+  // its own, as root, with HOME, registries.conf and temporary files of the test's and no event
+  // log: the pull succeeds only when the policy accepts the image's signatures. Like skopeo, it
+  // still writes its blob-info cache under /var/lib/containers/cache.
+  CommandResult podmanPull(const std::string& policy, const std::string& nameAndTag) {
+    const std::string store = dir_.file("podman-" + std::to_string(++verifications_));
+    const std::vector<std::string> argv = {"env",
+                                           "HOME=" + dir_.file("podman-home"),
+                                           "CONTAINERS_REGISTRIES_CONF=" + registriesConf_,
+                                           "TMPDIR=" + store,
+                                           podman_,
+                                           "--events-backend",
+                                           "none",
+                                           "--storage-driver",
+                                           "vfs",
+                                           "--root",
+                                           store + "/root",
+                                           "--runroot",
+                                           store + "/run",
+                                           "--tmpdir",
+                                           store + "/libpod",
+                                           "pull",
+                                           "--tls-verify=false",
+                                           "--signature-policy",
+                                           policy,
+                                           address_ + "/" + nameAndTag};
+    CommandResult result = runCommand(argv);
+    result.err = commandLine(argv) + "\n" + result.err;
+    return result;
+  }
+
+  // The digest of the manifest podman stored for ADDR/<nameAndTag> in the store of its last pull.
+  std::string podmanPulledDigest(const std::string& nameAndTag) {
+    const std::string store = dir_.file("podman-" + std::to_string(verifications_));
+    CommandResult inspected;
+    EXPECT_TRUE(runs({podman_, "--events-backend", "none", "--storage-driver", "vfs", "--root",
+                      store + "/root", "--runroot", store + "/run", "--tmpdir", store + "/libpod",
+                      "image", "inspect", "--format", "{{.Digest}}", address_ + "/" + nameAndTag},
+                     &inspected));
+    std::string digest = inspected.out;
+    while (!digest.empty() && digest.back() == '\n') digest.pop_back();
+    return digest;
+  }
+
   TempDir dir_;
   std::unique_ptr<BerthServer> server_;
   std::unique_ptr<HttpClient> client_;
   std::string skopeo_;
+  std::string podman_;
   std::string address_;
   std::string registriesConf_;
   std::string acceptAnything_;
@@ -457,6 +509,82 @@ TEST_F(SignatureInteropTest, SkopeoVerifiesWhatBerthVerifies) {
           << "refused verification " << i << " wrote " << entry.path();
     }
   }
+}
+
+// podman itself, pulling from Berth with a sigstoreSigned policy, agrees with Berth's verifier:
+// the signed image is pulled (the very digest Berth verified); another key, no signature, a
+// genuine signature planted beside another image and one planted in another repository are each
+// refused by both.
+TEST_F(SignatureInteropTest, PodmanVerifiesWhatBerthVerifies) {
+  const KeyPair releaseKeys = makeKeys("release");
+  const KeyPair otherKeys = makeKeys("other");
+  ASSERT_FALSE(HasFailure());
+  const std::string trusting = writePolicy("policy-release.json", releaseKeys);
+  const std::string distrusting = writePolicy("policy-other.json", otherKeys);
+  const std::vector<PublicKey> release = {loadKey(releaseKeys, "release.pub")};
+  const std::vector<PublicKey> other = {loadKey(otherKeys, "other.pub")};
+
+  ASSERT_TRUE(push("v1", "signed/app:v1", &releaseKeys));
+  const std::string digest = manifestDigest("signed/app", "v1");
+  const auto signatures = fetchSignatures("signed/app", digest);
+  ASSERT_EQ(signatures.size(), 1u);
+  const auto& [layer, payload] = signatures[0];
+  EXPECT_TRUE(checkSignature(layer, payload, release, digest, address_ + "/signed/app").verified);
+  const auto pulled = podmanPull(trusting, "signed/app:v1");
+  ASSERT_EQ(pulled.exitCode, 0) << pulled.out << pulled.err;
+  EXPECT_EQ(podmanPulledDigest("signed/app:v1"), digest);
+
+  EXPECT_FALSE(checkSignature(layer, payload, other, digest, address_ + "/signed/app").verified);
+  const auto distrusted = podmanPull(distrusting, "signed/app:v1");
+  EXPECT_NE(distrusted.exitCode, 0);
+  EXPECT_NE(distrusted.err.find("Source image rejected: cryptographic signature verification "
+                                "failed: invalid signature when validating ASN.1 encoded "
+                                "signature"),
+            std::string::npos)
+      << distrusted.err;
+
+  ASSERT_TRUE(push("v2", "signed/unsigned:v1", nullptr));
+  EXPECT_EQ(signatureManifest("signed/unsigned", manifestDigest("signed/unsigned", "v1")).status,
+            404);
+  const auto unsignedPull = podmanPull(trusting, "signed/unsigned:v1");
+  EXPECT_NE(unsignedPull.exitCode, 0);
+  EXPECT_NE(unsignedPull.err.find(
+                "Source image rejected: A signature was required, but no signature exists"),
+            std::string::npos)
+      << unsignedPull.err;
+
+  // signed/app's signature copied beside another image: it signs signed/app's digest.
+  ASSERT_TRUE(push("v2", "signed/victim:v1", nullptr));
+  const std::string victimDigest = manifestDigest("signed/victim", "v1");
+  ASSERT_TRUE(plantSignature("signed/app", digest, "signed/victim", victimDigest));
+  const auto planted = fetchSignatures("signed/victim", victimDigest);
+  ASSERT_EQ(planted.size(), 1u);
+  EXPECT_EQ(checkSignature(planted[0].layer, planted[0].payload, release, victimDigest,
+                           address_ + "/signed/victim")
+                .reason,
+            "it signs " + digest + ", not " + victimDigest);
+  const auto plantedPull = podmanPull(trusting, "signed/victim:v1");
+  EXPECT_NE(plantedPull.exitCode, 0);
+  EXPECT_NE(plantedPull.err.find("Source image rejected: Signature for digest " + digest +
+                                 " does not match"),
+            std::string::npos)
+      << plantedPull.err;
+
+  // The same image in signed/other with signed/app's signature: right digest, wrong repository.
+  ASSERT_TRUE(push("v1", "signed/other:v1", nullptr));
+  ASSERT_TRUE(plantSignature("signed/app", digest, "signed/other", digest));
+  const auto misnamed = fetchSignatures("signed/other", digest);
+  ASSERT_EQ(misnamed.size(), 1u);
+  EXPECT_FALSE(checkSignature(misnamed[0].layer, misnamed[0].payload, release, digest,
+                              address_ + "/signed/other")
+                   .verified);
+  const auto misnamedPull = podmanPull(trusting, "signed/other:v1");
+  EXPECT_NE(misnamedPull.exitCode, 0);
+  EXPECT_NE(misnamedPull.err.find("Source image rejected: Signature for identity"),
+            std::string::npos)
+      << misnamedPull.err;
+  EXPECT_NE(misnamedPull.err.find(address_ + "/signed/app:v1"), std::string::npos)
+      << misnamedPull.err;
 }
 
 }  // namespace
