@@ -251,6 +251,7 @@ void readRegistry(YamlMapReader& top, RegistryConfig& reg, std::vector<std::stri
     }
     reg.durability = *v;
   }
+  if (auto v = r.boolean("sendfile")) reg.sendfile = *v;
   if (auto v = r.durationSeconds("uploadExpiry")) reg.uploadExpirySeconds = *v;
   if (auto v = r.integer("maxManifestBytes", 1024, 64 << 20)) reg.maxManifestBytes = *v;
   if (auto v = r.durationSeconds("gcInterval")) reg.gcIntervalSeconds = *v;

@@ -117,6 +117,10 @@ struct RegistryConfig {
   // "fsync": blobs, manifests and tags are fsynced before they become visible (durable across
   // power loss); "none": rename only (still consistent after a process crash).
   std::string durability = "fsync";
+  // Blobs of the filesystem driver go to plain-HTTP clients with sendfile(2), from the page cache
+  // to the socket without a copy through Berth. Off: read and written (as over TLS), for storage
+  // whose files sendfile serves badly, as nginx and Apache let a network filesystem opt out.
+  bool sendfile = true;
   int64_t uploadExpirySeconds = 24 * 3600;
   // registry.limits.maxManifestBytes, or the older registry.maxManifestBytes (one of the two).
   int64_t maxManifestBytes = 4 * 1024 * 1024;

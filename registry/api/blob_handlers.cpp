@@ -22,6 +22,7 @@ struct Download {
   BlobStore& blobs;
   oci::Digest digest;
   uint64_t first;  // the first byte of the (range of the) blob that is sent
+  bool sendfile;   // registry.sendfile
   std::unique_ptr<StorageReader> reader;
   uint64_t position = 0;                // offset within what is sent
   std::unique_ptr<LargeBuffer> buffer;  // allocated on the first read (HEAD needs none)
@@ -35,7 +36,7 @@ bool provide(Download& d, size_t offset, size_t length, http::DataSink& sink) {
     d.reader = std::move(reader).value();
     d.position = offset;
   }
-  if (const int file = d.reader->localFile(); file >= 0 && sink.canSendFile()) {
+  if (const int file = d.reader->localFile(); d.sendfile && file >= 0 && sink.canSendFile()) {
     const size_t piece = static_cast<size_t>(std::min<uint64_t>(length, kSendFilePiece));
     if (!sink.sendFile(file, piece)) return false;
     d.position += piece;
@@ -80,7 +81,8 @@ common::Status getBlob(RegistryContext& ctx, Exchange& ex) {
   }
   const uint64_t length = range.length();
   if (!head) ex.bytesOut = length;
-  auto download = std::make_shared<Download>(Download{ctx.blobs, digest, range.first, {}, 0, {}});
+  auto download = std::make_shared<Download>(
+      Download{ctx.blobs, digest, range.first, ctx.config.sendfile, {}, 0, {}});
   ex.res.setContentProvider(length, "application/octet-stream",
                             [download](size_t offset, size_t len, http::DataSink& sink) {
                               return provide(*download, offset, len, sink);

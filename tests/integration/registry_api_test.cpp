@@ -459,6 +459,27 @@ std::string basic(const std::string& user, const std::string& password) {
   return "Basic " + out;
 }
 
+// registry.sendfile: false serves filesystem blobs by reading and writing them, as over TLS:
+// whole, and in ranges that start and end inside the 1 MiB pieces it reads.
+TEST(RegistryReadWriteBlobTest, WithSendfileOffBlobsAndRangesAreServedWhole) {
+  TempDir dir;
+  const std::string config = dir.write("config.yaml", "registry:\n  sendfile: false\n");
+  BerthServer server({"--config", config}, dir.path());
+  HttpClient c("127.0.0.1", server.registryPort());
+  std::string bytes(3 * 1024 * 1024 + 17, '\0');
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<char>((i * 7919) >> 3);
+  const std::string digest = pushBlob(c, "api/copied", bytes);
+
+  const auto whole = c.get("/v2/api/copied/blobs/" + digest);
+  EXPECT_EQ(whole.status, 200);
+  EXPECT_EQ(whole.body.size(), bytes.size());
+  EXPECT_TRUE(whole.body == bytes);
+  const auto part = c.get("/v2/api/copied/blobs/" + digest, {{"Range", "bytes=1048570-2097160"}});
+  EXPECT_EQ(part.status, 206);
+  EXPECT_TRUE(part.body == bytes.substr(1048570, 2097160 - 1048570 + 1));
+  EXPECT_EQ(part.header("Content-Range"), "bytes 1048570-2097160/" + std::to_string(bytes.size()));
+}
+
 TEST(RegistryApiAuthTest, UnauthorizedAndDenied) {
   requireTool("htpasswd");
   TempDir dir;

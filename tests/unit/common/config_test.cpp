@@ -15,6 +15,7 @@ TEST(ConfigTest, EmptyTextGivesDefaults) {
   EXPECT_EQ(config->registry.listen, "127.0.0.1:5000");
   EXPECT_EQ(config->policy.rewriteTarget, "localhost:5005");
   EXPECT_EQ(config->registry.durability, "fsync");
+  EXPECT_TRUE(config->registry.sendfile);
   EXPECT_TRUE(validateConfig(*config).empty());
 }
 
@@ -26,6 +27,7 @@ registry:
   storage: /var/lib/berth
   tls: {cert: /tls/tls.crt, key: /tls/tls.key}
   durability: none
+  sendfile: false
   uploadExpiry: 2h
   maxManifestBytes: 1048576
   gcInterval: 1d
@@ -57,6 +59,7 @@ webhook:
   EXPECT_EQ(config->registry.storage, "/var/lib/berth");
   EXPECT_EQ(config->registry.tls.keyFile, "/tls/tls.key");
   EXPECT_EQ(config->registry.durability, "none");
+  EXPECT_FALSE(config->registry.sendfile);
   EXPECT_EQ(config->registry.uploadExpirySeconds, 7200);
   EXPECT_EQ(config->registry.gcIntervalSeconds, 86400);
   EXPECT_EQ(config->registry.auth.tokenTtlSeconds, 600);
@@ -77,6 +80,7 @@ TEST(ConfigTest, UnknownKeysAndWrongTypesAreAllReportedWithPositions) {
   threads: many
   uploadExpiry: soon
   durability: sometimes
+  sendfile: maybe
   auth:
     access:
       - {account: a, actions: [fly]}
@@ -91,9 +95,10 @@ polcy: {}
   expectContains(e, "bad.yaml:4:12: registry: 'threads' must be an integer");
   expectContains(e, "'uploadExpiry' must be a duration");
   expectContains(e, "'durability' must be fsync or none");
+  expectContains(e, "bad.yaml:7:13: registry: 'sendfile' must be");
   expectContains(e, "unknown action 'fly'");
   expectContains(e, "missing required field 'account'");
-  expectContains(e, "bad.yaml:11:1: config: unknown key 'polcy'");
+  expectContains(e, "bad.yaml:12:1: config: unknown key 'polcy'");
 }
 
 TEST(ConfigTest, LimitsHaveLivableDefaultsAndAreRead) {
