@@ -17,10 +17,13 @@ constexpr std::chrono::milliseconds kDrainWait{1000};
 
 // How long a worker waits for a keep-alive client's next request before handing the connection
 // back to the event loop. Clients that send requests back to back (containerd pulling layers,
-// skopeo, wrk) answer within a loopback round trip; serving their next request on the same
-// worker skips an epoll handoff and a thread wake per request. A slow client costs a worker at
-// most this long per request it completes.
-constexpr std::chrono::milliseconds kNextRequestLinger{2};
+// skopeo, wrk) answer within a round trip when they get the CPU, but on a busy node a client is
+// often descheduled for a time slice or two: 2 ms sent many connections back through epoll (an
+// extra handoff and thread wake per request, behind the busy cores), which put the p99 of small
+// requests at 8-10 ms under 64 keep-alive clients where 10 ms gives 4-5 ms and 30% more
+// requests/s (bench/RESULTS.md). A client that stops after a request costs a worker at most this
+// long, per request it completes.
+constexpr std::chrono::milliseconds kNextRequestLinger{10};
 
 bool asksToClose(const ServerResponse& res) {
   for (const std::string& option : headerTokens(res.headers, "Connection")) {
