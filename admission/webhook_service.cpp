@@ -253,7 +253,7 @@ void WebhookService::Impl::record(Webhook webhook, const AdmissionRequest& reque
                                    {"message", review.response.message},
                                    {"warnings", review.response.warnings},
                                    {"dryRun", request.dryRun},
-                                   {"durationMs", seconds * 1000.0}});
+                                   {"durationMs", common::logMilliseconds(seconds)}});
 }
 
 WebhookService::WebhookService(const common::WebhookConfig& webhook,

@@ -4,6 +4,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 
 namespace berth::common {
@@ -16,6 +17,8 @@ Result<LogLevel> parseLogLevel(std::string_view text) {
   return Error{ErrorCode::InvalidArgument,
                "unknown log level '" + std::string(text) + "' (use debug, info, warn or error)"};
 }
+
+double logMilliseconds(double seconds) { return std::round(seconds * 1e6) / 1e3; }
 
 std::string nowRfc3339() {
   const auto now = std::chrono::system_clock::now();

@@ -36,6 +36,11 @@ class Logger {
 // RFC 3339 UTC time with milliseconds, as used in logs and audit lines.
 std::string nowRfc3339();
 
+// A duration as log and audit lines give it: milliseconds to the microsecond. Whole microseconds
+// divided by 1,000 print as the short decimal ("0.092"), where seconds * 1000 prints as
+// "0.09194000000000001".
+double logMilliseconds(double seconds);
+
 }  // namespace berth::common
 
 namespace berth::common {

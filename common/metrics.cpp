@@ -1,5 +1,6 @@
 #include "common/metrics.h"
 
+#include <charconv>
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
@@ -37,12 +38,14 @@ std::string labelKey(const Labels& labels) {
   return key;
 }
 
+// The shortest text that reads back as the same double: `le="0.1"`, as PromQL queries write
+// it, not the 17-digit "0.10000000000000001" that matches no query.
 std::string formatNumber(double v) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  std::ostringstream out;
-  out.precision(17);
-  out << v;
-  return out.str();
+  if (std::isnan(v)) return "NaN";
+  char text[32];
+  const auto written = std::to_chars(text, text + sizeof(text), v);
+  return std::string(text, written.ptr);
 }
 
 std::string series(const std::string& name, const std::string& labels,

@@ -9,6 +9,6 @@ namespace berth::server {
 // Each subcommand takes the words after its name and returns the process exit code.
 int serveCommand(const std::vector<std::string>& args);
 int policyCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
-int versionCommand(std::ostream& out);
+int versionCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace berth::server

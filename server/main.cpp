@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
   if (command == "gc") return berth::server::gcCommand(rest, std::cout, std::cerr);
   if (command == "certs") return berth::webhook_certs::certsCommand(rest, std::cout, std::cerr);
   if (command == "version" || command == "--version") {
-    return berth::server::versionCommand(std::cout);
+    return berth::server::versionCommand(rest, std::cout, std::cerr);
   }
   std::cerr << "berth: unknown command '" << command << "'\n\n" << kUsage;
   return 2;

@@ -1,5 +1,6 @@
 #include <ostream>
 
+#include "common/args.h"
 #include "server/commands.h"
 
 #ifndef BERTH_VERSION
@@ -8,7 +9,9 @@
 
 namespace berth::server {
 
-int versionCommand(std::ostream& out) {
+int versionCommand(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err) {
+  common::Args args("berth version", "Print Berth's version.", {});
+  if (auto exit = args.parseOrExit(argv, "berth version: ", out, err)) return *exit;
   out << "berth " << BERTH_VERSION << "\n";
   return 0;
 }

@@ -57,6 +57,9 @@ struct Exchange {
   // The policy's decision for a GET or HEAD of a manifest or blob, made once before the
   // handler runs; the signature check at pull reads its gates.
   std::optional<policy::Decision> pullDecision;
+  // A push that completed a blob: its size, which the audit line gives as the bytes pushed (the
+  // final PUT of a chunked upload carries few or none of them).
+  std::optional<uint64_t> blobBytes;
 
   // The request body as a stream; may be used once.
   BodySource body();

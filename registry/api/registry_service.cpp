@@ -202,11 +202,14 @@ void RegistryService::Impl::record(const Exchange& ex, double seconds) {
   event.userAgent = ex.req.header("User-Agent");
   event.operation = *ex.operation;
   event.repository = ex.route.name;
-  event.reference = ex.route.reference;
+  // A blob push is named by its digest, not by the upload session that carried it.
+  event.reference = *ex.operation == AuditOperation::PushBlob && !ex.digest.empty()
+                        ? ex.digest
+                        : ex.route.reference;
   event.digest = ex.digest;
   event.status = ex.res.status;
   // Content moved: a refused or failed request stored and served nothing.
-  event.bytes = ex.res.status < 300 ? ex.bytesIn + ex.bytesOut : 0;
+  event.bytes = ex.res.status >= 300 ? 0 : ex.blobBytes ? *ex.blobBytes : ex.bytesIn + ex.bytesOut;
   event.durationSeconds = seconds;
   audit.record(event);
 }

@@ -25,6 +25,7 @@ void sessionHeaders(Exchange& ex, const UploadState& state) {
 void blobCreated(RegistryContext& ctx, Exchange& ex, const CompletedUpload& done) {
   if (done.newBlob) ctx.metrics.blobAdded(done.size);
   ex.digest = done.digest.str();
+  ex.blobBytes = done.size;
   ex.res.status = 201;
   ex.res.setHeader("Location", repositoryUrl(ex.route.name, "blobs/" + done.digest.str()));
   ex.res.setHeader("Docker-Content-Digest", done.digest.str());

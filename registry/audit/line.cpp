@@ -1,10 +1,9 @@
 #include "registry/audit/line.h"
 
-#include <cmath>
-
 #include <nlohmann/json.hpp>
 
 #include "common/civil_time.h"
+#include "common/log.h"
 
 namespace berth::registry {
 namespace {
@@ -21,8 +20,6 @@ std::string stringField(const json& object, const char* name) {
 }  // namespace
 
 std::string formatAuditLine(const AuditEvent& event, const std::string& time) {
-  // Milliseconds with microsecond resolution: enough to tell fast requests apart.
-  const double durationMs = std::round(event.durationSeconds * 1e6) / 1e3;
   const json line = {{"time", time},
                      {"client", event.clientAddress},
                      {"user", event.user},
@@ -33,7 +30,7 @@ std::string formatAuditLine(const AuditEvent& event, const std::string& time) {
                      {"digest", event.digest},
                      {"status", event.status},
                      {"bytes", event.bytes},
-                     {"durationMs", durationMs}};
+                     {"durationMs", common::logMilliseconds(event.durationSeconds)}};
   return line.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 

@@ -22,13 +22,10 @@ void AuditSummary::add(const AuditRecord& record) {
   if (record.timeMillis < sinceMillis_ || record.status < 200 || record.status > 299) return;
   const std::string action = manifestAction(record.operation);
   if (action.empty()) return;
-  AuditImage& image = images_[{record.repository, record.reference}];
+  AuditImage& image = images_[{record.repository, record.reference, record.digest}];
   image.repository = record.repository;
   image.reference = record.reference;
-  if (!record.digest.empty() && record.timeMillis >= image.digestMillis) {
-    image.digest = record.digest;
-    image.digestMillis = record.timeMillis;
-  }
+  image.digest = record.digest;
   AuditUserCount& count = image.actions[action][record.user];
   ++count.count;
   if (count.count == 1 || record.timeMillis >= count.lastMillis) {

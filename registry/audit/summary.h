@@ -17,15 +17,19 @@ struct AuditUserCount {
   int64_t lastMillis = 0;
 };
 
-// One image (repository + reference as requested) and its successful manifest pulls, pushes
-// and deletes, per user ("" is anonymous). Blob requests are left out: one image pull makes many.
+// One image (repository + reference as requested + the content digest it served or stored) and
+// its successful manifest pulls, pushes and deletes, per user ("" is anonymous). A tag that
+// moved is one image per digest, so who still pulls the old content shows. Blob requests are
+// left out: one image pull makes many.
 struct AuditImage {
   std::string repository;
   std::string reference;
-  std::string digest;  // the latest content digest seen for the reference
-  int64_t digestMillis = 0;
+  std::string digest;  // empty when the line named none (an untag)
   std::map<std::string, std::map<std::string, AuditUserCount>> actions;  // action -> user -> count
 };
+
+// repository, reference, digest
+using AuditImageKey = std::tuple<std::string, std::string, std::string>;
 
 class AuditSummary {
  public:
@@ -33,13 +37,11 @@ class AuditSummary {
 
   // Counts one record if it is a successful manifest operation at or after `since`.
   void add(const AuditRecord& record);
-  const std::map<std::pair<std::string, std::string>, AuditImage>& images() const {
-    return images_;
-  }
+  const std::map<AuditImageKey, AuditImage>& images() const { return images_; }
 
  private:
   int64_t sinceMillis_;
-  std::map<std::pair<std::string, std::string>, AuditImage> images_;
+  std::map<AuditImageKey, AuditImage> images_;
 };
 
 // "pull-manifest" -> "pull", "delete-tag" -> "delete"; "" for operations not counted.

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/integration/hostile_support.h"
 #include "tests/integration/proxy_test_support.h"
 #include "tests/integration/registry_test_support.h"
 #include "tests/support/process.h"
@@ -312,6 +313,14 @@ TEST_F(RegistryProxyTest, NodeProxyForwardsPullsRefusesWritesAndCachesBlobs) {
 
   const auto post = nodeClient.request("POST", "/v2/team/app/blobs/uploads/");
   EXPECT_EQ(errorCode(post), "UNSUPPORTED");
+  // A POST without Content-Length gets the same OCI error JSON, not a bare status.
+  RawConnection raw(node.registryPort());
+  ASSERT_TRUE(raw.send("POST /v2/team/app/blobs/uploads/ HTTP/1.1\r\nHost: node\r\n\r\n"));
+  const std::string answer = raw.readResponse();
+  const auto body = nlohmann::json::parse(bodyOf(answer), nullptr, false);
+  ASSERT_TRUE(body.is_object()) << answer;
+  EXPECT_EQ(body["errors"][0]["code"], "UNSUPPORTED") << answer;
+  EXPECT_NE(answer.find("pull-only"), std::string::npos) << answer;
   EXPECT_EQ(errorCode(nodeClient.request("DELETE", "/v2/team/app/manifests/" + v1_)),
             "UNSUPPORTED");
 }

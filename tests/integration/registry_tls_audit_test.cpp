@@ -106,6 +106,18 @@ TEST(RegistryAuditTest, RecordsWhoPushedAndPulledWhat) {
   ASSERT_EQ(pulled.status, 200);
   auto missing = client.get("/v2/team/app/manifests/v9");
   EXPECT_EQ(missing.status, 404);
+  auto session = client.request("POST", "/v2/team/chunked/blobs/uploads/");
+  ASSERT_EQ(session.status, 202) << session.body;
+  std::string location = session.header("Location");
+  for (const std::string& chunk : {std::string("hello "), std::string("world")}) {
+    auto patched = client.request("PATCH", location, chunk);
+    ASSERT_EQ(patched.status, 202) << patched.body;
+    location = patched.header("Location");
+  }
+  auto put =
+      client.request("PUT", location + (location.find('?') == std::string::npos ? "?" : "&") +
+                                "digest=" + sha256Of("hello world"));
+  ASSERT_EQ(put.status, 201) << put.body;
   server.stop();
 
   const auto lines = readJsonLines(audit);
@@ -131,6 +143,19 @@ TEST(RegistryAuditTest, RecordsWhoPushedAndPulledWhat) {
   EXPECT_EQ((*pull)["client"], "127.0.0.1");
   EXPECT_GT((*pull)["bytes"].get<int64_t>(), 0);
   ASSERT_NE(miss, nullptr) << readFile(audit);
+
+  // A chunked blob upload (POST, two PATCHes, a PUT with no body, as skopeo sends them) is one
+  // push-blob line with the blob's size and digest, not the final PUT's 0 bytes and session id.
+  const auto chunkedLine = [&] {
+    for (const auto& line : lines) {
+      if (line["operation"] == "push-blob" && line["repository"] == "team/chunked") return line;
+    }
+    return nlohmann::json();
+  }();
+  ASSERT_FALSE(chunkedLine.is_null()) << readFile(audit);
+  EXPECT_EQ(chunkedLine["bytes"], 11);
+  EXPECT_EQ(chunkedLine["digest"], sha256Of("hello world"));
+  EXPECT_EQ(chunkedLine["reference"], sha256Of("hello world"));
 
   // `berth audit` summarises the same file.
   auto summary = runCommand({berthBinary(), "audit", "--log", audit, "--output", "json"});

@@ -34,6 +34,20 @@ TEST(LoggerTest, WritesOneJsonObjectPerLineAboveTheLevel) {
   EXPECT_NE(text.find("\"level\":\"error\""), std::string::npos);
 }
 
+// Durations print as short decimals in log lines: 91.94 µs is "0.092" ms, never
+// "0.09194000000000001".
+TEST(LoggerTest, DurationsPrintAsShortMilliseconds) {
+  std::FILE* f = std::tmpfile();
+  Logger logger(LogLevel::Info, f);
+  logger.info("timed",
+              {{"durationMs", logMilliseconds(0.00009194)}, {"slowMs", logMilliseconds(1.5)}});
+  const std::string text = contents(f);
+  std::fclose(f);
+  EXPECT_NE(text.find("\"durationMs\":0.092,"), std::string::npos) << text;
+  EXPECT_NE(text.find("\"slowMs\":1500.0"), std::string::npos) << text;
+  EXPECT_EQ(logMilliseconds(0.0001234567), 0.123);
+}
+
 TEST(LoggerTest, LevelNames) {
   EXPECT_EQ(*parseLogLevel("warning"), LogLevel::Warn);
   EXPECT_FALSE(parseLogLevel("verbose"));

@@ -16,14 +16,18 @@ TEST(MetricsTest, RendersPrometheusText) {
   h.observe(0.05);
   h.observe(0.5);
   h.observe(5);
+  metrics.gauge("ratio", "A fraction").set(0.3);
+  metrics.counter("big_total", "Many").inc(123456789);
   const std::string text = metrics.render();
   EXPECT_NE(
       text.find("# TYPE requests_total counter\nrequests_total{op=\"pull\",code=\"200\"} 3\n"),
       std::string::npos)
       << text;
   EXPECT_NE(text.find("stored_bytes 42\n"), std::string::npos);
-  EXPECT_NE(text.find("latency_seconds_bucket{le=\"0.10000000000000001\"} 1\n"), std::string::npos)
-      << text;
+  // Shortest round-trip numbers: the bound PromQL names (le="0.1") and whole counts in full.
+  EXPECT_NE(text.find("latency_seconds_bucket{le=\"0.1\"} 1\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("ratio 0.3\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("big_total 123456789\n"), std::string::npos) << text;
   EXPECT_NE(text.find("latency_seconds_bucket{le=\"1\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("latency_seconds_bucket{le=\"+Inf\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("latency_seconds_count 3\n"), std::string::npos);

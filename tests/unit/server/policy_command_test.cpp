@@ -150,19 +150,32 @@ TEST(PolicyTestCommandTest, ErrorPaths) {
   }
 }
 
-TEST(PolicyTestCommandTest, HelpOnEverySubcommand) {
-  for (const auto& args : std::vector<std::vector<std::string>>{{"--help"},
-                                                                {"policy", "--help"},
-                                                                {"policy", "check", "--help"},
-                                                                {"policy", "test", "--help"},
-                                                                {"serve", "--help"}}) {
-    auto r = berth(args);
-    EXPECT_EQ(r.exitCode, 0) << args.back();
-    expectContains(r.out, "Usage: berth");
+// Every command and subcommand: --help prints its usage and exits 0, an unknown flag is a usage
+// error (exit 2) that names the flag, and nothing is run either way.
+TEST(PolicyTestCommandTest, HelpAndUnknownFlagsOnEveryCommand) {
+  const std::vector<std::vector<std::string>> commands = {
+      {"serve"},          {"policy"}, {"policy", "check"},
+      {"policy", "test"}, {"certs"},  {"certs", "generate"},
+      {"certs", "check"}, {"audit"},  {"gc"},
+      {"version"}};
+  EXPECT_EQ(berth({"--help"}).exitCode, 0);
+  for (const auto& command : commands) {
+    std::vector<std::string> help = command;
+    help.push_back("--help");
+    auto h = berth(help);
+    EXPECT_EQ(h.exitCode, 0) << help.front() << " " << help.back();
+    expectContains(h.out, "Usage: berth");
+    std::vector<std::string> bogus = command;
+    bogus.push_back("--bogus");
+    auto b = berth(bogus);
+    EXPECT_EQ(b.exitCode, 2) << bogus.front();
+    expectContains(b.err, "--bogus");
+    EXPECT_EQ(b.out.find("berth 0"), std::string::npos) << b.out;
   }
   auto v = berth({"version"});
   EXPECT_EQ(v.exitCode, 0);
   expectContains(v.out, "berth ");
+  EXPECT_EQ(berth({"version", "extra"}).exitCode, 2);
 }
 
 }  // namespace

@@ -108,7 +108,8 @@ TEST(ServeCommandTest, PortInUseIsAClearError) {
   auto r = runCommand({berthBinary(), "serve", "--storage", dir.file("s2"), "--registry-listen",
                        first.registryAddress()});
   EXPECT_EQ(r.exitCode, 1);
-  expectContains(r.err, "registry: cannot listen on " + first.registryAddress());
+  expectContains(
+      r.err, "registry: cannot listen on " + first.registryAddress() + ": Address already in use");
 }
 
 TEST(ServeCommandTest, CheckConfigValidatesWithoutServing) {
