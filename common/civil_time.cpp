@@ -88,4 +88,13 @@ Result<int64_t> parseRfc3339Millis(std::string_view text) {
   return (*seconds - offsetSeconds) * 1000 + millis;
 }
 
+std::string rfc3339OfUnixSeconds(int64_t unixSeconds) {
+  const auto seconds = static_cast<time_t>(unixSeconds);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  const size_t n = std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return std::string(text, n);
+}
+
 }  // namespace berth::common

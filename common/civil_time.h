@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "common/result.h"
@@ -18,5 +19,8 @@ std::optional<int64_t> unixSecondsOfUtc(int year, int month, int day, int hour, 
 // Go writes up to nine); digits past the millisecond are dropped, not rounded. InvalidArgument
 // for anything else, including a time of day without a zone.
 Result<int64_t> parseRfc3339Millis(std::string_view text);
+
+// Seconds since the epoch as "2024-05-01T12:00:00Z".
+std::string rfc3339OfUnixSeconds(int64_t unixSeconds);
 
 }  // namespace berth::common

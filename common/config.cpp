@@ -20,8 +20,8 @@ void readTls(YamlMapReader& parent, const std::string& key, TlsFiles& tls,
   YAML::Node node = parent.node(key);
   if (!node.IsDefined()) return;
   YamlMapReader r(node, parent.file(), parent.context() + "." + key, errors);
-  if (auto v = r.string("cert")) tls.certFile = *v;
-  if (auto v = r.string("key")) tls.keyFile = *v;
+  if (auto v = r.path("cert")) tls.certFile = *v;
+  if (auto v = r.path("key")) tls.keyFile = *v;
   r.finish();
 }
 
@@ -29,19 +29,22 @@ void readAuth(YamlMapReader& parent, RegistryAuthConfig& auth, std::vector<std::
   YAML::Node node = parent.node("auth");
   if (!node.IsDefined()) return;
   YamlMapReader r(node, parent.file(), "registry.auth", errors);
-  if (auto v = r.string("htpasswd")) auth.htpasswdFile = *v;
+  if (auto v = r.path("htpasswd")) auth.htpasswdFile = *v;
   if (auto v = r.string("realm")) auth.realm = *v;
   if (auto v = r.string("tokenIssuer")) auth.tokenIssuer = *v;
   if (auto v = r.durationSeconds("tokenTtl")) auth.tokenTtlSeconds = *v;
-  if (auto v = r.string("tokenKeyFile")) auth.tokenKeyFile = *v;
+  if (auto v = r.path("tokenKeyFile")) auth.tokenKeyFile = *v;
   if (auto v = r.boolean("anonymousPull")) auth.anonymousPull = *v;
   YAML::Node access = r.node("access");
   if (access.IsDefined()) {
     if (!access.IsSequence()) {
       r.error(access, "'access' must be a list");
     } else {
+      size_t index = 0;
       for (const auto& item : access) {
-        YamlMapReader ar(item, parent.file(), "registry.auth.access[]", errors);
+        // The index, as the access rules name an entry when they are compiled at startup.
+        YamlMapReader ar(item, parent.file(),
+                         "registry.auth.access[" + std::to_string(index++) + "]", errors);
         AccessRule rule;
         rule.account = ar.string("account", true).value_or("");
         rule.repository = ar.string("repository").value_or(".*");
@@ -59,9 +62,10 @@ void readAuth(YamlMapReader& parent, RegistryAuthConfig& auth, std::vector<std::
   r.finish();
 }
 
-void readUpstream(const YAML::Node& item, const std::string& file, ProxyUpstream& up,
+void readUpstream(const YAML::Node& item, const std::string& file, size_t index, ProxyUpstream& up,
                   std::vector<std::string>& errors) {
-  YamlMapReader r(item, file, "registry.proxy.upstreams[]", errors);
+  const std::string section = "registry.proxy.upstreams[" + std::to_string(index) + "]";
+  YamlMapReader r(item, file, section, errors);
   up.host = r.string("host", true).value_or("");
   if (auto v = r.string("url")) up.url = *v;
   if (auto v = r.boolean("insecure")) up.insecure = *v;
@@ -69,8 +73,10 @@ void readUpstream(const YAML::Node& item, const std::string& file, ProxyUpstream
   YAML::Node creds = r.node("credentials");
   if (creds.IsDefined() && !creds.IsSequence()) r.error(creds, "'credentials' must be a list");
   if (creds.IsDefined() && creds.IsSequence()) {
+    size_t credential = 0;
     for (const auto& c : creds) {
-      YamlMapReader cr(c, file, "registry.proxy.upstreams[].credentials[]", errors);
+      YamlMapReader cr(c, file, section + ".credentials[" + std::to_string(credential++) + "]",
+                       errors);
       ProxyCredential cred;
       cred.pathPrefix = cr.string("pathPrefix").value_or("");
       cred.username = cr.string("username", true).value_or("");
@@ -88,14 +94,14 @@ void readProxy(YamlMapReader& parent, ProxyConfig& proxy, std::vector<std::strin
   YamlMapReader r(node, parent.file(), "registry.proxy", errors);
   if (auto v = r.durationSeconds("manifestTtl")) proxy.manifestTtlSeconds = *v;
   if (auto v = r.integer("cacheMaxBytes", 0, INT64_MAX)) proxy.cacheMaxBytes = *v;
-  if (auto v = r.string("dockerConfigJson")) proxy.dockerConfigJson = *v;
+  if (auto v = r.path("dockerConfigJson")) proxy.dockerConfigJson = *v;
   if (auto v = r.durationSeconds("timeout")) proxy.timeoutSeconds = *v;
   YAML::Node ups = r.node("upstreams");
   if (ups.IsDefined() && !ups.IsSequence()) r.error(ups, "'upstreams' must be a list");
   if (ups.IsDefined() && ups.IsSequence()) {
     for (const auto& item : ups) {
       ProxyUpstream up;
-      readUpstream(item, parent.file(), up, errors);
+      readUpstream(item, parent.file(), proxy.upstreams.size(), up, errors);
       proxy.upstreams.push_back(std::move(up));
     }
   }
@@ -111,7 +117,7 @@ void readRegistryClientCredential(YamlMapReader& parent, const std::string& key,
   if (!node.IsDefined()) return;
   YamlMapReader r(node, parent.file(), parent.context() + "." + key, errors);
   if (auto v = r.string("username")) credential.username = *v;
-  if (auto v = r.string("passwordFile")) credential.passwordFile = *v;
+  if (auto v = r.path("passwordFile")) credential.passwordFile = *v;
   if (credential.username.empty() != credential.passwordFile.empty()) {
     r.error(node, "'" + key + "' needs both 'username' and 'passwordFile'");
   } else if (credential.username.find(':') != std::string::npos) {
@@ -126,9 +132,9 @@ void readNodeProxy(YamlMapReader& top, NodeProxyConfig& np, std::vector<std::str
   YamlMapReader r(node, top.file(), "nodeProxy", errors);
   if (auto v = r.string("listen")) np.listen = *v;
   if (auto v = r.string("upstreamRegistry")) np.upstreamRegistry = *v;
-  if (auto v = r.string("cacheDir")) np.cacheDir = *v;
+  if (auto v = r.path("cacheDir")) np.cacheDir = *v;
   if (auto v = r.integer("cacheMaxBytes", 0, INT64_MAX)) np.cacheMaxBytes = *v;
-  if (auto v = r.string("caFile")) np.caFile = *v;
+  if (auto v = r.path("caFile")) np.caFile = *v;
   if (auto v = r.boolean("insecure")) np.insecure = *v;
   if (auto v = r.integer("threads", 0, 4096)) np.threads = *v;
   readRegistryClientCredential(r, "registryAuth", np.registryAuth, errors);
@@ -145,10 +151,10 @@ void readS3(YamlMapReader& parent, S3StorageConfig& s3, std::vector<std::string>
   if (auto v = r.string("prefix")) s3.prefix = *v;
   if (auto v = r.string("accessKey")) s3.accessKey = *v;
   if (auto v = r.string("secretKey")) s3.secretKey = *v;
-  if (auto v = r.string("credentialsFile")) s3.credentialsFile = *v;
+  if (auto v = r.path("credentialsFile")) s3.credentialsFile = *v;
   s3.pathStyle = r.boolean("pathStyle").value_or(!s3.endpoint.empty());
   if (auto v = r.boolean("insecureSkipVerify")) s3.insecureSkipVerify = *v;
-  if (auto v = r.string("caFile")) s3.caFile = *v;
+  if (auto v = r.path("caFile")) s3.caFile = *v;
   if (auto v = r.durationSeconds("timeout")) s3.timeoutSeconds = *v;
   if (auto v = r.integer("maxAttempts", 1, 20)) s3.maxAttempts = *v;
   if (auto v = r.integer("partSize", 5 << 20, 512 << 20)) s3.partSizeBytes = *v;
@@ -242,7 +248,7 @@ void readRegistry(YamlMapReader& top, RegistryConfig& reg, std::vector<std::stri
   if (!node.IsDefined()) return;
   YamlMapReader r(node, top.file(), "registry", errors);
   if (auto v = r.string("listen")) reg.listen = *v;
-  if (auto v = r.string("storage")) reg.storage = *v;
+  if (auto v = r.path("storage")) reg.storage = *v;
   readS3(r, reg.s3, errors);
   readTls(r, "tls", reg.tls, errors);
   if (auto v = r.string("durability")) {
@@ -263,7 +269,7 @@ void readRegistry(YamlMapReader& top, RegistryConfig& reg, std::vector<std::stri
   YAML::Node audit = r.node("audit");
   if (audit.IsDefined()) {
     YamlMapReader ar(audit, top.file(), "registry.audit", errors);
-    if (auto v = ar.string("path")) reg.audit.path = *v;
+    if (auto v = ar.string("path")) reg.audit.path = *v == "-" ? *v : ar.resolvePath(*v);
     ar.finish();
   }
   r.finish();
@@ -273,7 +279,7 @@ void readPolicy(YamlMapReader& top, PolicyConfig& policy, std::vector<std::strin
   YAML::Node node = top.node("policy");
   if (!node.IsDefined()) return;
   YamlMapReader r(node, top.file(), "policy", errors);
-  if (auto v = r.string("path")) policy.path = *v;
+  if (auto v = r.path("path")) policy.path = *v;
   if (auto v = r.string("rewriteTarget")) policy.rewriteTarget = *v;
   if (auto v = r.durationSeconds("reloadInterval")) policy.reloadIntervalSeconds = *v;
   r.finish();

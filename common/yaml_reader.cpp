@@ -1,6 +1,7 @@
 #include "common/yaml_reader.h"
 
 #include <charconv>
+#include <filesystem>
 
 namespace berth::common {
 
@@ -54,6 +55,19 @@ std::optional<std::string> YamlMapReader::string(const std::string& key, bool re
     return std::nullopt;
   }
   return child.Scalar();
+}
+
+std::optional<std::string> YamlMapReader::path(const std::string& key, bool required) {
+  auto value = string(key, required);
+  if (value) *value = resolvePath(*value);
+  return value;
+}
+
+std::string YamlMapReader::resolvePath(const std::string& value) const {
+  const std::filesystem::path given(value);
+  const std::filesystem::path base = std::filesystem::path(file_).parent_path();
+  if (value.empty() || given.is_absolute() || base.empty()) return value;
+  return (base / given).lexically_normal().string();
 }
 
 std::optional<bool> YamlMapReader::boolean(const std::string& key, bool required) {

@@ -28,6 +28,11 @@ class YamlMapReader {
   bool has(const std::string& key);
 
   std::optional<std::string> string(const std::string& key, bool required = false);
+  // A file or directory name: a relative one is taken relative to the directory of the file
+  // being read (as nginx and zot read theirs), so a configuration means the same from any
+  // working directory.
+  std::optional<std::string> path(const std::string& key, bool required = false);
+  std::string resolvePath(const std::string& value) const;
   std::optional<bool> boolean(const std::string& key, bool required = false);
   std::optional<int64_t> integer(const std::string& key, int64_t min, int64_t max,
                                  bool required = false);

@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/parser.h>
@@ -355,7 +356,49 @@ void readText(const std::string& text, const std::string& file, LoadContext& ctx
   }
 }
 
-std::string joinLines(const std::vector<std::string>& lines) {
+// Where an error points: "file:line:column: ..." or "file: ..." (line and column 0).
+struct ErrorPosition {
+  std::string file;
+  long line = 0;
+  long column = 0;
+  bool operator<(const ErrorPosition& o) const {
+    return std::tie(file, line, column) < std::tie(o.file, o.line, o.column);
+  }
+};
+
+// Reads "<digits>" ending at `end` (exclusive) backwards; npos when there are none.
+size_t digitsBefore(const std::string& text, size_t end, long* value) {
+  size_t start = end;
+  while (start > 0 && text[start - 1] >= '0' && text[start - 1] <= '9') --start;
+  if (start == end || end - start > 9) return std::string::npos;
+  *value = std::stol(text.substr(start, end - start));
+  return start;
+}
+
+ErrorPosition positionOf(const std::string& error) {
+  const std::string head = error.substr(0, error.find(": "));
+  ErrorPosition at;
+  long line = 0, column = 0;
+  const size_t columnAt = digitsBefore(head, head.size(), &column);
+  if (columnAt != std::string::npos && columnAt > 0 && head[columnAt - 1] == ':') {
+    const size_t lineAt = digitsBefore(head, columnAt - 1, &line);
+    if (lineAt != std::string::npos && lineAt > 0 && head[lineAt - 1] == ':') {
+      at.file = head.substr(0, lineAt - 1);
+      at.line = line;
+      at.column = column;
+      return at;
+    }
+  }
+  at.file = head;
+  return at;
+}
+
+// The errors as one message, in file, line and column order: a reader fixes them top down, and
+// the checks that find them do not run in that order (unknown keys are found after the fields).
+std::string joinLines(std::vector<std::string> lines) {
+  std::stable_sort(lines.begin(), lines.end(), [](const std::string& a, const std::string& b) {
+    return positionOf(a) < positionOf(b);
+  });
   std::string out;
   for (const auto& line : lines) out += (out.empty() ? "" : "\n") + line;
   return out;

@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "common/args.h"
+#include "common/civil_time.h"
 #include "common/clock.h"
 #include "common/config.h"
 #include "common/log.h"
@@ -114,6 +115,13 @@ int gcCommand(const std::vector<std::string>& argv, std::ostream& out, std::ostr
       << "blobs " << verb << ": " << report->blobsDeleted << " (" << report->bytesFreed
       << " bytes)\n"
       << "upload sessions expired: " << report->uploadsExpired << "\n";
+  // Why a delete just made frees nothing yet, and when it will.
+  if (report->blobsInGrace > 0) {
+    out << "blobs held back by the grace period (" << options.graceSeconds
+        << " s): " << report->blobsInGrace << " (" << report->bytesInGrace
+        << " bytes), all deletable after "
+        << common::rfc3339OfUnixSeconds(report->graceEndsUnixSeconds) << "\n";
+  }
   return 0;
 }
 

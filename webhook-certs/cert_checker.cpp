@@ -1,5 +1,6 @@
 #include "webhook-certs/cert_checker.h"
 
+#include <arpa/inet.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
@@ -15,20 +16,46 @@ std::string subjectOf(X509* certificate) {
   return buffer;
 }
 
-std::vector<std::string> dnsNames(X509* certificate) {
-  std::vector<std::string> out;
+struct AltNames {
+  std::vector<std::string> dns;
+  std::vector<std::string> ips;
+};
+
+// An iPAddress SAN as text: 4 bytes are IPv4, 16 IPv6; anything else is shown as such.
+std::string ipText(const ASN1_OCTET_STRING* address) {
+  const int length = ASN1_STRING_length(address);
+  const int family = length == 4 ? AF_INET : length == 16 ? AF_INET6 : 0;
+  char text[INET6_ADDRSTRLEN] = {};
+  if (family == 0 ||
+      inet_ntop(family, ASN1_STRING_get0_data(address), text, sizeof(text)) == nullptr) {
+    return "(an address of " + std::to_string(length) + " bytes)";
+  }
+  return text;
+}
+
+AltNames altNames(X509* certificate) {
+  AltNames out;
   auto* names = static_cast<GENERAL_NAMES*>(
       X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr));
   if (!names) return out;
   for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
-    if (name->type != GEN_DNS) continue;
-    const ASN1_IA5STRING* dns = name->d.dNSName;
-    out.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
-                     static_cast<size_t>(ASN1_STRING_length(dns)));
+    if (name->type == GEN_DNS) {
+      const ASN1_IA5STRING* dns = name->d.dNSName;
+      out.dns.emplace_back(reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)),
+                           static_cast<size_t>(ASN1_STRING_length(dns)));
+    } else if (name->type == GEN_IPADD) {
+      out.ips.push_back(ipText(name->d.iPAddress));
+    }
   }
   GENERAL_NAMES_free(names);
   return out;
+}
+
+std::string listOrNone(const std::vector<std::string>& items) {
+  std::string list;
+  for (const auto& item : items) list += (list.empty() ? "" : ", ") + item;
+  return list.empty() ? "(none)" : list;
 }
 
 void checkValidity(X509* certificate, const std::string& what, int minDays, CheckReport& report) {
@@ -74,11 +101,11 @@ void checkChain(const std::vector<X509Ptr>& chain, const std::vector<X509Ptr>& c
 }
 
 void checkNames(X509* leaf, const CheckRequest& request, CheckReport& report) {
-  const auto names = dnsNames(leaf);
-  std::string list;
-  for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-  report.facts.push_back("DNS names: " + (list.empty() ? std::string("(none)") : list));
-  if (names.empty()) {
+  const AltNames names = altNames(leaf);
+  report.facts.push_back("DNS names: " + listOrNone(names.dns));
+  // A webhook or registry reached by an address (clientConfig.url with an IP) needs these.
+  report.facts.push_back("IP addresses: " + listOrNone(names.ips));
+  if (names.dns.empty()) {
     report.problems.push_back(
         "the certificate has no DNS subjectAltName: the API server ignores the common name");
   }

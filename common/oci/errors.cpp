@@ -54,9 +54,17 @@ bool isInternal(const common::Error& error) { return ociError(error.code).httpSt
 
 std::string errorEnvelope(const common::Error& error) {
   nlohmann::json entry;
-  entry["code"] = ociError(error.code).ociCode;
-  if (isInternal(error)) {
+  const OciErrorInfo& info = ociError(error.code);
+  entry["code"] = info.ociCode;
+  if (info.httpStatus == 500) {
+    // Berth's own failure: what went wrong is for the log.
     entry["message"] = "internal server error";
+    entry["detail"] = nullptr;
+  } else if (isInternal(error)) {
+    // Something Berth depends on is unavailable (an upstream, the storage): messages are written
+    // to be shown (common/error.h), so the client can tell its user what happened; the detail
+    // (URLs, paths) stays in the log.
+    entry["message"] = error.message;
     entry["detail"] = nullptr;
   } else {
     entry["message"] = error.message;

@@ -150,7 +150,16 @@ common::Status ProxyService::Impl::fetchManifest(Exchange& ex, const UpstreamTar
     metrics.upstreamErrors.inc();
     auditFetch(requesterOf(ex), AuditOperation::ProxyFetchManifest, "", reply ? reply->status : 503,
                0, seconds);
-    if (!reply) return std::move(reply).error();
+    if (!reply) {
+      Error failed = std::move(reply).error();
+      // Every caller that gets this has no copy to serve instead (a stale tag is served by
+      // ensureManifest before this reaches a client).
+      if (failed.code == ErrorCode::Unavailable) {
+        failed.message += "; no cached copy of " + ex.route.name +
+                          (ex.route.referenceIsDigest ? "@" : ":") + ex.route.reference;
+      }
+      return failed;
+    }
     return upstreamStatusError(reply->status, true, t.remoteName + ":" + ex.route.reference);
   }
   metrics.upstreamBytes.inc(static_cast<double>(reply->body.size()));

@@ -148,8 +148,10 @@ common::Result<UpstreamReply> UpstreamClient::once(
     if (res.error().code == ErrorCode::PayloadTooLarge) {
       return Error{ErrorCode::SizeInvalid, "upstream manifest too large", path};
     }
-    return Error{ErrorCode::Unavailable, "upstream registry unreachable",
-                 client.origin().str() + path + ": " + res.error().message};
+    // The message names the upstream and what went wrong ("127.0.0.1:5001: connection
+    // refused"): the client and the log both get it.
+    return Error{ErrorCode::Unavailable, "upstream registry unreachable: " + res.error().message,
+                 client.origin().str() + path};
   }
   reply.body = std::move(res->body);
   *answeredBy = res->origin;

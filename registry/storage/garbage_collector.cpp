@@ -1,5 +1,6 @@
 #include "registry/storage/garbage_collector.h"
 
+#include <algorithm>
 #include <mutex>
 #include <set>
 
@@ -78,8 +79,16 @@ common::Result<GcReport> GarbageCollector::run(const GcOptions& options, int64_t
     std::unique_lock<std::shared_mutex> lock;
     if (commitLock_ && !options.dryRun) lock = std::unique_lock(*commitLock_);
     auto info = driver_.stat(paths::blobData(digest));
-    if (!info || now - info->modifiedUnixSeconds < options.graceSeconds) {
+    if (!info) {
       ++report.blobsKept;
+      return {};
+    }
+    if (now - info->modifiedUnixSeconds < options.graceSeconds) {
+      ++report.blobsKept;
+      ++report.blobsInGrace;
+      report.bytesInGrace += info->size;
+      report.graceEndsUnixSeconds =
+          std::max(report.graceEndsUnixSeconds, info->modifiedUnixSeconds + options.graceSeconds);
       return {};
     }
     doomed.insert(digest);

@@ -28,6 +28,11 @@ struct GcReport {
   size_t linksDeleted = 0;
   size_t uploadsExpired = 0;
   std::vector<std::string> deleted;  // digests of deleted (or, dry run, deletable) blobs
+  // Unreferenced blobs kept only because they are younger than the grace period (counted in
+  // blobsKept too), and when the last of them becomes deletable.
+  size_t blobsInGrace = 0;
+  uint64_t bytesInGrace = 0;
+  int64_t graceEndsUnixSeconds = 0;
 };
 
 // Mark and sweep over the store.

@@ -30,6 +30,12 @@ TEST(RegistryGcTest, CommandDeletesOnlyUnreferencedBlobs) {
   auto graced = runCommand({berthBinary(), "gc", "--storage", storage});
   ASSERT_EQ(graced.exitCode, 0) << graced.err;
   EXPECT_NE(graced.out.find("blobs deleted: 0"), std::string::npos) << graced.out;
+  // ... and the report says what is held back, and until when.
+  EXPECT_NE(graced.out.find("blobs held back by the grace period (3600 s): 1 (20 bytes), all "
+                            "deletable after 20"),
+            std::string::npos)
+      << graced.out;
+  EXPECT_EQ(dry.out.find("held back"), std::string::npos) << dry.out;
 
   auto real = runCommand({berthBinary(), "gc", "--storage", storage, "--grace-period", "0"});
   ASSERT_EQ(real.exitCode, 0) << real.err;

@@ -198,6 +198,17 @@ TEST_F(RegistryProxyTest, ServesFromCacheWhenUpstreamIsDownAndRevalidatesAfterTt
   run({"skopeo", "copy", "--src-tls-verify=false", ref(up, "1"), "oci:" + dir_.file("b") + ":1"});
   EXPECT_NE(berth_->log().find("serving a stale cached manifest"), std::string::npos);
   EXPECT_GE(metric(*client_, "berth_proxy_upstream_errors_total"), 1);
+
+  // A tag never cached, with the upstream down: the client and the log say what happened.
+  const auto uncached = client_->get("/v2/" + up.host() + "/team/app/manifests/v9");
+  EXPECT_EQ(uncached.status, 503);
+  EXPECT_EQ(errorCode(uncached), "UNAVAILABLE");
+  for (const std::string& expected :
+       {"upstream registry unreachable: " + up.address() + ": connection refused",
+        "; no cached copy of " + up.host() + "/team/app:v9"}) {
+    EXPECT_NE(uncached.body.find(expected), std::string::npos) << uncached.body;
+    EXPECT_NE(berth_->log().find(expected), std::string::npos) << berth_->log();
+  }
 }
 
 TEST_F(RegistryProxyTest, CorruptUpstreamBlobIsNeitherServedNorCached) {

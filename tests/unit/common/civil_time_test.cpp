@@ -30,6 +30,12 @@ TEST(Rfc3339Test, AcceptsOneToNineFractionDigits) {
   EXPECT_EQ(*parseRfc3339Millis("2024-05-01T14:00:00.999999999+02:00"), 1714564800999);
 }
 
+TEST(Rfc3339Test, FormatsUnixSecondsAndReadsThemBack) {
+  EXPECT_EQ(rfc3339OfUnixSeconds(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(rfc3339OfUnixSeconds(1714564800), "2024-05-01T12:00:00Z");
+  EXPECT_EQ(*parseRfc3339Millis(rfc3339OfUnixSeconds(951782400)), 951782400000);  // 2000-02-29
+}
+
 TEST(Rfc3339Test, RefusesWhatIsNotRfc3339) {
   for (const char* bad :
        {"", "1970", "1970-13-01", "2024-02-31", "1970-01-01T00:00:00", "1970-01-01T25:00:00Z",

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/temp_dir.h"
+
 namespace berth::common {
 namespace {
 
@@ -73,6 +75,35 @@ webhook:
   EXPECT_TRUE(validateConfig(*config).empty());
 }
 
+// Relative paths in a config file are taken from the file's directory, whatever the working
+// directory; absolute ones, "-" for the audit log and text without a file stay as written.
+TEST(ConfigTest, RelativePathsResolveAgainstTheConfigFilesDirectory) {
+  testing::TempDir dir;
+  const std::string file = dir.write("etc/berth.yaml",
+                                     "registry:\n"
+                                     "  storage: data\n"
+                                     "  tls: {cert: tls/tls.crt, key: /abs/tls.key}\n"
+                                     "  auth: {htpasswd: ./auth/htpasswd}\n"
+                                     "  audit: {path: '-'}\n"
+                                     "policy:\n"
+                                     "  path: ../policies\n");
+  auto config = loadConfigFile(file);
+  ASSERT_TRUE(config) << config.error().message;
+  const std::string etc = dir.file("etc");
+  EXPECT_EQ(config->registry.storage, etc + "/data");
+  EXPECT_EQ(config->registry.tls.certFile, etc + "/tls/tls.crt");
+  EXPECT_EQ(config->registry.tls.keyFile, "/abs/tls.key");
+  EXPECT_EQ(config->registry.auth.htpasswdFile, etc + "/auth/htpasswd");
+  EXPECT_EQ(config->registry.audit.path, "-");
+  EXPECT_EQ(config->policy.path, dir.file("policies"));
+  auto audit = loadConfigFile(dir.write("etc/audit.yaml", "registry: {audit: {path: a.log}}\n"));
+  ASSERT_TRUE(audit) << audit.error().message;
+  EXPECT_EQ(audit->registry.audit.path, etc + "/a.log");
+  auto text = parseConfigText("registry: {storage: data}\n", "inline.yaml");
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->registry.storage, "data");
+}
+
 TEST(ConfigTest, UnknownKeysAndWrongTypesAreAllReportedWithPositions) {
   auto config = parseConfigText(R"(registry:
   listen: [a, b]
@@ -96,8 +127,9 @@ polcy: {}
   expectContains(e, "'uploadExpiry' must be a duration");
   expectContains(e, "'durability' must be fsync or none");
   expectContains(e, "bad.yaml:7:13: registry: 'sendfile' must be");
-  expectContains(e, "unknown action 'fly'");
-  expectContains(e, "missing required field 'account'");
+  // Each list entry is named by its index, as startup names it.
+  expectContains(e, "registry.auth.access[0]: unknown action 'fly'");
+  expectContains(e, "registry.auth.access[1]: missing required field 'account'");
   expectContains(e, "bad.yaml:12:1: config: unknown key 'polcy'");
 }
 

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <vector>
 
 #include "policy/compiled_policy.h"
 #include "tests/support/temp_dir.h"
@@ -31,6 +33,35 @@ TEST(PolicyLoaderTest, UnknownKeyNamesFileLineColumnRuleAndKey) {
   expectContains(error, fixture("unknown-key.yaml") +
                             ":8:7: policy 'typo' rule 'deny-all': "
                             "unknown key 'mesage'");
+}
+
+// Errors come in file, line and column order (line 10 before line 11, column 17 before 31),
+// whatever order the checks found them in: unknown keys are found when their mapping is done,
+// the default before the rules.
+TEST(PolicyLoaderTest, ErrorsAreSortedByFileLineAndColumn) {
+  auto loaded = loadPolicyText(
+      "apiVersion: berth.dev/v1\n"
+      "kind: ImagePolicy\n"
+      "metadata: {name: p}\n"
+      "spec:\n"
+      "  bogus: 1\n"
+      "  rules:\n"
+      "    - {name: a, zzz: 1, match: {images: ['(']}, action: allow}\n"
+      "    - {name: b, match: {images: ['x']}, action: fly}\n"
+      "    - {name: c, match: {images: ['x']}, action: fly}\n"
+      "    - {name: d, match: {images: ['x']}, action: fly}\n"
+      "  default: maybe\n",
+      "p.yaml", LoadOptions{});
+  ASSERT_FALSE(loaded);
+  const std::string& e = loaded.error().message;
+  std::vector<size_t> at;
+  for (const char* position : {"p.yaml:5:3:", "p.yaml:7:17:", "p.yaml:7:", "p.yaml:8:", "p.yaml:9:",
+                               "p.yaml:10:", "p.yaml:11:"}) {
+    at.push_back(e.find(position));
+    ASSERT_NE(at.back(), std::string::npos) << position << " in\n" << e;
+  }
+  EXPECT_TRUE(std::is_sorted(at.begin(), at.end())) << e;
+  EXPECT_LT(e.find("unknown key 'zzz'"), e.find("invalid pattern")) << e;
 }
 
 TEST(PolicyLoaderTest, BadPatternCarriesRe2Message) {

@@ -150,6 +150,28 @@ TEST(PolicyTestCommandTest, ErrorPaths) {
   }
 }
 
+// The README's quick start shows what `policy test` prints for nginx in two namespaces: every
+// line the commands print is in the README as printed, so the text cannot drift from the code.
+TEST(PolicyTestCommandTest, TheReadmeQuickStartShowsWhatPolicyTestPrints) {
+  const std::string readme = testing::readFile(sourcePath("README.md"));
+  for (const char* ns : {"web", "prod-eu"}) {
+    const std::string command =
+        std::string("./build-release/berth policy test --policy examples/policies --namespace ") +
+        ns + " --image nginx:1.25";
+    EXPECT_NE(readme.find(command), std::string::npos) << command;
+    auto r = berth(
+        {"policy", "test", "--policy", kExamples, "--namespace", ns, "--image", "nginx:1.25"});
+    ASSERT_EQ(r.exitCode, 0) << r.err;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      EXPECT_NE(readme.find(line + "\n"), std::string::npos) << ns << ": README lacks\n" << line;
+    }
+  }
+  EXPECT_NE(readme.find(": rewrite -> localhost:5005/docker.io/library/nginx:1.25"),
+            std::string::npos);
+  EXPECT_NE(readme.find(": deny (default of policy prod-allowlist"), std::string::npos);
+}
+
 // Every command and subcommand: --help prints its usage and exits 0, an unknown flag is a usage
 // error (exit 2) that names the flag, and nothing is run either way.
 TEST(PolicyTestCommandTest, HelpAndUnknownFlagsOnEveryCommand) {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <openssl/x509v3.h>
 
+#include <algorithm>
+
 #include "tests/support/temp_dir.h"
 #include "webhook-certs/cert_generator.h"
 #include "webhook-certs/openssl_util.h"
@@ -101,6 +103,21 @@ TEST_F(CertCheckerTest, ReportsExpiredAndNotYetValidCertificates) {
   EXPECT_TRUE(hasProblem(check({expired, "", "", "", 0}), "expired on"));
   const std::string future = dir_.write("future.crt", craft(3600, 7200, "DNS:x", ""));
   EXPECT_TRUE(hasProblem(check({future, "", "", "", 0}), "not valid yet"));
+}
+
+// IP address SANs are listed beside the DNS names (a webhook reached by clientConfig.url with an
+// address needs them), IPv4 and IPv6.
+TEST_F(CertCheckerTest, ListsDnsNamesAndIpAddresses) {
+  const std::string both =
+      dir_.write("both.crt", craft(-60, 86400, "DNS:hook.berth.svc,IP:10.96.0.12,IP:fd00::1", ""));
+  const CheckReport report = check({both, "", "", "", 0});
+  const std::vector<std::string>& facts = report.facts;
+  EXPECT_NE(std::find(facts.begin(), facts.end(), "DNS names: hook.berth.svc"), facts.end());
+  EXPECT_NE(std::find(facts.begin(), facts.end(), "IP addresses: 10.96.0.12, fd00::1"), facts.end())
+      << ::testing::PrintToString(facts);
+  const CheckReport generated = check({certFile_, caFile_, "hook", "berth", 5});
+  EXPECT_NE(std::find(generated.facts.begin(), generated.facts.end(), "IP addresses: (none)"),
+            generated.facts.end());
 }
 
 TEST_F(CertCheckerTest, ReportsMissingSansAndClientOnlyUsage) {
