@@ -60,7 +60,7 @@ std::string errorEnvelope(const common::Error& error) {
     // Berth's own failure: what went wrong is for the log.
     entry["message"] = "internal server error";
     entry["detail"] = nullptr;
-  } else if (isInternal(error)) {
+  } else if (info.httpStatus > 500) {
     // Something Berth depends on is unavailable (an upstream, the storage): messages are written
     // to be shown (common/error.h), so the client can tell its user what happened; the detail
     // (URLs, paths) stays in the log.

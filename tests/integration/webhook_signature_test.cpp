@@ -196,12 +196,7 @@ TEST_F(WebhookSignatureTest, WithMatchRepositoryASignatureForAnotherRepositoryIs
 TEST_F(WebhookSignatureTest, TheMutatingWebhookPinsTheTagThatIsThenVerified) {
   const std::string app = image("signed/pinned");
   signImage("signed/pinned", app, release_.get());
-  const HttpsAnswer mutated =
-      server_->post("/mutate?timeout=10s", podReview("localhost:5005/signed/pinned:v1"));
-  ASSERT_EQ(mutated.status, 200) << mutated.body;
-  EXPECT_EQ(mutated.json["response"]["allowed"], true);
-  EXPECT_TRUE(contains(responsePatch(mutated.json), "localhost:5005/signed/pinned:v1@" + app))
-      << responsePatch(mutated.json);
+  EXPECT_TRUE(pinnedByMutation(*server_, "localhost:5005/signed/pinned:v1", app));
   // Unpinned, the validating webhook cannot know which digest runs.
   EXPECT_TRUE(contains(denial("localhost:5005/signed/pinned:v1"), "not pinned to a digest"));
 }
@@ -283,12 +278,7 @@ TEST_F(WebhookSignatureTest, ThePullGateServesOnlySignedManifests) {
 // denied with what is wrong with its signatures, not with a failed lookup.
 TEST_F(WebhookSignatureTest, UnderAPullRuleTheTagIsPinnedAndTheDenialSaysWhy) {
   const std::string digest = image("signed/tagged");
-  const HttpsAnswer mutated =
-      server_->post("/mutate?timeout=10s", podReview("localhost:5005/signed/tagged:v1"));
-  ASSERT_EQ(mutated.status, 200) << mutated.body;
-  EXPECT_EQ(mutated.json["response"]["allowed"], true) << mutated.body;
-  EXPECT_TRUE(contains(responsePatch(mutated.json), "localhost:5005/signed/tagged:v1@" + digest))
-      << mutated.body;
+  EXPECT_TRUE(pinnedByMutation(*server_, "localhost:5005/signed/tagged:v1", digest));
   const std::string message = denial("localhost:5005/signed/tagged:v1@" + digest);
   EXPECT_TRUE(contains(message, "has no signatures")) << message;
 }

@@ -135,6 +135,21 @@ std::string podReview(const std::string& image) {
       .dump();
 }
 
+::testing::AssertionResult pinnedByMutation(WebhookServer& server, const std::string& image,
+                                            const std::string& digest) {
+  const HttpsAnswer mutated = server.post("/mutate?timeout=10s", podReview(image));
+  if (mutated.status != 200 || !mutated.json.is_object()) {
+    return ::testing::AssertionFailure() << "HTTP " << mutated.status << ": " << mutated.body;
+  }
+  if (mutated.json["response"]["allowed"] != true) {
+    return ::testing::AssertionFailure() << "not admitted: " << mutated.body;
+  }
+  if (responsePatch(mutated.json).find(image + "@" + digest) == std::string::npos) {
+    return ::testing::AssertionFailure() << "not pinned to " << digest << ": " << mutated.body;
+  }
+  return ::testing::AssertionSuccess();
+}
+
 std::string responsePatch(const nlohmann::json& review) {
   const auto& response = review.at("response");
   if (!response.contains("patch")) return "";

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -55,10 +57,14 @@ class WebhookServer {
 std::string admissionFixture(const std::string& name);
 // The review with request.object replaced (for a second review of a patched object).
 std::string withObject(const std::string& reviewText, const nlohmann::json& object);
-// The decoded JSON Patch of an AdmissionReview response ("" when none).
 // An AdmissionReview of a Pod CREATE in namespace team-a whose one container runs `image`.
 std::string podReview(const std::string& image);
+// The decoded JSON Patch of an AdmissionReview response ("" when none).
 std::string responsePatch(const nlohmann::json& review);
+// Posts a Pod on `image` (a tag) to the mutating webhook: success when it is admitted with the
+// tag pinned to `digest` (`image@digest` in the patch).
+::testing::AssertionResult pinnedByMutation(WebhookServer& server, const std::string& image,
+                                            const std::string& digest);
 // Applies a JSON Patch to an object with `kubectl patch --local --type=json`; returns the
 // patched object. Fails the calling test if kubectl is missing or refuses.
 nlohmann::json kubectlPatch(const nlohmann::json& object, const std::string& patch);
